@@ -1,0 +1,107 @@
+"""Builds the one AsyncApp that both HTTP mode and Socket Mode serve."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import UserFacingError
+from bot.i18n import Translator, translator
+from bot.services import Services
+from bot.settings import secret_value
+from storage.models import HandledDelivery
+from storage.org import member_by_slack_id
+
+log = logging.getLogger("oneteam.app")
+LEDGER_KEEP = timedelta(days=2)  # Slack stops retrying an event after about an hour
+
+
+def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None = None) -> AsyncApp:
+    """The Slack app with OneTeam's middleware, error handler and every feature's listeners."""
+    settings = services.settings
+    app = AsyncApp(
+        client=services.slack,
+        signing_secret=secret_value(settings.slack_signing_secret) or "",
+        # Socket Mode requests are not signed; HTTP requests must be.
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("oneteam.bolt"),
+    )
+    app.use(_once_per_event(services))
+    app.use(_with_services(services))
+    app.error(_on_error)
+    if register is None:
+        from handlers import register_all
+
+        register = register_all
+    register(app)
+    return app
+
+
+def _once_per_event(services: Services) -> Callable[..., Awaitable[Any]]:
+    """Slack retries an event it thinks we missed, and may deliver it to another instance:
+    the first delivery claims its `event_id` in the ledger, the others are answered 200 and dropped."""
+
+    async def once_per_event(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            try:
+                async with services.sessions.begin() as session:
+                    session.add(HandledDelivery(key=f"event:{event_id}", handled_at=services.clock.now()))
+            except IntegrityError:
+                log.info("duplicate event dropped", extra={"event_id": event_id})
+                return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    return once_per_event
+
+
+def _with_services(services: Services) -> Callable[..., Awaitable[None]]:
+    """Puts `services`, the caller's org record (`member`) and their translator (`t`) in the context."""
+
+    async def with_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+        context["services"] = services
+        member = None
+        if context.user_id:
+            async with services.sessions() as session:
+                member = await member_by_slack_id(session, context.user_id)
+        context["member"] = member
+        team_locale = member.memberships[0].team.locale if member and member.memberships else None
+        context["t"] = translator(member.locale if member else None, team_locale)
+        await next()
+
+    return with_services
+
+
+async def _on_error(error: Exception, body: dict, context: AsyncBoltContext) -> None:
+    """One place turns a failure into a polite, ephemeral answer; stack traces stay in the log."""
+    t: Translator = context.get("t") or translator()
+    if isinstance(error, UserFacingError):
+        text = t(error.key, **error.params)
+    else:
+        log.error("listener failed", exc_info=error,
+                  extra={"request_type": body.get("type") or "slash_command", "user_id": context.user_id})
+        text = t("core.errors.generic")
+    await tell_privately(context, body, text)
+
+
+async def tell_privately(context: AsyncBoltContext, body: dict, text: str, blocks: list | None = None) -> None:
+    """Ephemeral where Slack allows it (response_url, channel), else a DM."""
+    try:
+        if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
+            await context.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        elif context.channel_id and context.user_id and not context.channel_id.startswith("D"):
+            await context.client.chat_postEphemeral(channel=context.channel_id, user=context.user_id,
+                                                    text=text, blocks=blocks)
+        elif context.user_id:
+            await context.client.chat_postMessage(channel=context.user_id, text=text, blocks=blocks)
+    except Exception:  # the user cannot be told; the log must say so
+        log.exception("could not tell the user about an error", extra={"user_id": context.user_id})

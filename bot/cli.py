@@ -1,0 +1,154 @@
+"""The `oneteam` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from bot import __version__
+from bot.org.loader import OrgFileError, load, parse
+from bot.settings import Settings, SettingsError, load_settings
+
+NO_TOKENS = (
+    "OneTeam needs Slack credentials to connect to a real workspace. Set SLACK_BOT_TOKEN (xoxb-...) and "
+    "either SLACK_APP_TOKEN (xapp-..., Socket Mode, no public URL needed) or SLACK_SIGNING_SECRET (HTTP "
+    "mode, Slack posts to https://<your host>/slack/events), in the environment or in a .env file; "
+    "README.md shows how to create the Slack app from manifest.yml. To try OneTeam without Slack, run "
+    "`oneteam demo`: it starts a local sandbox workspace and plays a short scenario."
+)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="oneteam")
+def main() -> None:
+    """OneTeam: weekly check-ins, escalations, KPIs and pulse surveys for an outsourced team, in Slack.
+
+    Configuration comes from the environment or a .env file (see README.md).
+    """
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to listen on.")
+@click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port to listen on.")
+def run(host: str, port: int) -> None:
+    """Connect to Slack and run the bot until SIGTERM or Ctrl-C.
+
+    Socket Mode when SLACK_APP_TOKEN is set, otherwise an HTTP server taking Slack's signed requests at
+    /slack/events (health check at /healthz). The org file in ONETEAM_ORG is applied at start.
+    """
+    from bot import logs
+
+    settings = _settings()
+    if settings.slack_bot_token is None or not (settings.slack_app_token or settings.slack_signing_secret):
+        click.echo(NO_TOKENS, err=True)
+        sys.exit(2)
+    logs.configure(settings.log_level)
+    asyncio.run(_run(settings, host, port))
+
+
+async def _run(settings: Settings, host: str, port: int) -> None:
+    from bot.org.service import apply_org
+    from bot.server import BotServer
+    from bot.services import build_services
+
+    services = build_services(settings)
+    server = BotServer(services, host=host, port=port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    if settings.org_file:
+        report = await apply_org(load(settings.org_file), services.sessions, services.directory)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    await stop.wait()
+    await server.stop()
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
+              help="Show every scripted person's screens in this language.")
+def demo(lang: str | None) -> None:
+    """Play a scripted week against a local sandbox Slack and Jira: no credentials needed.
+
+    Starts the sandbox and the real bot over loopback, runs the scenario on a temporary database,
+    prints what each person saw, and exits 0 when every step behaved.
+    """
+    from bot.demo import run_demo
+
+    sys.exit(asyncio.run(run_demo(lang=lang)))
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations to DATABASE_URL (done automatically on start for SQLite)."""
+    from storage.db import Database
+
+    async def go() -> None:
+        db = Database(_settings().database_url)
+        await db.migrate()
+        await db.dispose()
+
+    asyncio.run(go())
+    click.echo("database is up to date")
+
+
+@main.group()
+def org() -> None:
+    """Validate or apply the org file (teams, vendors, people, roles, schedules, policies)."""
+
+
+@org.command("validate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def org_validate(file: Path) -> None:
+    """Check FILE and report every problem with its line number."""
+    spec, problems = parse(file.read_text(encoding="utf-8"), str(file))
+    for problem in problems:
+        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+    if spec is None:
+        raise click.ClickException(f"{len(problems)} problem(s) in {file}")
+    click.echo(f"{file} is valid: {len(spec.teams)} teams, {len(spec.people)} people")
+
+
+@org.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def org_apply(file: Path) -> None:
+    """Apply FILE to the database: idempotent; prints what was created, changed and removed.
+
+    People given only by email are looked up in Slack (users.lookupByEmail) when SLACK_BOT_TOKEN is set.
+    """
+    from bot.org.service import apply_org
+    from bot.services import build_services
+
+    try:
+        spec = load(file)
+    except OrgFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    settings = _settings()
+
+    async def go() -> None:
+        services = build_services(settings)
+        await services.db.migrate()
+        directory = services.directory if settings.slack_bot_token else None
+        report = await apply_org(spec, services.sessions, directory)
+        await services.db.dispose()
+        for label, items in (("created", report.created), ("changed", report.changed),
+                             ("removed", report.removed), ("warning", report.warnings)):
+            for item in items:
+                click.echo(f"{label}: {item}")
+        if report.nothing_changed:
+            click.echo("nothing changed")
+
+    asyncio.run(go())

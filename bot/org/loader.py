@@ -1,0 +1,113 @@
+"""Reads the org YAML and reports every problem with the line it is on.
+
+ruamel.yaml keeps each key's position, so a pydantic error location (`teams.1.members.0.roles`)
+maps back to a line the admin can find.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from bot.org.schema import OrgSpec
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class OrgFileError(Exception):
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}:{p.line}: {p.message}" for p in problems))
+
+
+def line_of(root: Any, path: tuple[int | str, ...]) -> int:
+    """1-based line of the node at `path`, or of the nearest enclosing node that exists
+    (a missing key is reported on the line of the mapping that lacks it)."""
+    node, line = root, 1
+    for step in path:
+        if isinstance(node, CommentedMap) and step in node:
+            line = node.lc.key(step)[0] + 1
+            node = node[step]
+        elif isinstance(node, CommentedSeq) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.lc.item(step)[0] + 1
+            node = node[step]
+    return line
+
+
+def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Problem]]:
+    """Validate org YAML text; returns the spec (when valid) and every problem found."""
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return None, [Problem((mark.line + 1) if mark else 1, f"YAML syntax: {exc.problem or exc.context}")]
+    if not isinstance(data, CommentedMap):
+        return None, [Problem(1, "the file must be a mapping with `organisation`, `people` and `teams`")]
+    try:
+        spec = OrgSpec.model_validate(data)
+    except ValidationError as exc:
+        return None, sorted(_problems(data, exc), key=lambda p: p.line)
+    problems = sorted(_cross_checks(data, spec), key=lambda p: p.line)
+    return (None if problems else spec), problems
+
+
+def load(path: Path) -> OrgSpec:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OrgFileError(str(path), [Problem(1, f"cannot read the file: {exc.strerror}")]) from None
+    spec, problems = parse(text, str(path))
+    if spec is None:
+        raise OrgFileError(str(path), problems)
+    return spec
+
+
+def _problems(data: CommentedMap, exc: ValidationError) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        out.append(Problem(line_of(data, loc), f"{where}: {msg}" if where else msg))
+    return out
+
+
+def _cross_checks(data: CommentedMap, spec: OrgSpec) -> list[Problem]:
+    problems: list[Problem] = []
+    seen_people: set[str] = set()
+    for i, person in enumerate(spec.people):
+        if person.email in seen_people:
+            problems.append(Problem(line_of(data, ("people", i)), f"{person.email} is listed twice in people"))
+        seen_people.add(person.email)
+    seen_teams: set[str] = set()
+    for t, team in enumerate(spec.teams):
+        if team.key in seen_teams:
+            problems.append(Problem(line_of(data, ("teams", t, "key")), f"team key {team.key!r} is used twice"))
+        seen_teams.add(team.key)
+        in_team: set[str] = set()
+        for m, member in enumerate(team.members):
+            where = line_of(data, ("teams", t, "members", m))
+            if member.email not in seen_people:
+                problems.append(Problem(where, f"{member.email} is not in people"))
+            if member.email in in_team:
+                problems.append(Problem(where, f"{member.email} is listed twice in team {team.key}"))
+            in_team.add(member.email)
+    return problems

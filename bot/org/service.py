@@ -1,0 +1,147 @@
+"""Applies an org spec to storage: idempotent, and says what it created, changed and removed.
+
+Members given only by email get their Slack id through `users.lookupByEmail`; Slack's profile time
+zone and locale win over the YAML's, because that is what the person set for themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.org.schema import OrgSpec, PersonSpec, TeamSpec
+from bot.slack import SlackDirectory, SlackProfile
+from storage.models import Member, Membership, Team
+
+TEAM_CORE_FIELDS = {"key", "name", "kind", "vendor", "timezone", "locale", "channel", "members"}
+
+
+@dataclass
+class ApplyReport:
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not (self.created or self.changed or self.removed)
+
+
+def team_config(team: TeamSpec) -> dict[str, Any]:
+    """The feature sections of a team, with their defaults filled in, as stored JSON."""
+    return team.model_dump(mode="json", exclude=TEAM_CORE_FIELDS)
+
+
+def _set(obj: Any, label: str, report: ApplyReport, **values: Any) -> None:
+    for name, value in values.items():
+        old = getattr(obj, name)
+        if old != value:
+            setattr(obj, name, value)
+            if obj.id is not None:
+                report.changed.append(f"{label}: {name} {old!r} -> {value!r}")
+
+
+async def _resolve(person: PersonSpec, directory: SlackDirectory | None, report: ApplyReport) -> SlackProfile | None:
+    if directory is None:
+        return None
+    profile = await (directory.by_id(person.slack_id) if person.slack_id else directory.by_email(person.email))
+    if profile is None:
+        how = f"Slack id {person.slack_id}" if person.slack_id else f"email {person.email}"
+        report.warnings.append(f"no Slack user with {how}: {person.name} cannot be messaged until that is fixed")
+    return profile
+
+
+async def apply_org(spec: OrgSpec, sessions: async_sessionmaker[AsyncSession],
+                    directory: SlackDirectory | None) -> ApplyReport:
+    report = ApplyReport()
+    profiles = {p.email: await _resolve(p, directory, report) for p in spec.people}
+    async with sessions.begin() as session:
+        members = await _apply_people(session, spec, profiles, report)
+        teams = await _apply_teams(session, spec, report)
+        await _apply_memberships(session, spec, teams, members, report)
+    return report
+
+
+async def _apply_people(session: AsyncSession, spec: OrgSpec, profiles: dict[str, SlackProfile | None],
+                        report: ApplyReport) -> dict[str, Member]:
+    existing = {m.email: m for m in (await session.scalars(select(Member))).all()}
+    wanted: dict[str, Member] = {}
+    for person in spec.people:
+        profile = profiles.get(person.email)
+        member = existing.get(person.email)
+        if member is None:
+            member = Member(email=person.email, active=True)
+            session.add(member)
+            report.created.append(f"member {person.email}")
+        elif not member.active:
+            report.changed.append(f"member {person.email}: restored")
+        _set(member, f"member {person.email}", report,
+             name=person.name,
+             slack_user_id=(profile.user_id if profile else person.slack_id),
+             timezone=(profile.timezone if profile and profile.timezone else person.timezone),
+             locale=(profile.locale if profile and profile.locale else person.locale),
+             external_org=person.external_org,
+             on_leave=person.on_leave,
+             is_admin=person.admin,
+             active=True)
+        wanted[person.email] = member
+    for email, member in existing.items():
+        if email not in wanted and member.active:
+            member.active = False
+            member.slack_user_id = None  # frees the id for whoever holds it next
+            report.removed.append(f"member {email}")
+    await session.flush()
+    return wanted
+
+
+async def _apply_teams(session: AsyncSession, spec: OrgSpec, report: ApplyReport) -> dict[str, Team]:
+    existing = {t.key: t for t in (await session.scalars(select(Team))).all()}
+    wanted: dict[str, Team] = {}
+    for spec_team in spec.teams:
+        team = existing.get(spec_team.key)
+        if team is None:
+            team = Team(key=spec_team.key, active=True, config={})
+            session.add(team)
+            report.created.append(f"team {spec_team.key}")
+        _set(team, f"team {spec_team.key}", report,
+             name=spec_team.name, kind=spec_team.kind, vendor_name=spec_team.vendor,
+             timezone=spec_team.timezone, locale=spec_team.locale, channel_id=spec_team.channel,
+             config=team_config(spec_team), active=True)
+        wanted[spec_team.key] = team
+    for key, team in existing.items():
+        if key not in wanted and team.active:
+            team.active = False
+            report.removed.append(f"team {key}")
+    await session.flush()
+    return wanted
+
+
+async def _apply_memberships(session: AsyncSession, spec: OrgSpec, teams: dict[str, Team],
+                             members: dict[str, Member], report: ApplyReport) -> None:
+    existing = {(ms.team_id, ms.member_id): ms for ms in (await session.scalars(select(Membership))).all()}
+    keep: set[tuple[int, int]] = set()
+    for spec_team in spec.teams:
+        team = teams[spec_team.key]
+        for entry in spec_team.members:
+            member = members[entry.email]
+            pair = (team.id, member.id)
+            keep.add(pair)
+            roles = sorted(set(entry.roles) | {"member"})
+            ms = existing.get(pair)
+            if ms is None:
+                session.add(Membership(team_id=team.id, member_id=member.id, roles=roles))
+                report.created.append(f"{entry.email} in {spec_team.key} as {', '.join(roles)}")
+            elif sorted(ms.roles) != roles:
+                report.changed.append(f"{entry.email} in {spec_team.key}: roles {ms.roles} -> {roles}")
+                ms.roles = roles
+    for pair, ms in existing.items():
+        if pair not in keep:
+            await session.delete(ms)
+            team = next((t for t in teams.values() if t.id == pair[0]), None)
+            member = next((m for m in members.values() if m.id == pair[1]), None)
+            if team is not None and member is not None:
+                report.removed.append(f"{member.email} from {team.key}")

@@ -1,0 +1,103 @@
+"""Runs the bot: HTTP mode (aiohttp, `/slack/events`, `/healthz`) or Socket Mode, plus the scheduler.
+
+`BotServer` is what `oneteam run`, `oneteam demo` and the end-to-end tests all start, so the tests
+exercise the real thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.app import build_app
+from bot.services import Services
+from bot.settings import secret_value
+from schedules.scheduler import build_scheduler
+
+log = logging.getLogger("oneteam.server")
+EVENTS_PATH = "/slack/events"
+
+
+def build_web_app(app: AsyncApp, services: Services) -> web.Application:
+    async def slack_events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app.router.add_post(EVENTS_PATH, slack_events)
+    web_app.router.add_get("/healthz", healthz)
+    for method, path, handler in services.extras.get("routes", ()):
+        web_app.router.add_route(method, path, handler)
+    return web_app
+
+
+def _listener_tasks() -> list[asyncio.Task]:
+    # Bolt runs each listener's post-ack work in a task of this name; these are the work in flight.
+    return [t for t in asyncio.all_tasks()
+            if not t.done() and getattr(t.get_coro(), "__name__", "") == "run_ack_function_asynchronously"]
+
+
+class BotServer:
+    """One bot instance: Slack listeners, the scheduler, and a clean stop that finishes work in flight."""
+
+    def __init__(self, services: Services, *, host: str = "127.0.0.1", port: int = 3000,
+                 socket_mode: bool | None = None, scheduler: bool = True) -> None:
+        self.services = services
+        self.host, self.port = host, port
+        self.socket_mode = services.settings.socket_mode if socket_mode is None else socket_mode
+        self.with_scheduler = scheduler
+        self.app: AsyncApp | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._scheduler = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def events_url(self) -> str:
+        return self.url + EVENTS_PATH
+
+    async def start(self) -> None:
+        if self.services.db.is_sqlite:
+            await self.services.db.migrate()
+        self.app = build_app(self.services)
+        if self.socket_mode:
+            self._socket = AsyncSocketModeHandler(self.app, secret_value(self.services.settings.slack_app_token))
+            await self._socket.connect_async()
+            log.info("connected in Socket Mode")
+        else:
+            self._runner = web.AppRunner(build_web_app(self.app, self.services), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.host, self.port)
+            await site.start()
+            self.port = self._runner.addresses[0][1]
+            log.info("listening", extra={"url": self.url, "path": EVENTS_PATH})
+        if self.with_scheduler:
+            self._scheduler = build_scheduler(self.services)
+            self._scheduler.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking requests, let listeners already acked finish (up to `grace`), then close."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._socket is not None:
+            await self._socket.close_async()
+        if self._runner is not None:
+            await self._runner.shutdown()
+        in_flight = _listener_tasks()
+        if in_flight:
+            log.info("finishing work in flight", extra={"tasks": len(in_flight)})
+            await asyncio.wait(in_flight, timeout=grace)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.services.db.dispose()
+        log.info("stopped")

@@ -1,0 +1,88 @@
+"""The Slack Web API client, with retries, and the small directory view of Slack that services use.
+
+slack-sdk retries only connection errors by default; OneTeam adds its handlers for 429 (honouring
+`Retry-After`) and for 5xx, so a burst of prompts is slowed down, never dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+RATE_LIMIT_RETRIES = 10
+SERVER_ERROR_RETRIES = 4
+
+
+def make_client(token: str | None, base_url: str, *, timeout: int = 30) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=timeout,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=3),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class SlackProfile:
+    """What OneTeam needs of a Slack user, free of Slack's payload shape."""
+
+    user_id: str
+    team_id: str | None
+    name: str
+    email: str | None
+    timezone: str | None
+    locale: str | None
+    status_text: str
+    status_emoji: str
+    deleted: bool
+
+
+def _profile(user: dict) -> SlackProfile:
+    profile = user.get("profile") or {}
+    return SlackProfile(
+        user_id=user["id"],
+        team_id=user.get("team_id"),
+        name=user.get("real_name") or profile.get("real_name") or user.get("name", ""),
+        email=profile.get("email"),
+        timezone=user.get("tz"),
+        locale=user.get("locale"),
+        status_text=profile.get("status_text", ""),
+        status_emoji=profile.get("status_emoji", ""),
+        deleted=bool(user.get("deleted")),
+    )
+
+
+class SlackDirectory:
+    """Looks people up in Slack for the org and away checks."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def by_email(self, email: str) -> SlackProfile | None:
+        try:
+            resp = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "users_not_found":
+                return None
+            raise
+        return _profile(resp["user"])
+
+    async def by_id(self, user_id: str) -> SlackProfile | None:
+        try:
+            resp = await self.client.users_info(user=user_id, include_locale=True)
+        except SlackApiError as exc:
+            if exc.response.get("error") == "user_not_found":
+                return None
+            raise
+        return _profile(resp["user"])

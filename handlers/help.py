@@ -1,0 +1,19 @@
+"""`/oneteam help`: what OneTeam can do, in the caller's language."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.help import help_view
+
+COMMANDS = ("/oneteam",)
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/oneteam")(oneteam)
+
+
+async def oneteam(ack: AsyncAck, command: dict, context: AsyncBoltContext) -> None:
+    text = (command.get("text") or "").strip()
+    view = help_view(context["t"], context["member"], unknown=None if text in ("", "help") else text)
+    await ack(text=view.text, blocks=view.blocks, response_type="ephemeral")

@@ -1,0 +1,48 @@
+"""Builds the APScheduler that wakes each feature's `tick` job.
+
+Jobs are plain `async def tick(services)` functions listed in `JOBS`; tests call them directly with a
+fake clock instead of waiting for the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.services import Services
+
+log = logging.getLogger("oneteam.schedules")
+
+Tick = Callable[[Services], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    tick: Tick
+    every_seconds: int = 60
+
+
+JOBS: tuple[Job, ...] = ()
+
+
+def build_scheduler(services: Services, jobs: tuple[Job, ...] = JOBS) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    for job in jobs:
+        scheduler.add_job(_guarded(job, services), IntervalTrigger(seconds=job.every_seconds), id=job.name,
+                          name=job.name)
+    return scheduler
+
+
+def _guarded(job: Job, services: Services) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        try:
+            await job.tick(services)
+        except Exception:
+            log.exception("job failed", extra={"job": job.name})
+
+    return run

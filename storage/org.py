@@ -1,0 +1,45 @@
+"""Queries about the organisation that every feature needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import Member, Membership, Team
+
+
+async def member_by_slack_id(session: AsyncSession, slack_user_id: str) -> Member | None:
+    return await session.scalar(
+        select(Member)
+        .where(Member.slack_user_id == slack_user_id, Member.active.is_(True))
+        .options(selectinload(Member.memberships).selectinload(Membership.team))
+    )
+
+
+async def team_by_key(session: AsyncSession, key: str) -> Team | None:
+    return await session.scalar(select(Team).where(Team.key == key, Team.active.is_(True)))
+
+
+async def active_teams(session: AsyncSession) -> Sequence[Team]:
+    return (await session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.key))).all()
+
+
+async def team_members(session: AsyncSession, team_id: int, *roles: str) -> list[tuple[Member, list[str]]]:
+    """Active members of a team with their roles there; filtered to any of `roles` when given."""
+    rows = await session.execute(
+        select(Member, Membership.roles)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Membership.team_id == team_id, Member.active.is_(True))
+        .order_by(Member.id)
+    )
+    out = [(m, list(r)) for m, r in rows.all()]
+    return [(m, r) for m, r in out if not roles or set(roles) & set(r)]
+
+
+def roles_in(member: Member, team_id: int) -> set[str]:
+    """A member's roles in one team (needs `memberships` loaded); admins are admins everywhere."""
+    roles = {r for ms in member.memberships if ms.team_id == team_id for r in ms.roles}
+    return roles | ({"admin"} if member.is_admin else set())
