@@ -78,9 +78,7 @@ async def _run(settings: Settings, host: str, port: int) -> None:
 
 
 @main.command()
-@click.option("--lang", type=click.Choice(["en", "ko"]), default=None,
-              help="Show every scripted person's screens in this language.")
-def demo(lang: str | None) -> None:
+def demo() -> None:
     """Play a scripted week against a local sandbox Slack and Jira: no credentials needed.
 
     Starts the sandbox and the real bot over loopback, runs the scenario on a temporary database,
@@ -88,7 +86,7 @@ def demo(lang: str | None) -> None:
     """
     from bot.demo import run_demo
 
-    sys.exit(asyncio.run(run_demo(lang=lang)))
+    sys.exit(asyncio.run(run_demo()))
 
 
 @main.command()

@@ -9,6 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.events import EventBus
 from bot.i18n import Translator, translator
 from bot.settings import Settings, secret_value
 from bot.slack import SlackDirectory, make_client
@@ -21,6 +22,7 @@ class Services:
     db: Database
     slack: AsyncWebClient
     clock: Clock = field(default_factory=SystemClock)
+    events: EventBus = field(default_factory=EventBus)
     # Feature adapters that are optional (e.g. Jira when JIRA_URL is unset) hang here.
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -37,9 +39,13 @@ class Services:
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    return Services(
+    from bot import wiring
+
+    services = Services(
         settings=settings,
         db=Database(settings.database_url),
         slack=make_client(secret_value(settings.slack_bot_token), settings.slack_api_url),
         clock=clock or SystemClock(),
     )
+    wiring.connect(services)
+    return services

@@ -1,0 +1,126 @@
+"""A running sandbox workspace + the real bot, wired together: what e2e tests, benchmarks and
+`oneteam demo` start. Only base URLs and tokens differ from production."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bot.clock import FakeClock
+from bot.org.loader import load
+from bot.org.schema import OrgSpec
+from bot.org.service import ApplyReport, apply_org
+from bot.server import BotServer
+from bot.services import Services, build_services
+from bot.settings import Settings
+from sandbox.driver import Ack, SlackDriver
+from sandbox.slack import RateLimits, SlackSandbox
+
+EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.yml"
+SIGNING_SECRET = "sandbox-signing-secret"
+ONETEAM_SECRET = "sandbox-oneteam-secret"
+
+
+def populate_workspace(sandbox: SlackSandbox, spec: OrgSpec) -> dict[str, str]:
+    """Creates a Slack user for every person (external orgs on their own team id) and every team
+    channel; returns email -> Slack user id."""
+    ids: dict[str, str] = {}
+    for n, person in enumerate(spec.people, start=1):
+        user_id = person.slack_id or f"U0EXT{n:03d}"
+        sandbox.add_user(
+            user_id, person.email.split("@")[0], email=person.email, real_name=person.name,
+            tz=person.timezone or "UTC", locale=(person.locale or "en-US"),
+            team_id="T0VENDOR" if person.external_org else None,
+        )
+        ids[person.email] = user_id
+    for team in spec.teams:
+        if team.channel:
+            members = [ids[m.email] for m in team.members]
+            sandbox.add_channel(team.channel, team.key, members=members,
+                                is_ext_shared=any(spec.person(m.email).external_org for m in team.members))
+    return ids
+
+
+class Harness:
+    """Start with `await Harness.start()`; stop with `await harness.stop()` (or `async with`)."""
+
+    def __init__(self, *, org: OrgSpec | Path = EXAMPLE_ORG, database_url: str | None = None,
+                 socket_mode: bool = False, clock: FakeClock | None = None,
+                 rate_limits: RateLimits | None = None, scheduler: bool = False) -> None:
+        self.spec = org if isinstance(org, OrgSpec) else load(org)
+        self._tmp = tempfile.TemporaryDirectory(prefix="oneteam-")
+        self.database_url = database_url or f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'oneteam.db'}"
+        self.socket_mode = socket_mode
+        self.clock = clock or FakeClock()
+        self.with_scheduler = scheduler
+        self.sandbox = SlackSandbox(signing_secret=SIGNING_SECRET,
+                                    rate_limits=rate_limits or RateLimits(enabled=False))
+        self.users: dict[str, str] = {}
+        self.services: Services | None = None
+        self.server: BotServer | None = None
+        self.driver: SlackDriver | None = None
+        self.apply_report: ApplyReport | None = None
+
+    @classmethod
+    async def start_new(cls, **kwargs: Any) -> Harness:
+        harness = cls(**kwargs)
+        await harness.start()
+        return harness
+
+    async def __aenter__(self) -> Harness:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def settings(self) -> Settings:
+        values: dict[str, Any] = {
+            "slack_bot_token": self.sandbox.bot_token,
+            "slack_signing_secret": SIGNING_SECRET,
+            "slack_api_url": self.sandbox.base_url,
+            "database_url": self.database_url,
+            "secret": ONETEAM_SECRET,
+        }
+        if self.socket_mode:
+            values["slack_app_token"] = self.sandbox.app_token
+        return Settings(_env_file=None, **values)
+
+    async def start(self) -> None:
+        await self.sandbox.start()
+        self.users = populate_workspace(self.sandbox, self.spec)
+        await self.start_bot()
+        self.apply_report = await apply_org(self.spec, self.services.sessions, self.services.directory)
+
+    async def start_bot(self) -> None:
+        """(Re)starts the bot on the same database, as a restarted process would."""
+        self.services = build_services(self.settings(), clock=self.clock)
+        self.server = BotServer(self.services, port=0, scheduler=self.with_scheduler)
+        await self.server.start()
+        if self.socket_mode:
+            await self.sandbox.wait_socket_connected(timeout=5)
+            self.driver = SlackDriver(self.sandbox, mode="socket")
+        else:
+            self.driver = SlackDriver(self.sandbox, bot_url=self.server.events_url)
+
+    async def stop_bot(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+
+    async def restart(self) -> None:
+        await self.stop_bot()
+        await self.start_bot()
+
+    async def stop(self) -> None:
+        await self.stop_bot()
+        await self.sandbox.stop()
+        self._tmp.cleanup()
+
+    def user(self, email: str) -> str:
+        """Slack user id of a person in the org file."""
+        return self.users[email]
+
+    async def command(self, email: str, command: str, text: str = "", **kwargs: Any) -> Ack:
+        return await self.driver.slash(self.user(email), command, text, **kwargs)
