@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -42,7 +43,41 @@ def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None
 
         register = register_all
     register(app)
+    guard_listeners(app)
     return app
+
+
+LISTENER_ARGS = ("ack", "body", "payload", "context", "client", "respond", "say", "logger", "command", "action",
+                 "view", "event", "options", "shortcut", "message", "request")
+
+
+def guard_listeners(app: AsyncApp) -> None:
+    """Listeners must not raise: when one raises just after `ack()`, Bolt's runner resets the ack it already
+    sent and the person's reply is lost after a 3 s wait. So each listener's errors are reported here."""
+    for listener in app._async_listeners:  # Bolt has no public hook around a listener call
+        if getattr(listener.ack_function, "guarded", False):
+            continue
+        listener.ack_function = _guarded(listener.ack_function)
+        listener.arg_names = list(LISTENER_ARGS)
+
+
+def _guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+    wanted = set(inspect.getfullargspec(inspect.unwrap(func)).args)
+
+    async def guarded(ack, body, payload, context, client, respond, say, logger, command, action,
+                      view, event, options, shortcut, message, request) -> None:
+        given = {"ack": ack, "body": body, "payload": payload, "context": context, "client": client,
+                 "respond": respond, "say": say, "logger": logger, "command": command, "action": action,
+                 "view": view, "event": event, "options": options, "shortcut": shortcut, "message": message,
+                 "request": request}
+        try:
+            await func(**{k: v for k, v in given.items() if k in wanted})
+        except Exception as error:
+            await _on_error(error, body, context)
+
+    guarded.__name__ = getattr(func, "__name__", "listener")  # Bolt's logs name the listener
+    guarded.guarded = True  # type: ignore[attr-defined]
+    return guarded
 
 
 def _once_per_event(services: Services) -> Callable[..., Awaitable[Any]]:

@@ -38,8 +38,8 @@ def build_web_app(app: AsyncApp, services: Services) -> web.Application:
     return web_app
 
 
-def _listener_tasks() -> list[asyncio.Task]:
-    # Bolt runs each listener's post-ack work in a task of this name; these are the work in flight.
+def listener_tasks() -> list[asyncio.Task]:
+    """Listener work still running after its ack (Bolt runs each in a task of this name)."""
     return [t for t in asyncio.all_tasks()
             if not t.done() and getattr(t.get_coro(), "__name__", "") == "run_ack_function_asynchronously"]
 
@@ -93,7 +93,7 @@ class BotServer:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.shutdown()
-        in_flight = _listener_tasks()
+        in_flight = listener_tasks()
         if in_flight:
             log.info("finishing work in flight", extra={"tasks": len(in_flight)})
             await asyncio.wait(in_flight, timeout=grace)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from bot.clock import FakeClock
 from bot.org.loader import load
 from bot.org.schema import OrgSpec
 from bot.org.service import ApplyReport, apply_org
-from bot.server import BotServer
+from bot.server import BotServer, listener_tasks
 from bot.services import Services, build_services
 from bot.settings import Settings
 from sandbox.driver import Ack, SlackDriver
@@ -117,6 +118,13 @@ class Harness:
         await self.stop_bot()
         await self.sandbox.stop()
         self._tmp.cleanup()
+
+    async def settle(self, limit: float = 10.0) -> None:
+        """Waits until the bot has finished the work it started after acking (no sleeping on timers)."""
+        while tasks := listener_tasks():
+            _, pending = await asyncio.wait(tasks, timeout=limit)
+            if pending:
+                raise TimeoutError(f"{len(pending)} listener task(s) still running after {limit}s")
 
     def user(self, email: str) -> str:
         """Slack user id of a person in the org file."""

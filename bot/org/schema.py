@@ -9,6 +9,10 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.jira.config import JiraConfig
+from bot.kpi.config import KpiConfig
+from bot.pulse.config import PulseConfig
+
 Role = Literal["member", "vendor_lead", "liaison", "manager", "admin"]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -73,6 +77,9 @@ class TeamSpec(Strict):
     locale: str = "en"
     channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
     members: tuple[TeamMemberSpec, ...] = ()
+    pulse: PulseConfig = PulseConfig()
+    kpi: KpiConfig = KpiConfig()
+    jira: JiraConfig = JiraConfig()
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
 

@@ -122,9 +122,11 @@ def tokenize(text: str) -> list[Token]:
         m = _TOKEN.match(text, i)
         if not m or m.end() == i:
             pos = i + 1 + (len(text[i:]) - len(text[i:].lstrip()))
-            raise jql_error(f"Error in the JQL Query: The character '{text[pos - 1]}' is a reserved JQL "
-                            f"character. You must enclose it in a string or use the escape '\\u{ord(text[pos - 1]):04x}' "
-                            f"instead. (line 1, character {pos})")
+            ch = text[pos - 1]
+            raise jql_error(
+                f"Error in the JQL Query: The character '{ch}' is a reserved JQL character. You must enclose it "
+                f"in a string or use the escape '\\u{ord(ch):04x}' instead. (line 1, character {pos})"
+            )
         kind = m.lastgroup or "word"
         raw = m.group(kind)
         pos = m.start(kind) + 1

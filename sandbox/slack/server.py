@@ -65,6 +65,7 @@ class SlackSandbox:
 
     # lifecycle ---------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._stopping = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
@@ -191,7 +192,7 @@ class SlackSandbox:
             if handler is None and method != "apps.connections.open":
                 raise SlackError("unknown_method")
             self._authorize(method, token)
-            retry_after = self.limiter.check(method, str(args.get("channel") or "") or None)
+            retry_after = self.limiter.check(method, self._rate_channel(method, args))
             if retry_after:
                 self.calls.append(ApiCall(method, args, 429, self.clock(), "ratelimited"))
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
@@ -214,6 +215,15 @@ class SlackSandbox:
         wants_app_token = method == "apps.connections.open"
         if (token == self.app_token) != wants_app_token:
             raise SlackError("not_allowed_token_type")
+
+    def _rate_channel(self, method: str, args: dict[str, Any]) -> str | None:
+        """chat.postMessage is limited per conversation: a user id and its DM id count as one."""
+        if method != "chat.postMessage" or not args.get("channel"):
+            return None
+        try:
+            return self.ws.resolve_channel(args["channel"])
+        except SlackError:
+            return str(args["channel"])
 
     def _answer(self, method: str, args: dict[str, Any], error: SlackError) -> web.Response:
         self.calls.append(ApiCall(method, args, 200, self.clock(), error.error))

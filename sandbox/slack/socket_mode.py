@@ -12,6 +12,7 @@ import contextlib
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -26,6 +27,7 @@ class SocketModeHub:
         self.connections: list[web.WebSocketResponse] = []
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.received: list[dict[str, Any]] = []  # every ack, for tests
+        self.connections_total = 0  # connections ever accepted (reconnects included)
         self._changed = asyncio.Event()
 
     def new_ticket(self) -> str:
@@ -41,6 +43,7 @@ class SocketModeHub:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self.connections.append(ws)
+        self.connections_total += 1
         self._notify()
         await ws.send_str(json.dumps({
             "type": "hello", "num_connections": len(self.connections),
@@ -78,8 +81,12 @@ class SocketModeHub:
 
     async def wait_connected(self, timeout: float = 5.0, count: int = 1) -> None:  # noqa: ASYNC109
         """Wait until at least `count` sockets are connected; TimeoutError otherwise."""
+        await self.wait_until(lambda: len(self.live()) >= count, timeout)
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until `condition()` holds, re-checking whenever a connection opens or closes."""
         async with asyncio.timeout(timeout):
-            while len(self.live()) < count:
+            while not condition():
                 await self._changed.wait()
 
     async def send(self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool,

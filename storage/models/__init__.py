@@ -1,8 +1,16 @@
 """Every model module is imported here so that `Base.metadata` knows all tables (Alembic reads it)."""
 
 from storage.models.base import Base
+from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
+from storage.models.escalations import Escalation, EscalationStep
+from storage.models.jira import JiraLink, JiraOutboxItem, JiraSyncState, JiraWeeklyStats
+from storage.models.kpi import KpiValue
 from storage.models.ledger import HandledDelivery
 from storage.models.org import ROLES, Member, Membership, Team
+from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
 
-__all__ = ["ROLES", "Base", "Delivery", "HandledDelivery", "Member", "Membership", "Team"]
+__all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
+           "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
+           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Member", "Membership",
+           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]

@@ -1,0 +1,1 @@
+"""Weekly check-ins: prompts in each member's time zone, answers, reminders, blockers routed to liaisons."""

@@ -1,0 +1,99 @@
+"""The `checkins:` section of a team in the org YAML (every field has a default)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _check_hhmm(value: str) -> str:
+    if not HHMM.match(value):
+        raise ValueError(f"{value!r} is not a 24-hour time such as 16:00")
+    return value
+
+
+class Question(_Strict):
+    """One question of the form. Without `label` the built-in wording (in the member's language) is used."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")
+    label: str | None = Field(None, max_length=2000)
+    kind: Literal["text", "mood"] = "text"
+    required: bool = True
+    blocker: bool = False  # a non-empty answer is a blocker routed to the team's liaisons
+
+
+DEFAULT_QUESTIONS = (
+    Question(key="done"),
+    Question(key="next"),
+    Question(key="blockers", required=False, blocker=True),
+    Question(key="mood", kind="mood"),
+    Question(key="other_side", required=False),
+)
+
+BUILT_IN = tuple(q.key for q in DEFAULT_QUESTIONS)
+
+
+class AwayConfig(_Strict):
+    """Who is away: on leave in the org YAML, or a Slack status matching these emoji or words."""
+
+    check_slack_status: bool = True
+    status_emoji: tuple[str, ...] = (":palm_tree:", ":airplane:", ":beach_with_umbrella:", ":desert_island:")
+    status_words: tuple[str, ...] = ("vacation", "holiday", "out of office", "ooo", "on leave", "휴가", "부재")
+
+
+class CheckinConfig(_Strict):
+    enabled: bool = True
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "friday"
+    time: str = "16:00"
+    questions: tuple[Question, ...] = DEFAULT_QUESTIONS
+    remind_after_hours: float = Field(4.0, gt=0, le=72)
+    reminder_window: tuple[str, str] = ("08:00", "20:00")
+    close_after_hours: float = Field(72.0, gt=0, le=144)
+    skip_roles: tuple[str, ...] = ("liaison", "manager")  # they read check-ins rather than write them
+    summary_in_channel: bool = False  # a parent message in the team channel, answers in its thread
+    away: AwayConfig = AwayConfig()
+
+    _time = field_validator("time")(classmethod(lambda cls, v: _check_hhmm(v)))
+
+    @field_validator("reminder_window")
+    @classmethod
+    def _window(cls, v: tuple[str, str]) -> tuple[str, str]:
+        start, end = (_check_hhmm(x) for x in v)
+        if parse_hhmm(start) >= parse_hhmm(end):
+            raise ValueError("reminder_window must be [start, end] with start before end, e.g. [08:00, 20:00]")
+        return v
+
+    @model_validator(mode="after")
+    def _questions(self) -> CheckinConfig:
+        keys = [q.key for q in self.questions]
+        if len(keys) != len(set(keys)):
+            raise ValueError("question keys must be unique")
+        if not self.questions:
+            raise ValueError("a check-in needs at least one question")
+        unnamed = [q.key for q in self.questions if q.label is None and q.key not in BUILT_IN]
+        if unnamed:
+            raise ValueError(f"questions {unnamed} need a `label` (built-in keys: {', '.join(BUILT_IN)})")
+        return self
+
+    @property
+    def weekday_index(self) -> int:
+        return WEEKDAYS.index(self.weekday)
+
+    @property
+    def local_time(self) -> time:
+        return parse_hhmm(self.time)

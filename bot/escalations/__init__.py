@@ -1,0 +1,1 @@
+"""The emergency-response flow: /escalate, timed escalation through levels, acknowledgement, resolution."""

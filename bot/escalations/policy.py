@@ -1,0 +1,64 @@
+"""Who is called at each level of a team's policy, and who may act on an escalation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.escalations.config import EscalationConfig
+from storage.models import Member, Team
+from storage.org import roles_in, team_members
+
+OVERSEERS = {"liaison", "manager", "admin"}  # may act at any level of their team
+
+
+def team_policy(team: Team) -> EscalationConfig:
+    """The team's validated policy (the org file's `escalation:` section, defaults filled in)."""
+    return EscalationConfig.model_validate((team.config or {}).get("escalation") or {})
+
+
+@dataclass(frozen=True)
+class Responder:
+    slack_id: str
+    name: str
+    locale: str | None
+
+
+async def level_people(session: AsyncSession, team: Team, cfg: EscalationConfig, level: int) -> list[Responder]:
+    """People of one level (1-based): members of the team with the role, or people by email; not on leave."""
+    if not 1 <= level <= len(cfg.levels):
+        return []
+    found: dict[str, Responder] = {}
+    for who in cfg.levels[level - 1]:
+        if "@" in who:
+            members = (await session.scalars(select(Member).where(Member.email == who,
+                                                                  Member.active.is_(True)))).all()
+        else:
+            members = [m for m, _ in await team_members(session, team.id, who)]
+        for m in members:
+            if m.slack_user_id and not m.on_leave:
+                found.setdefault(m.slack_user_id, Responder(m.slack_user_id, m.name, m.locale))
+    return list(found.values())
+
+
+async def next_staffed_level(session: AsyncSession, team: Team, cfg: EscalationConfig,
+                             after: int) -> tuple[int, list[Responder]] | None:
+    """The first level after `after` that has someone to call (empty levels are skipped)."""
+    for level in range(after + 1, len(cfg.levels) + 1):
+        people = await level_people(session, team, cfg, level)
+        if people:
+            return level, people
+    return None
+
+
+async def may_respond(session: AsyncSession, member: Member, team: Team, cfg: EscalationConfig,
+                      level: int) -> bool:
+    """A responder at the current or a later level, or a liaison/manager (or admin) of the team."""
+    if roles_in(member, team.id) & OVERSEERS:
+        return True
+    for later in range(level, len(cfg.levels) + 1):
+        if any(r.slack_id == member.slack_user_id for r in await level_people(session, team, cfg, later)):
+            return True
+    return False

@@ -1,0 +1,33 @@
+"""The `jira` section of a team in the org YAML: where its tickets go and how severities map."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_PRIORITIES = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"}
+
+
+class JiraConfig(BaseModel):
+    """A team without `project` gets no Jira features (and nothing fails)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    project: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
+    issue_type: str = "Task"
+    # Escalations of these severities get a ticket automatically; others by the button.
+    auto_create: tuple[str, ...] = ("P1", "P2")
+    # Severity -> Jira priority name.
+    priorities: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
+    labels: tuple[str, ...] = ()
+    # When the ticket reaches a "done" status category in Jira, resolve the linked escalation too.
+    resolve_escalation: bool = False
+
+    @field_validator("labels")
+    @classmethod
+    def _no_spaces(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for label in v:
+            if not label or re.search(r"\s", label):
+                raise ValueError(f"Jira labels cannot contain spaces: {label!r}")
+        return v

@@ -1,0 +1,1 @@
+"""KPIs of a vendor team: definitions from the org YAML, weekly values (manual and computed)."""

@@ -1,0 +1,99 @@
+"""The `kpi` section of a team in the org YAML: KPI definitions and when the manager digest goes out."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Source = Literal[
+    "manual",
+    "checkin_response_rate",
+    "escalation_ack_median", "escalation_ack_p90",
+    "escalation_resolve_median", "escalation_resolve_p90",
+    "escalation_within_sla", "escalation_reopen_rate", "escalation_satisfaction", "escalation_sla_breaches",
+    "jira_resolved", "jira_overdue",
+    "pulse_score", "enps",
+]
+# Computed sources: OneTeam's own data, read through the other features' `*_metrics` functions.
+COMPUTED_SOURCES: tuple[str, ...] = get_args(Source)[1:]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KpiSpec(_Strict):
+    """One KPI: what "good" means for the vendor, and where its weekly value comes from."""
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name: str
+    unit: str = ""
+    target: float
+    direction: Literal["higher", "lower"] = "higher"
+    source: Source = "manual"
+    min: float = 0
+    max: float | None = None  # a percentage is capped at 100 unless said otherwise
+
+    @property
+    def upper(self) -> float | None:
+        return self.max if self.max is not None else (100.0 if self.unit == "%" else None)
+
+    @property
+    def manual(self) -> bool:
+        return self.source == "manual"
+
+    def on_track(self, value: float) -> bool:
+        return value >= self.target if self.direction == "higher" else value <= self.target
+
+
+class DigestConfig(_Strict):
+    """When the weekly digest reaches the team's managers (in each manager's own time zone)."""
+
+    enabled: bool = True
+    weekday: Weekday = "mon"
+    time: str = "09:00"
+    channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
+
+    @field_validator("time")
+    @classmethod
+    def _hh_mm(cls, v: str) -> str:
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
+        if not m or int(m[1]) > 23 or int(m[2]) > 59:
+            raise ValueError(f"{v!r} is not a time of day like 09:00")
+        return f"{int(m[1]):02d}:{m[2]}"
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        h, m = self.time.split(":")
+        return int(h), int(m)
+
+    @property
+    def isoweekday(self) -> int:
+        return WEEKDAYS.index(self.weekday) + 1
+
+
+class KpiConfig(_Strict):
+    definitions: tuple[KpiSpec, ...] = ()
+    digest: DigestConfig = DigestConfig()
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> KpiConfig:
+        keys = [d.key for d in self.definitions]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"KPI keys must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def find(self, name: str) -> KpiSpec | None:
+        """By key or by name, ignoring case."""
+        wanted = name.strip().lower()
+        return next((d for d in self.definitions if wanted in (d.key.lower(), d.name.lower())), None)
+
+
+def kpi_config(team_config: dict | None) -> KpiConfig:
+    """The validated section as stored in `Team.config["kpi"]` (absent means defaults)."""
+    return KpiConfig.model_validate((team_config or {}).get("kpi") or {})

@@ -1,0 +1,180 @@
+"""KPI rules and storage: who may see and record KPIs, weekly values, computed snapshots."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.errors import UserFacingError
+from bot.kpi import weeks
+from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
+from bot.kpi.sources import Metrics
+from storage.models import KpiValue, Member, Membership, Team
+
+KPI_ROLES = frozenset({"liaison", "manager"})
+TABLE_WEEKS = 4
+HISTORY_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class KpiPoint:
+    week: str
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
+class KpiStatus:
+    """One KPI over some weeks: values present, oldest first."""
+
+    spec: KpiSpec
+    points: tuple[KpiPoint, ...]
+
+    @property
+    def latest(self) -> KpiPoint | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def on_track(self) -> bool | None:
+        return None if self.latest is None else self.spec.on_track(self.latest.value)
+
+    def value_in(self, week: str) -> float | None:
+        return next((p.value for p in self.points if p.week == week), None)
+
+
+@dataclass(frozen=True)
+class TeamKpis:
+    team_key: str
+    team_name: str
+    week: str
+    weeks: tuple[str, ...]
+    kpis: tuple[KpiStatus, ...]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    team_name: str
+    spec: KpiSpec
+    week: str
+    value: float
+    replaced: float | None
+    status_now: bool
+    notify: tuple[str, ...]  # Slack ids whose App Home shows this KPI
+
+
+# --- who may do what ---------------------------------------------------------------------------------------
+async def kpi_teams(session: AsyncSession, member: Member | None) -> list[Team]:
+    """Teams where the caller is a liaison or a manager, that define KPIs."""
+    if member is None:
+        raise UserFacingError("core.errors.not_in_org")
+    rows = await session.scalars(
+        select(Membership).where(Membership.member_id == member.id).options(selectinload(Membership.team)))
+    return sorted((ms.team for ms in rows if KPI_ROLES & set(ms.roles) and ms.team.active
+                   and kpi_config(ms.team.config).definitions), key=lambda t: t.key)
+
+
+async def pick_team(session: AsyncSession, member: Member | None, team_key: str | None) -> Team:
+    """The team a command is about: the one named, else the caller's only KPI team; refuses others."""
+    allowed = await kpi_teams(session, member)
+    if team_key is not None:
+        team = next((t for t in allowed if t.key == team_key), None)
+        if team is None:
+            raise UserFacingError("kpi.errors.not_allowed", team=team_key)
+        return team
+    if not allowed:
+        raise UserFacingError("kpi.errors.no_teams")
+    if len(allowed) > 1:
+        raise UserFacingError("kpi.errors.which_team", teams=", ".join(t.key for t in allowed))
+    return allowed[0]
+
+
+def find_kpi(config: KpiConfig, name: str) -> KpiSpec:
+    spec = config.find(name)
+    if spec is None:
+        raise UserFacingError("kpi.errors.unknown_kpi", kpi=name,
+                              valid=", ".join(d.key for d in config.definitions))
+    return spec
+
+
+# --- values ---------------------------------------------------------------------------------------------
+async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[str], now: datetime,
+                       metrics: Metrics | None = None) -> tuple[KpiStatus, ...]:
+    """Each KPI's values over `week_list`. Computed KPIs missing a week are computed from the other
+    features' data; a finished week's value is stored as a snapshot, the running week's is not."""
+    config = kpi_config(team.config)
+    if not config.definitions:
+        return ()
+    rows = (await session.scalars(select(KpiValue).where(
+        KpiValue.team_id == team.id, KpiValue.week.in_(list(week_list))))).all()
+    stored = {(r.kpi_key, r.week): r for r in rows}
+    metrics = metrics or Metrics(session, team.id)
+    out = []
+    for spec in config.definitions:
+        points = []
+        for week in week_list:
+            row = stored.get((spec.key, week))
+            if row is not None:
+                points.append(KpiPoint(week, row.value, row.source))
+                continue
+            if spec.manual:
+                continue
+            start, end = weeks.bounds(week, team.timezone)
+            value = await metrics.source_value(spec.source, start, min(end, now))
+            if value is None or math.isnan(value):
+                continue
+            if end <= now:
+                session.add(KpiValue(team_id=team.id, kpi_key=spec.key, week=week, value=value,
+                                     source="computed", recorded_at=now))
+            points.append(KpiPoint(week, value, "computed"))
+        out.append(KpiStatus(spec, tuple(points)))
+    return tuple(out)
+
+
+async def team_kpis(session: AsyncSession, team: Team, now: datetime, count: int = TABLE_WEEKS) -> TeamKpis:
+    week = weeks.current_week(now, team.timezone)
+    week_list = weeks.last_weeks(week, count)
+    return TeamKpis(team.key, team.name, week, tuple(week_list), await kpi_statuses(session, team, week_list, now))
+
+
+def check_value(spec: KpiSpec, raw: str) -> float:
+    """A number within the KPI's range; `92%`, `1,200` and `4.5` are accepted."""
+    text = raw.strip().removesuffix("%").replace(",", "")
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserFacingError("kpi.errors.not_a_number", value=raw) from None
+    if not math.isfinite(value):
+        raise UserFacingError("kpi.errors.not_a_number", value=raw)
+    upper = spec.upper
+    if value < spec.min or (upper is not None and value > upper):
+        high = "∞" if upper is None else f"{upper:g}"
+        raise UserFacingError("kpi.errors.out_of_range", value=raw, kpi=spec.key, low=f"{spec.min:g}", high=high)
+    return value
+
+
+async def record_value(session: AsyncSession, team: Team, spec: KpiSpec, week: str, value: float,
+                       member: Member, now: datetime) -> Recorded:
+    """Records a manual value for a week; replacing an earlier value is allowed and reported."""
+    if not spec.manual:
+        raise UserFacingError("kpi.errors.computed", kpi=spec.key)
+    if weeks.monday(week) > weeks.monday(weeks.current_week(now, team.timezone)):
+        raise UserFacingError("kpi.errors.future_week", week=week)
+    row = await session.scalar(select(KpiValue).where(
+        KpiValue.team_id == team.id, KpiValue.kpi_key == spec.key, KpiValue.week == week))
+    replaced = None
+    if row is None:
+        session.add(KpiValue(team_id=team.id, kpi_key=spec.key, week=week, value=value, source="manual",
+                             recorded_by=member.id, recorded_at=now))
+    else:
+        replaced = row.value
+        row.value, row.source, row.recorded_by, row.recorded_at = value, "manual", member.id, now
+    viewers = await session.scalars(
+        select(Member.slack_user_id).join(Membership, Membership.member_id == Member.id)
+        .where(Membership.team_id == team.id, Member.slack_user_id.is_not(None), Member.active.is_(True)))
+    return Recorded(team.name, spec, week, value, replaced, spec.on_track(value), tuple(sorted(viewers)))

@@ -1,0 +1,29 @@
+"""The manifest users paste into Slack must match what the code handles."""
+
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from handlers import registered_commands
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+
+def _manifest() -> dict:
+    return YAML(typ="safe").load(MANIFEST.read_text())
+
+
+def test_manifest_commands_are_the_registered_commands() -> None:
+    declared = {c["command"] for c in _manifest()["features"]["slash_commands"]}
+    assert declared == registered_commands()
+
+
+def test_manifest_enables_what_the_bot_relies_on() -> None:
+    manifest = _manifest()
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "commands", "im:write", "im:history", "users:read", "users:read.email",
+            "files:write"} <= scopes
