@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import click
 from bot import __version__
 from bot.org.loader import OrgFileError, load, parse
 from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("oneteam.cli")
 
 NO_TOKENS = (
     "OneTeam needs Slack credentials to connect to a real workspace. Set SLACK_BOT_TOKEN (xoxb-...) and "
@@ -54,7 +57,10 @@ def run(host: str, port: int) -> None:
         click.echo(NO_TOKENS, err=True)
         sys.exit(2)
     logs.configure(settings.log_level)
-    asyncio.run(_run(settings, host, port))
+    try:
+        asyncio.run(_run(settings, host, port))
+    except OrgFileError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 async def _run(settings: Settings, host: str, port: int) -> None:
@@ -62,6 +68,7 @@ async def _run(settings: Settings, host: str, port: int) -> None:
     from bot.server import BotServer
     from bot.services import build_services
 
+    spec = load(settings.org_file) if settings.org_file else None  # a bad file stops us before we connect
     services = build_services(settings)
     server = BotServer(services, host=host, port=port)
     stop = asyncio.Event()
@@ -69,10 +76,10 @@ async def _run(settings: Settings, host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
-    if settings.org_file:
-        report = await apply_org(load(settings.org_file), services.sessions, services.directory)
-        for warning in report.warnings:
-            click.echo(f"warning: {warning}", err=True)
+    if spec is not None:
+        report = await apply_org(spec, services.sessions, services.directory)
+        log.info("org applied", extra={"records_created": len(report.created), "records_changed": len(report.changed),
+                                       "records_removed": len(report.removed), "warnings": report.warnings})
     await stop.wait()
     await server.stop()
 

@@ -39,3 +39,4 @@ def configure(level: str = "INFO") -> None:
     # Bolt and the SDK log request bodies at DEBUG; keep them above that whatever the root says.
     for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "apscheduler", "oneteam.bolt"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
+    logging.getLogger("alembic").setLevel(logging.WARNING)

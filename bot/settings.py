@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     jira_url: str | None = Field(None, validation_alias="JIRA_URL")
     jira_user: str | None = Field(None, validation_alias="JIRA_USER")
     jira_token: SecretStr | None = Field(None, validation_alias="JIRA_TOKEN")
+    jira_webhook_token: SecretStr | None = Field(None, validation_alias="JIRA_WEBHOOK_TOKEN")
+    jira_timeout: float = Field(10.0, gt=0, validation_alias="JIRA_TIMEOUT")
     secret: SecretStr | None = Field(None, validation_alias="ONETEAM_SECRET")
     log_level: str = Field("INFO", validation_alias="ONETEAM_LOG_LEVEL")
 
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
         return v if v.endswith("/") else v + "/"
 
     @field_validator("jira_url", "jira_user", "slack_bot_token", "slack_app_token", "slack_signing_secret",
-                     "jira_token", "secret", "org_file", mode="before")
+                     "jira_token", "jira_webhook_token", "secret", "org_file", mode="before")
     @classmethod
     def _blank_is_unset(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import help
+from handlers import checkins, help, kpi, pulse
 
-FEATURES = (help,)
+FEATURES = (help, checkins, kpi, pulse)
 
 
 def register_all(app: AsyncApp) -> None:

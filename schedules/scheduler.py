@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.services import Services
+from schedules import checkins, pulse
 
 log = logging.getLogger("oneteam.schedules")
 
@@ -27,7 +28,10 @@ class Job:
     every_seconds: int = 60
 
 
-JOBS: tuple[Job, ...] = ()
+JOBS: tuple[Job, ...] = (
+    Job("checkins", checkins.tick, every_seconds=60),
+    Job("pulse", pulse.tick, 60),
+)
 
 
 def build_scheduler(services: Services, jobs: tuple[Job, ...] = JOBS) -> AsyncIOScheduler:

@@ -10,14 +10,13 @@ DEFAULT_PRIORITIES = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"
 
 
 class JiraConfig(BaseModel):
-    """A team without `project` gets no Jira features (and nothing fails)."""
+    """A team without `project` gets no Jira features (and nothing fails). Which severities get a ticket
+    automatically is the escalation policy's `jira_auto` (it sends `jira_wanted` with the event)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     project: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
     issue_type: str = "Task"
-    # Escalations of these severities get a ticket automatically; others by the button.
-    auto_create: tuple[str, ...] = ("P1", "P2")
     # Severity -> Jira priority name.
     priorities: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     labels: tuple[str, ...] = ()

@@ -174,7 +174,12 @@ async def record_value(session: AsyncSession, team: Team, spec: KpiSpec, week: s
     else:
         replaced = row.value
         row.value, row.source, row.recorded_by, row.recorded_at = value, "manual", member.id, now
-    viewers = await session.scalars(
-        select(Member.slack_user_id).join(Membership, Membership.member_id == Member.id)
-        .where(Membership.team_id == team.id, Member.slack_user_id.is_not(None), Member.active.is_(True)))
-    return Recorded(team.name, spec, week, value, replaced, spec.on_track(value), tuple(sorted(viewers)))
+    return Recorded(team.name, spec, week, value, replaced, spec.on_track(value), await kpi_viewers(session, team.id))
+
+
+async def kpi_viewers(session: AsyncSession, team_id: int) -> tuple[str, ...]:
+    """Slack ids of the people whose App Home shows this team's KPIs."""
+    rows = await session.execute(
+        select(Member.slack_user_id, Membership.roles).join(Membership, Membership.member_id == Member.id)
+        .where(Membership.team_id == team_id, Member.slack_user_id.is_not(None), Member.active.is_(True)))
+    return tuple(sorted(uid for uid, roles in rows.all() if KPI_ROLES & set(roles)))

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -237,3 +238,18 @@ async def test_unknown_issue_is_404(http: aiohttp.ClientSession) -> None:
     status, body, _ = await call(http, "GET", "/rest/api/3/issue/OPS-99")
     assert status == 404
     assert body["errorMessages"] == ["Issue does not exist or you do not have permission to see it."]
+
+
+async def test_updated_bumps_on_edits_not_on_properties() -> None:
+    now = [datetime(2024, 5, 1, 9, 0, tzinfo=UTC)]
+    async with JiraSandbox(clock=lambda: now[0]) as sb:
+        key = sb.create_issue("OPS", "clocked")
+        assert sb.issues[key]["updated"] == now[0]
+        async with aiohttp.ClientSession(sb.url, headers=basic(USER, TOKEN)) as s:
+            now[0] += timedelta(minutes=5)
+            await call(s, "PUT", f"/rest/api/2/issue/{key}/properties/p", json={"a": 1})
+            assert sb.issues[key]["updated"] == datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+            await call(s, "POST", f"/rest/api/2/issue/{key}/comment", json={"body": "hello"})
+            assert sb.issues[key]["updated"] == now[0]
+            _, body, _ = await call(s, "GET", f"/rest/api/2/issue/{key}", params={"fields": "updated,created"})
+        assert body["fields"] == {"updated": "2024-05-01T09:05:00.000+0000", "created": "2024-05-01T09:00:00.000+0000"}

@@ -1,0 +1,335 @@
+"""The scheduled side of check-ins: open rounds, send due prompts and reminders, close rounds.
+
+Every send is claimed in the database first (a conditional UPDATE that one tick wins), then goes through
+`deliver_once` with a key per (round, member), then is recorded. A tick that dies mid-way leaves rows in
+`sending`; after `STALE_AFTER` the next tick takes them over and `deliver_once` finds out from Slack
+whether the message went, so a restart resumes the fan-out and never repeats it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.checkins import blocks
+from bot.checkins.config import CheckinConfig
+from bot.checkins.service import local_text, member_t, open_blockers, team_config
+from bot.checkins.timing import checkin_days, due_at, in_window, week_label, zone
+from bot.delivery import STALE_AFTER, deliver_once
+from bot.services import Services
+from storage.models import CheckinPrompt, CheckinRound, Member, Team
+from storage.org import active_teams, team_members
+
+log = logging.getLogger("oneteam.checkins")
+CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
+OPEN_AHEAD = timedelta(days=2)  # a round is created this long before its first prompt
+PERMANENT = {"channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "not_in_channel",
+             "invalid_arguments", "invalid_blocks", "account_inactive", "user_not_visible"}
+
+
+async def run_due(services: Services) -> None:
+    """The job's tick: everything that is due now, in order."""
+    await open_rounds(services)
+    await send_due_prompts(services)
+    await send_due_reminders(services)
+    await close_rounds(services)
+
+
+# --- rounds ----------------------------------------------------------------------------------------------
+async def open_rounds(services: Services) -> list[int]:
+    """Creates the round of each team's coming check-in day (one per team and week), with a prompt per member."""
+    now = services.clock.now()
+    created: list[int] = []
+    async with services.sessions() as session:
+        teams = list(await active_teams(session))
+    for team in teams:
+        cfg = team_config(team)
+        if not cfg.enabled:
+            continue
+        for day in checkin_days(now, cfg):
+            round_id = await _open_round(services, team, cfg, day, now)
+            if round_id is not None:
+                created.append(round_id)
+    return created
+
+
+async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: Any, now: datetime) -> int | None:
+    async with services.sessions() as session:
+        people = [m for m, roles in await team_members(session, team.id)
+                  if not (set(roles) & set(cfg.skip_roles))]
+        existing = await session.scalar(select(CheckinRound).where(CheckinRound.team_id == team.id,
+                                                                   CheckinRound.week == week_label(day)))
+    dues = {m.id: (due_at(day, cfg.local_time, zone(m.timezone, team.timezone)),
+                   zone(m.timezone, team.timezone).key) for m in people}
+    if not dues:
+        return None
+    first, last = min(d for d, _ in dues.values()), max(d for d, _ in dues.values())
+    if existing is not None:
+        if existing.state == "open":
+            await _add_missing_prompts(services, existing.id, dues)
+        return None
+    if not (first - OPEN_AHEAD <= now <= last):
+        return None
+    try:
+        async with services.sessions.begin() as session:
+            rnd = CheckinRound(team_id=team.id, week=week_label(day), day=day.isoformat(), opens_at=first,
+                               closes_at=last + timedelta(hours=cfg.close_after_hours), state="open",
+                               questions=[q.model_dump(mode="json") for q in cfg.questions],
+                               summary_channel=team.channel_id if cfg.summary_in_channel else None, created_at=now)
+            session.add(rnd)
+            await session.flush()
+            session.add_all(CheckinPrompt(round_id=rnd.id, member_id=mid, due_at=d, timezone=tz, state="pending",
+                                          reminder_state="none", reminders_sent=0) for mid, (d, tz) in dues.items())
+    except IntegrityError:  # another instance created it first
+        return None
+    log.info("check-in round opened", extra={"team": team.key, "week": rnd.week, "prompts": len(dues)})
+    return rnd.id
+
+
+async def _add_missing_prompts(services: Services, round_id: int, dues: dict[int, tuple[datetime, str]]) -> None:
+    """People who joined the team after the round was created still get this week's prompt."""
+    async with services.sessions() as session:
+        have = set((await session.scalars(select(CheckinPrompt.member_id)
+                                           .where(CheckinPrompt.round_id == round_id))).all())
+    for mid in set(dues) - have:
+        try:
+            async with services.sessions.begin() as session:
+                session.add(CheckinPrompt(round_id=round_id, member_id=mid, due_at=dues[mid][0],
+                                          timezone=dues[mid][1], state="pending", reminder_state="none",
+                                          reminders_sent=0))
+        except IntegrityError:
+            continue
+
+
+# --- claiming ---------------------------------------------------------------------------------------------
+async def _claim(services: Services, *, state_col: Any, due_col: Any, extra: Iterable[Any] = ()) -> list[int]:
+    """Atomically takes due rows (pending, or `sending` abandoned by a dead tick) for this tick."""
+    now = services.clock.now()
+    token = secrets.token_hex(8)
+    open_rounds_q = select(CheckinRound.id).where(CheckinRound.state == "open")
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(CheckinPrompt)
+            .where(CheckinPrompt.round_id.in_(open_rounds_q), *extra,
+                   or_(and_(state_col == "pending", due_col <= now),
+                       and_(state_col == "sending", CheckinPrompt.claimed_at <= now - STALE_AFTER)))
+            .values({state_col.key: "sending", "claim": token, "claimed_at": now})
+            .execution_options(synchronize_session=False))
+    async with services.sessions() as session:
+        return list((await session.scalars(select(CheckinPrompt.id).where(CheckinPrompt.claim == token,
+                                                                          state_col == "sending"))).all())
+
+
+@dataclass
+class _Context:
+    """What the fan-out needs, loaded once instead of per member."""
+
+    prompts: dict[int, CheckinPrompt]
+    rounds: dict[int, CheckinRound]
+    teams: dict[int, Team]
+    members: dict[int, Member]
+    blockers: dict[tuple[int, int], list[blocks.OpenBlocker]]
+    told_away: set[tuple[int, int]]  # (team, member) whose previous prompt already said "away"
+
+
+async def _load(services: Services, prompt_ids: list[int], *, with_history: bool) -> _Context:
+    async with services.sessions() as session:
+        prompts = {p.id: p for p in (await session.scalars(
+            select(CheckinPrompt).where(CheckinPrompt.id.in_(prompt_ids)))).all()}
+        rounds = {r.id: r for r in (await session.scalars(select(CheckinRound).where(
+            CheckinRound.id.in_({p.round_id for p in prompts.values()})))).all()}
+        teams = {t.id: t for t in (await session.scalars(select(Team).where(
+            Team.id.in_({r.team_id for r in rounds.values()})))).all()}
+        members = {m.id: m for m in (await session.scalars(select(Member).where(
+            Member.id.in_({p.member_id for p in prompts.values()})))).all()}
+        blockers: dict[tuple[int, int], list[blocks.OpenBlocker]] = {}
+        told: set[tuple[int, int]] = set()
+        if with_history:
+            for team_id in teams:
+                for member_id, items in (await open_blockers(session, team_id)).items():
+                    blockers[(team_id, member_id)] = items
+            previous = await session.execute(
+                select(CheckinRound.team_id, CheckinPrompt.member_id, CheckinRound.id, CheckinPrompt.state)
+                .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
+                .where(CheckinRound.team_id.in_(teams), CheckinRound.id.not_in(rounds),
+                       CheckinPrompt.member_id.in_(members))
+                .order_by(CheckinRound.opens_at))
+            last: dict[tuple[int, int], str] = {}
+            for team_id, member_id, _rid, state in previous.all():
+                last[(team_id, member_id)] = state
+            told = {k for k, state in last.items() if state == "away"}
+    return _Context(prompts, rounds, teams, members, blockers, told)
+
+
+async def _bounded(items: Iterable[int], work: Callable[[int], Awaitable[None]], limit: int) -> None:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(item: int) -> None:
+        async with gate:
+            await work(item)
+
+    await asyncio.gather(*(one(i) for i in items))
+
+
+async def _finish(services: Services, prompt: CheckinPrompt, state_col: Any, **values: Any) -> None:
+    """Records the outcome of a claimed row, only if this tick still holds the claim."""
+    async with services.sessions.begin() as session:
+        await session.execute(update(CheckinPrompt).where(
+            CheckinPrompt.id == prompt.id, CheckinPrompt.claim == prompt.claim, state_col == "sending").values(**values))
+
+
+def _failure(exc: Exception) -> str:
+    """`failed` for what retrying cannot fix; else the row goes back to `pending` for the next tick."""
+    if isinstance(exc, SlackApiError) and exc.response.get("error") in PERMANENT:
+        return "failed"
+    return "pending"
+
+
+# --- prompts ----------------------------------------------------------------------------------------------
+async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY) -> int:
+    """Sends every due prompt (concurrently, bounded); returns how many were claimed."""
+    ids = await _claim(services, state_col=CheckinPrompt.state, due_col=CheckinPrompt.due_at)
+    if not ids:
+        return 0
+    ctx = await _load(services, ids, with_history=True)
+    await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid]), concurrency)
+    changed = [ctx.members[p.member_id].slack_user_id for p in ctx.prompts.values()]
+    await services.events.publish("home.changed", {"slack_user_ids": [u for u in changed if u]})
+    return len(ids)
+
+
+async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) -> None:
+    rnd = ctx.rounds[prompt.round_id]
+    team, member = ctx.teams[rnd.team_id], ctx.members[prompt.member_id]
+    col = CheckinPrompt.state
+    if not member.slack_user_id:
+        await _finish(services, prompt, col, state="failed", skip_reason="no Slack user")
+        return
+    t = member_t(services, member, team)
+    cfg = team_config(team)
+    try:
+        away = "leave" if member.on_leave else await _away_by_status(services, cfg, member.slack_user_id)
+        if away:
+            await _finish(services, prompt, col, state="away", skip_reason=away)
+            if (team.id, member.id) not in ctx.told_away:
+                note = blocks.away(t, team=team.name, on_leave=away == "leave")
+                await deliver_once(services, f"checkin:away:{rnd.id}:{member.id}", member.slack_user_id,
+                                   text=note.text, blocks=note.blocks)
+            return
+        msg = blocks.prompt(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
+                            round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []))
+        sent = await deliver_once(services, f"checkin:prompt:{rnd.id}:{member.id}", member.slack_user_id,
+                                  text=msg.text, blocks=msg.blocks)
+    except Exception as exc:
+        log.warning("check-in prompt not sent", extra={"round_id": rnd.id, "member_id": member.id}, exc_info=True)
+        await _finish(services, prompt, col, state=_failure(exc))
+        return
+    if sent is None:  # another instance is sending it right now; it will record it
+        return
+    now = services.clock.now()
+    remind_at = in_window(max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours),
+                          zone(prompt.timezone, team.timezone), cfg.reminder_window)
+    await _finish(services, prompt, col, state="sent", sent_at=now, message_channel=sent.channel,
+                  message_ts=sent.ts, remind_at=remind_at,
+                  reminder_state="pending" if remind_at < rnd.closes_at else "none")
+
+
+async def _away_by_status(services: Services, cfg: CheckinConfig, slack_user_id: str) -> str | None:
+    if not cfg.away.check_slack_status:
+        return None
+    profile = await services.directory.by_id(slack_user_id)
+    if profile is None:
+        return None
+    status = profile.status_text.lower()
+    if profile.status_emoji in cfg.away.status_emoji or any(w.lower() in status for w in cfg.away.status_words):
+        return "status"
+    return None
+
+
+# --- reminders --------------------------------------------------------------------------------------------
+async def send_due_reminders(services: Services, *, concurrency: int = CONCURRENCY) -> int:
+    ids = await _claim(services, state_col=CheckinPrompt.reminder_state, due_col=CheckinPrompt.remind_at,
+                       extra=[CheckinPrompt.state == "sent"])
+    if not ids:
+        return 0
+    ctx = await _load(services, ids, with_history=False)
+    await _bounded(sorted(ids), lambda pid: _remind_one(services, ctx, ctx.prompts[pid]), concurrency)
+    return len(ids)
+
+
+async def _remind_one(services: Services, ctx: _Context, prompt: CheckinPrompt) -> None:
+    rnd = ctx.rounds[prompt.round_id]
+    team, member = ctx.teams[rnd.team_id], ctx.members[prompt.member_id]
+    cfg, col, now = team_config(team), CheckinPrompt.reminder_state, services.clock.now()
+    window_start = in_window(now, zone(prompt.timezone, team.timezone), cfg.reminder_window)
+    if window_start > now:  # the tick ran late, past the member's evening: wait for their morning
+        await _finish(services, prompt, col, reminder_state="pending" if window_start < rnd.closes_at else "none",
+                      remind_at=window_start)
+        return
+    t = member_t(services, member, team)
+    msg = blocks.reminder(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
+                          round_id=rnd.id, prompt_id=prompt.id)
+    try:
+        sent = await deliver_once(services, f"checkin:reminder:{rnd.id}:{member.id}:{prompt.reminders_sent + 1}",
+                                  member.slack_user_id or "", text=msg.text, blocks=msg.blocks)
+    except Exception as exc:
+        log.warning("check-in reminder not sent", extra={"round_id": rnd.id, "member_id": member.id}, exc_info=True)
+        await _finish(services, prompt, col, reminder_state="none" if _failure(exc) == "failed" else "pending")
+        return
+    if sent is not None:
+        await _finish(services, prompt, col, reminder_state="sent", reminders_sent=prompt.reminders_sent + 1)
+
+
+# --- closing ------------------------------------------------------------------------------------------------
+async def close_rounds(services: Services) -> list[int]:
+    """Closes rounds past their window (one instance wins each), then updates what people see."""
+    now = services.clock.now()
+    async with services.sessions() as session:
+        due = (await session.scalars(select(CheckinRound.id).where(CheckinRound.state == "open",
+                                                                   CheckinRound.closes_at <= now))).all()
+    closed: list[int] = []
+    for round_id in due:
+        async with services.sessions.begin() as session:
+            won = await session.execute(update(CheckinRound).where(CheckinRound.id == round_id,
+                                                                   CheckinRound.state == "open")
+                                        .values(state="closed"))
+            if won.rowcount != 1:
+                continue
+            await session.execute(update(CheckinPrompt).where(CheckinPrompt.round_id == round_id,
+                                                              CheckinPrompt.reminder_state == "pending")
+                                  .values(reminder_state="none"))
+        closed.append(round_id)
+        await _after_close(services, round_id)
+    return closed
+
+
+async def _after_close(services: Services, round_id: int) -> None:
+    from bot.checkins.summary import refresh_summary
+
+    async with services.sessions() as session:
+        rnd = await session.get(CheckinRound, round_id)
+        team = await session.get(Team, rnd.team_id)
+        rows = (await session.execute(select(CheckinPrompt, Member).join(Member, Member.id == CheckinPrompt.member_id)
+                                      .where(CheckinPrompt.round_id == round_id,
+                                             CheckinPrompt.message_ts.is_not(None)))).all()
+    for prompt, member in rows:
+        if prompt.state == "sent":  # unanswered: the button would only lead to "closed"
+            msg = blocks.closed(member_t(services, member, team), team=team.name, week=rnd.week)
+            try:
+                await services.slack.chat_update(channel=prompt.message_channel, ts=prompt.message_ts,
+                                                 text=msg.text, blocks=msg.blocks)
+            except Exception:
+                log.warning("could not mark a prompt closed", extra={"round_id": round_id}, exc_info=True)
+    await refresh_summary(services, round_id)
+    users = [m.slack_user_id for _p, m in rows if m.slack_user_id]
+    await services.events.publish("home.changed", {"slack_user_ids": users})
+    log.info("check-in round closed", extra={"round_id": round_id, "team": team.key})

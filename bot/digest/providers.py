@@ -1,0 +1,169 @@
+"""Digest sections, one small provider each. A provider returns None when its data is absent (the
+feature is not installed, or nothing happened that week), and the section is then left out."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.digest.model import Item, Part, Section
+from bot.i18n import Translator
+from bot.kpi.blocks import fmt_status, fmt_target, fmt_value
+from bot.kpi.service import KpiStatus
+from bot.kpi.sources import Metrics
+from storage.models import Team
+
+MAX_BLOCKERS = 3
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    team: Team
+    week: str
+    previous_week: str
+    start: datetime
+    end: datetime
+    prev_start: datetime
+    prev_end: datetime
+    now: datetime
+    t: Translator
+    metrics: Metrics
+    kpis: tuple[KpiStatus, ...]
+
+    async def this_and_last(self, feature: str) -> tuple[Any | None, Any | None]:
+        return (await self.metrics.get(feature, self.start, self.end),
+                await self.metrics.get(feature, self.prev_start, self.prev_end))
+
+
+Provider = Callable[[Context], Awaitable[Part | None]]
+
+
+def _num(obj: Any, name: str) -> float | None:
+    value = getattr(obj, name, None)
+    return None if value is None else float(value)
+
+
+def _pct(t: Translator, fraction: float) -> str:
+    return t.number(fraction * 100, "#,##0") + "%"
+
+
+def _hours(t: Translator, hours: float) -> str:
+    return t("digest.hours", value=t.number(hours, "#,##0.#"))
+
+
+def _delta_pts(t: Translator, now: float | None, before: float | None) -> str:
+    if now is None or before is None or round((now - before) * 100) == 0:
+        return ""
+    return t("digest.delta_pts", delta=f"{(now - before) * 100:+.0f}")
+
+
+def _delta(t: Translator, now: float | None, before: float | None, fmt: str = "+.1f") -> str:
+    if now is None or before is None or abs(now - before) < 1e-9:
+        return ""
+    return t("digest.delta", delta=format(now - before, fmt))
+
+
+async def checkins(ctx: Context) -> Part | None:
+    t = ctx.t
+    cur, prev = await ctx.this_and_last("checkins")
+    if cur is None or not _num(cur, "prompts"):
+        return None
+    rate, prev_rate = _num(cur, "response_rate"), _num(prev, "response_rate")
+    mood, prev_mood = _num(cur, "mood_avg"), _num(prev, "mood_avg")
+    items = [Item(t("digest.checkins.response_rate"),
+                  t("digest.checkins.answered", answered=int(_num(cur, "answered") or 0),
+                    prompts=int(_num(cur, "prompts") or 0), rate=_pct(t, rate or 0)),
+                  _delta_pts(t, rate, prev_rate))]
+    if mood is not None:
+        items.append(Item(t("digest.checkins.mood"), t("digest.checkins.mood_value", mood=t.number(mood, "0.0")),
+                          _delta(t, mood, prev_mood)))
+    blockers = list(getattr(cur, "blockers", None) or ())
+    items.append(Item(t("digest.checkins.blockers"), t.number(len(blockers))))
+    quotes = tuple(str(getattr(b, "text", b))[:200] for b in blockers[:MAX_BLOCKERS])
+    changes = []
+    if (note := _delta_pts(t, rate, prev_rate)):
+        changes.append(Item(t("digest.checkins.response_rate"), _pct(t, rate or 0), note))
+    if (note := _delta(t, mood, prev_mood)):
+        changes.append(Item(t("digest.checkins.mood"), t.number(mood or 0, "0.0"), note))
+    return Part(Section("checkins", t("digest.checkins.title"), tuple(items), quotes), tuple(changes))
+
+
+async def escalations(ctx: Context) -> Part | None:
+    t = ctx.t
+    cur, prev = await ctx.this_and_last("escalations")
+    if cur is None or not any(_num(cur, f) for f in ("opened", "resolved", "open_now")):
+        return None
+    items = [
+        Item(t("digest.escalations.opened"), t.number(_num(cur, "opened") or 0),
+             _delta(t, _num(cur, "opened"), _num(prev, "opened"), "+.0f")),
+        Item(t("digest.escalations.resolved"), t.number(_num(cur, "resolved") or 0)),
+        Item(t("digest.escalations.breaches"), t.number(_num(cur, "sla_breaches") or 0)),
+    ]
+    for label, median, p90 in (("ack", "ack_median_hours", "ack_p90_hours"),
+                               ("resolve", "resolve_median_hours", "resolve_p90_hours")):
+        m, p = _num(cur, median), _num(cur, p90)
+        if m is not None:
+            items.append(Item(t(f"digest.escalations.{label}"),
+                              t("digest.escalations.median_p90", median=_hours(t, m), p90=_hours(t, p or m))))
+    if (open_now := _num(cur, "open_now")) is not None:
+        items.append(Item(t("digest.escalations.open_now"), t.number(open_now)))
+    changes = []
+    breaches, prev_breaches = _num(cur, "sla_breaches"), _num(prev, "sla_breaches")
+    if (note := _delta(t, breaches, prev_breaches, "+.0f")):
+        changes.append(Item(t("digest.escalations.breaches"), t.number(breaches or 0), note))
+    return Part(Section("escalations", t("digest.escalations.title"), tuple(items)), tuple(changes))
+
+
+async def kpis(ctx: Context) -> Part | None:
+    t = ctx.t
+    if not any(s.points for s in ctx.kpis):
+        return None
+    items, changes = [], []
+    for status in ctx.kpis:
+        spec = status.spec
+        value, before = status.value_in(ctx.week), status.value_in(ctx.previous_week)
+        if value is None:
+            items.append(Item(spec.name, t("digest.kpis.no_value", target=fmt_target(t, spec))))
+            continue
+        shown = t("digest.kpis.value", value=fmt_value(t, spec, value), target=fmt_target(t, spec),
+                  status=fmt_status(t, spec.on_track(value)))
+        note = "" if before is None else t("digest.kpis.was", value=fmt_value(t, spec, before))
+        items.append(Item(spec.name, shown, note if before != value else ""))
+        if before is not None and spec.on_track(before) != spec.on_track(value):
+            changes.append(Item(spec.name, fmt_status(t, spec.on_track(value)), note))
+    return Part(Section("kpis", t("digest.kpis.title"), tuple(items)), tuple(changes))
+
+
+async def pulse(ctx: Context) -> Part | None:
+    t = ctx.t
+    cur, prev = await ctx.this_and_last("pulse")
+    # The pulse feature decides anonymity: below its threshold a period is not reportable at all.
+    if cur is None or not getattr(cur, "reportable", False):
+        return None
+    items = [Item(t("digest.pulse.responses"), t.number(_num(cur, "responses") or 0))]
+    score, prev_score = _num(cur, "score"), _num(prev, "score") if getattr(prev, "reportable", False) else None
+    if score is not None:
+        items.append(Item(t("digest.pulse.score"), t.number(score, "0.0"), _delta(t, score, prev_score)))
+    if (enps := _num(cur, "enps")) is not None:
+        items.append(Item(t("digest.pulse.enps"), f"{enps:+.0f}"))
+    changes = [Item(t("digest.pulse.score"), t.number(score, "0.0"), note)
+               for note in [_delta(t, score, prev_score)] if note and score is not None]
+    return Part(Section("pulse", t("digest.pulse.title"), tuple(items)), tuple(changes))
+
+
+async def jira(ctx: Context) -> Part | None:
+    t = ctx.t
+    cur, _ = await ctx.this_and_last("jira")
+    if cur is None or not any(_num(cur, f) for f in ("created", "resolved", "overdue", "open")):
+        return None
+    items = tuple(Item(t(f"digest.jira.{f}"), t.number(_num(cur, f) or 0))
+                  for f in ("created", "resolved", "open", "overdue") if _num(cur, f) is not None)
+    return Part(Section("jira", t("digest.jira.title"), items))
+
+
+PROVIDERS: tuple[Provider, ...] = (checkins, escalations, kpis, pulse, jira)

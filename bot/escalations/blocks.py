@@ -1,0 +1,228 @@
+"""Block Kit for escalations: the card, responder DMs, thread lines, the modals, the list, the rating."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.blocks import Block, Rendered, actions, button, context, divider, header, section
+from bot.escalations.config import SEVERITIES
+from bot.escalations.ids import CATEGORIES, Action, View
+from bot.escalations.ids import Block as B
+from bot.i18n import Translator
+from storage.models import Escalation, EscalationStep, Team
+
+RATING_SCORES = range(1, 6)
+
+
+def _org(t: Translator, org: str | None) -> str:
+    return t("escalations.card.org", org=org) if org else ""
+
+
+def mentions(ids: str | None) -> str:
+    return ", ".join(f"<@{i}>" for i in (ids or "").split(",") if i)
+
+
+def _when(t: Translator, value: datetime | None, tz: str) -> str:
+    return t.datetime(value, "short", tz=tz) if value else ""
+
+
+def card(t: Translator, esc: Escalation, team: Team, *, levels: int, people: Sequence[str],
+         hide_details: bool, jira_enabled: bool) -> Rendered:
+    """The escalation's card in the team's channel, updated in place at every step."""
+    title = t("escalations.card.title", ref=esc.ref, severity=esc.severity, summary=esc.summary)
+    state = t(f"escalations.state.{esc.state}")
+    blocks: list[Block] = [
+        header(title),
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": t("escalations.card.severity", severity=esc.severity,
+                                         meaning=t(f"escalations.severity.{esc.severity}"))},
+            {"type": "mrkdwn", "text": t("escalations.card.category",
+                                         category=t(f"escalations.category.{esc.category}"))},
+            {"type": "mrkdwn", "text": t("escalations.card.team", team=team.name)},
+            {"type": "mrkdwn", "text": t("escalations.card.raiser", name=esc.raiser_name,
+                                         org=_org(t, esc.raiser_org))},
+            {"type": "mrkdwn", "text": t("escalations.card.state", state=state)},
+            {"type": "mrkdwn", "text": t("escalations.card.level", level=esc.level, levels=levels,
+                                         people=", ".join(f"<@{p}>" for p in people) or t("escalations.card.nobody"))},
+        ]},
+    ]
+    if esc.details and not hide_details:
+        blocks.append(section(esc.details))
+    elif esc.details:
+        blocks.append(context(t("escalations.card.details_withheld")))
+    blocks.append(context(_timer_line(t, esc, team, levels)))
+    if esc.jira_key:
+        blocks.append(context(t("escalations.card.jira", key=esc.jira_key)))
+    blocks.append(actions(*_card_buttons(t, esc, jira_enabled), block_id=B.CARD_ACTIONS))
+    return Rendered(title, blocks)
+
+
+def _timer_line(t: Translator, esc: Escalation, team: Team, levels: int) -> str:
+    when = _when(t, esc.next_step_at, team.timezone)
+    if esc.state == "resolved":
+        return t("escalations.card.resolved_at", when=_when(t, esc.resolved_at, team.timezone))
+    if esc.state == "acknowledged":
+        line = t("escalations.card.acked_by", name=esc.acked_by_name or "", org=_org(t, esc.acked_by_org))
+        return line + (" " + t("escalations.card.reminds_at", when=when) if when else "")
+    if not when:
+        return t("escalations.card.no_timer")
+    if esc.level < levels:
+        return t("escalations.card.escalates_at", level=esc.level + 1, when=when)
+    return t("escalations.card.reminds_at", when=when)
+
+
+def _card_buttons(t: Translator, esc: Escalation, jira_enabled: bool) -> list[Block]:
+    value = str(esc.id)
+    if esc.state == "resolved":
+        buttons = [button(t("escalations.buttons.reopen"), Action.REOPEN, value)]
+    else:
+        buttons = [button(t("escalations.buttons.escalate_now"), Action.ESCALATE_NOW, value),
+                   button(t("escalations.buttons.resolve"), Action.RESOLVE, value)]
+        if esc.state == "open":
+            buttons.insert(0, button(t("escalations.buttons.ack"), Action.ACK, value, style="primary"))
+    if jira_enabled and not esc.jira_key:
+        buttons.append(button(t("escalations.buttons.jira"), Action.JIRA, value))
+    return buttons
+
+
+def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, channel: str | None) -> Rendered:
+    """Tells one responder they are called, and why (raised, escalated, reminder, reopened)."""
+    text = t(f"escalations.dm.{reason}", ref=esc.ref, severity=esc.severity, summary=esc.summary,
+             team=team.name, level=esc.level)
+    blocks = [section(text),
+              context(t("escalations.dm.meta", raiser=esc.raiser_name, org=_org(t, esc.raiser_org),
+                        severity=t(f"escalations.severity.{esc.severity}"),
+                        channel=f"<#{channel}>" if channel else "-"))]
+    if esc.details:
+        blocks.insert(1, section(esc.details))
+    if esc.state != "resolved":
+        buttons = [button(t("escalations.buttons.resolve"), Action.RESOLVE, str(esc.id))]
+        if esc.state == "open":
+            buttons.insert(0, button(t("escalations.buttons.ack"), Action.ACK, str(esc.id), style="primary"))
+        blocks.append(actions(*buttons))
+    return Rendered(text, blocks)
+
+
+def thread_line(t: Translator, esc: Escalation, step: EscalationStep, called: str | None,
+                *, hide_details: bool) -> str | None:
+    """The card thread's line for one timeline step (None: the step shows only on the card)."""
+    who = t("escalations.card.actor", name=step.actor_name or "", org=_org(t, step.actor_org))
+    if step.kind == "escalated":
+        key = "escalations.thread.escalated_by" if step.actor_slack_id else "escalations.thread.escalated"
+        return t(key, who=who, level=step.level, people=mentions(called) or t("escalations.card.nobody"))
+    if step.kind == "reminded":
+        return t("escalations.thread.reminded", round=step.note or "", people=mentions(called))
+    if step.kind == "acknowledged":
+        return t("escalations.thread.acknowledged", who=who)
+    if step.kind == "resolved":
+        if not step.actor_slack_id:
+            who = t("escalations.card.from_jira")
+        if hide_details:
+            return t("escalations.thread.resolved_withheld", who=who)
+        return t("escalations.thread.resolved", who=who, note=step.note or "")
+    if step.kind == "reopened":
+        return t("escalations.thread.reopened", who=who, people=mentions(called))
+    return None
+
+
+def rating_dm(t: Translator, esc: Escalation) -> Rendered:
+    text = t("escalations.rating.ask", ref=esc.ref, summary=esc.summary)
+    buttons = [button(str(n), f"{Action.RATE}_{n}", f"{esc.id}:{n}") for n in RATING_SCORES]
+    blocks = [section(text)]
+    if esc.resolution_note:
+        blocks.append(context(t("escalations.rating.note", note=esc.resolution_note)))
+    blocks += [actions(*buttons), context(t("escalations.rating.scale"))]
+    return Rendered(text, blocks)
+
+
+def rated(t: Translator, ref: str, score: int) -> Rendered:
+    text = t("escalations.rating.thanks", ref=ref, score=score)
+    return Rendered(text, [section(text)])
+
+
+def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
+    opt: dict[str, Any] = {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
+    if description:
+        opt["description"] = {"type": "plain_text", "text": description[:75]}
+    return opt
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
+    return {"type": "input", "block_id": block_id, "optional": optional,
+            "label": {"type": "plain_text", "text": label[:2000]}, "element": {"action_id": block_id, **element}}
+
+
+def raise_modal(t: Translator, teams: Sequence[Team], *, team_key: str | None, summary: str = "",
+                details: str = "", blocker_id: int | None = None) -> dict[str, Any]:
+    """The /escalate modal; every choice is explained in one line so P1 is not picked by reflex."""
+    severity_options = [_option(s, s, t(f"escalations.severity.{s}")) for s in SEVERITIES]
+    category_options = [_option(t(f"escalations.category.{c}"), c) for c in CATEGORIES]
+    team_options = [_option(team.name, team.key) for team in teams][:100]
+    summary_el: dict[str, Any] = {"type": "plain_text_input", "max_length": 300}
+    if summary:
+        summary_el["initial_value"] = summary
+    details_el: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": 2900}
+    if details:
+        details_el["initial_value"] = details
+    team_el: dict[str, Any] = {"type": "static_select", "options": team_options}
+    initial = next((o for o in team_options if o["value"] == team_key), None)
+    if initial:
+        team_el["initial_option"] = initial
+    return {
+        "type": "modal", "callback_id": View.RAISE,
+        "title": {"type": "plain_text", "text": t("escalations.modal.title")},
+        "submit": {"type": "plain_text", "text": t("escalations.modal.submit")},
+        "close": {"type": "plain_text", "text": t("escalations.modal.cancel")},
+        "private_metadata": json.dumps({"blocker_id": blocker_id}),
+        "blocks": [
+            _input(B.SUMMARY, t("escalations.modal.summary"), summary_el),
+            _input(B.SEVERITY, t("escalations.modal.severity"), {"type": "radio_buttons",
+                                                                 "options": severity_options}),
+            _input(B.CATEGORY, t("escalations.modal.category"), {"type": "static_select",
+                                                                 "options": category_options}),
+            _input(B.TEAM, t("escalations.modal.team"), team_el),
+            _input(B.DETAILS, t("escalations.modal.details"), details_el, optional=True),
+        ],
+    }
+
+
+def resolve_modal(t: Translator, esc_id: int, ref: str) -> dict[str, Any]:
+    return {
+        "type": "modal", "callback_id": View.RESOLVE, "private_metadata": str(esc_id),
+        "title": {"type": "plain_text", "text": t("escalations.resolve.title")},
+        "submit": {"type": "plain_text", "text": t("escalations.resolve.submit")},
+        "close": {"type": "plain_text", "text": t("escalations.modal.cancel")},
+        "blocks": [section(t("escalations.resolve.intro", ref=ref)),
+                   _input(B.NOTE, t("escalations.resolve.note"),
+                          {"type": "plain_text_input", "multiline": True, "max_length": 2900})],
+    }
+
+
+def raised_confirmation(t: Translator, ref: str, severity: str, channel: str | None) -> Rendered:
+    where = t("escalations.raised.where", channel=f"<#{channel}>") if channel else t("escalations.raised.no_channel")
+    text = t("escalations.raised.done", ref=ref, severity=severity) + " " + where
+    return Rendered(text, [section(text)])
+
+
+def open_list(t: Translator, rows: Sequence[tuple[Escalation, Team]]) -> Rendered:
+    """`/escalate list`: the caller's teams' open escalations, most severe first."""
+    if not rows:
+        text = t("escalations.list.empty")
+        return Rendered(text, [section(text)])
+    title = t("escalations.list.title", count=len(rows))
+    blocks: list[Block] = [section(f"*{title}*")]
+    for esc, team in rows[:40]:
+        blocks.append(section(t("escalations.list.item", ref=esc.ref, severity=esc.severity, summary=esc.summary,
+                                team=team.name, state=t(f"escalations.state.{esc.state}"), level=esc.level)))
+    if len(rows) > 40:
+        blocks.append(context(t("escalations.list.more", count=len(rows) - 40)))
+    blocks.append(divider())
+    return Rendered(title, blocks)
+
+
+def usage(t: Translator, problem: str | None = None) -> Rendered:
+    text = (problem + "\n" if problem else "") + t("escalations.usage.text")
+    return Rendered(text, [section(text)])

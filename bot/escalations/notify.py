@@ -1,0 +1,112 @@
+"""Slack side of escalations: the card, the thread, responder DMs, the rating DM.
+
+`sync` brings Slack up to date with the timeline: each step's messages go out through `deliver_once`
+with a key of the step, so running it twice (a tick after a crash, two instances) sends nothing twice.
+A step is marked synced only when all its messages are out; the tick retries the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from bot.blocks import Rendered
+from bot.delivery import Sent, deliver_once
+from bot.escalations import blocks
+from bot.escalations.policy import level_people, team_policy
+from bot.services import Services
+from storage.models import Escalation, Member, Team
+
+log = logging.getLogger("oneteam.escalations")
+
+
+async def channel_is_shared(services: Services, channel: str) -> bool:
+    """A Slack Connect channel (shared with another organisation) gets no internal details."""
+    try:
+        info = await services.slack.conversations_info(channel=channel)
+    except SlackApiError:
+        log.warning("cannot read the escalation channel; treating it as shared", extra={"channel": channel})
+        return True
+    return bool(info["channel"].get("is_ext_shared"))
+
+
+async def sync(services: Services, esc_id: int) -> bool:
+    """Sends what the timeline has that Slack has not seen; True when everything is out."""
+    async with services.sessions() as session:
+        esc = await session.scalar(select(Escalation).where(Escalation.id == esc_id)
+                                   .options(selectinload(Escalation.steps)))
+        if esc is None:
+            return True
+        team = await session.get(Team, esc.team_id)
+        cfg = team_policy(team)
+        people = await level_people(session, team, cfg, esc.level)
+        pending = [s for s in esc.steps if s.seq > esc.synced_step]
+        called = {s.seq: s.note for s in esc.steps if s.kind == "notified"}
+        recipients = {i for s in pending if s.kind == "notified" for i in (s.note or "").split(",") if i}
+        recipients.add(esc.raiser_slack_id)
+        locales = dict((await session.execute(select(Member.slack_user_id, Member.locale).where(
+            Member.slack_user_id.in_(recipients)))).all())
+    if not pending:
+        return True
+    hide = esc.channel_shared and not cfg.shared_channel_details
+    team_t = services.t(team.locale)
+    card = blocks.card(team_t, esc, team, levels=len(cfg.levels), people=[p.slack_id for p in people],
+                       hide_details=hide, jira_enabled=services.settings.jira_enabled)
+    complete, fresh_card = True, False
+    ts = esc.message_ts
+    if esc.channel_id and not ts:
+        sent = await _send(services, f"esc:{esc.id}:card", esc.channel_id, card)
+        if sent is None:
+            return False  # the card is being posted elsewhere; the thread needs its ts
+        ts, fresh_card = sent.ts, sent.fresh
+        async with services.sessions.begin() as session:
+            await session.execute(update(Escalation).where(Escalation.id == esc.id, Escalation.message_ts.is_(None))
+                                  .values(message_ts=ts, channel_id=sent.channel))
+    by_seq = {s.seq: s for s in esc.steps}
+    for step in pending:
+        key = f"esc:{esc.id}:step:{step.seq}"
+        if step.kind == "notified":
+            before = by_seq.get(step.seq - 1)
+            reason = before.kind if before and before.kind in ("raised", "escalated", "reminded", "reopened") \
+                else "raised"
+            for uid in (step.note or "").split(","):
+                if uid:
+                    dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
+                                             channel=esc.channel_id)
+                    complete &= await _send(services, f"{key}:{uid}", uid, dm) is not None
+            continue
+        line = blocks.thread_line(team_t, esc, step, called.get(step.seq + 1), hide_details=hide)
+        if line and ts and esc.channel_id:
+            complete &= await _send(services, f"{key}:thread", esc.channel_id, Rendered(line),
+                                    thread_ts=ts) is not None
+        if step.kind == "resolved" and esc.state == "resolved" and step.seq == _last_resolved(esc):
+            rating = blocks.rating_dm(services.t(locales.get(esc.raiser_slack_id), team.locale), esc)
+            complete &= await _send(services, f"{key}:rating", esc.raiser_slack_id, rating) is not None
+    if ts and esc.channel_id and not fresh_card:
+        try:
+            await services.slack.chat_update(channel=esc.channel_id, ts=ts, text=card.text, blocks=card.blocks)
+        except SlackApiError as exc:
+            log.warning("card update failed", extra={"escalation_id": esc.id, "error": exc.response.get("error")})
+            complete = False
+    if complete:
+        async with services.sessions.begin() as session:
+            await session.execute(update(Escalation).where(
+                Escalation.id == esc.id, Escalation.synced_step < pending[-1].seq).values(synced_step=pending[-1].seq))
+    return complete
+
+
+def _last_resolved(esc: Escalation) -> int:
+    return max((s.seq for s in esc.steps if s.kind == "resolved"), default=0)
+
+
+async def _send(services: Services, key: str, channel: str, message: Rendered,
+                thread_ts: str | None = None) -> Sent | None:
+    try:
+        return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
+                                  thread_ts=thread_ts)
+    except SlackApiError as exc:
+        log.warning("escalation message not sent", extra={"key": key, "error": exc.response.get("error")})
+        return None

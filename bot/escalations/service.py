@@ -1,0 +1,553 @@
+"""Escalation rules and storage: raise, acknowledge, escalate, resolve, reopen, rate, and the due-step tick.
+
+Every change is a compare-and-set on `Escalation.step` (the seq of the last timeline row), so a button
+pressed twice, a tick on two instances, or a restart with an overdue timer each change an escalation once.
+Messages go out afterwards through `notify.sync`, which is idempotent per step.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.errors import UserFacingError
+from bot.escalations import notify
+from bot.escalations.config import SEVERITIES
+from bot.escalations.ids import CATEGORIES
+from bot.escalations.policy import level_people, may_respond, next_staffed_level, team_policy
+from bot.escalations.timers import due_after
+from bot.services import Services
+from storage.models import Escalation, EscalationStep, Member, Team
+from storage.org import active_teams, member_by_slack_id, team_by_key
+
+log = logging.getLogger("oneteam.escalations")
+LIVE = ("open", "acknowledged")
+SUMMARY_MAX = 300
+CAS_TRIES = 3
+
+
+class Conflict(Exception):
+    """Someone else changed the escalation first; the caller reloads and decides again."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: their Slack id, and whether the payload came from another Slack organisation."""
+
+    slack_id: str
+    external: bool = False
+
+
+@dataclass(frozen=True)
+class RaiseRequest:
+    severity: str
+    summary: str
+    details: str = ""
+    category: str = "quality"
+    team_key: str | None = None
+    channel_id: str | None = None  # where /escalate was typed (picks the team when none is named)
+    blocker_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Raised:
+    id: int
+    ref: str
+    team_key: str
+    channel_id: str | None
+    level: int
+
+
+@dataclass(frozen=True)
+class Prefill:
+    summary: str = ""
+    details: str = ""
+    team_key: str | None = None
+    blocker_id: int | None = None
+
+
+# --- who is acting ------------------------------------------------------------------------------------
+async def check_actor(session: AsyncSession, actor: Actor) -> Member:
+    """The org record of whoever acts; unknown people (and unknown external orgs) are refused."""
+    member = await member_by_slack_id(session, actor.slack_id)
+    if actor.external and (member is None or not member.external_org):
+        raise UserFacingError("core.errors.external_refused")
+    if member is None:
+        raise UserFacingError("core.errors.not_in_org")
+    return member
+
+
+# --- parsing the quick path ---------------------------------------------------------------------------
+def parse_quick(text: str) -> tuple[str, list[str]]:
+    """`P2 [team] summary...` -> severity and the remaining words; raises with the usage on bad input."""
+    words = text.split()
+    if not words:
+        raise UserFacingError("escalations.usage.empty")
+    severity = words[0].upper()
+    if severity not in SEVERITIES:
+        raise UserFacingError("escalations.usage.bad_severity", given=words[0][:20])
+    if len(words) == 1:
+        raise UserFacingError("escalations.usage.no_summary")
+    return severity, words[1:]
+
+
+async def quick_request(session: AsyncSession, member: Member, severity: str, words: list[str],
+                        channel_id: str | None) -> RaiseRequest:
+    """Reads an optional team (`team:KEY`, or a first word that is a team key) and the summary."""
+    team_key = None
+    first = words[0]
+    if first.lower().startswith("team:"):
+        team_key = first[5:].lower()
+        if await team_by_key(session, team_key) is None:
+            raise UserFacingError("escalations.usage.unknown_team", team=team_key[:64])
+        words = words[1:]
+    elif await team_by_key(session, first.lower()) is not None:
+        team_key, words = first.lower(), words[1:]
+    summary = " ".join(words).strip()
+    if not summary:
+        raise UserFacingError("escalations.usage.no_summary")
+    return RaiseRequest(severity=severity, summary=summary, team_key=team_key, channel_id=channel_id)
+
+
+async def _pick_team(session: AsyncSession, member: Member, req: RaiseRequest) -> Team:
+    if req.team_key:
+        team = await team_by_key(session, req.team_key)
+        if team is None:
+            raise UserFacingError("escalations.usage.unknown_team", team=req.team_key[:64])
+        return team
+    teams = await active_teams(session)
+    if req.channel_id:
+        here = [t for t in teams if req.channel_id in (t.channel_id, team_policy(t).channel)]
+        if len(here) == 1:
+            return here[0]
+    mine = [ms.team for ms in member.memberships if ms.team.active]
+    if len(mine) == 1:
+        return mine[0]
+    raise UserFacingError("escalations.usage.which_team",
+                          teams=", ".join(sorted(t.key for t in (mine or teams))))
+
+
+def validate_request(req: RaiseRequest) -> RaiseRequest:
+    if req.severity not in SEVERITIES:
+        raise UserFacingError("escalations.usage.bad_severity", block_id="esc_severity", given=req.severity[:20])
+    summary = " ".join(req.summary.split())
+    if not summary:
+        raise UserFacingError("escalations.usage.no_summary", block_id="esc_summary")
+    if len(summary) > SUMMARY_MAX:
+        raise UserFacingError("escalations.usage.too_long", block_id="esc_summary", max=SUMMARY_MAX)
+    if req.category not in CATEGORIES:
+        raise UserFacingError("escalations.usage.bad_category", block_id="esc_category")
+    return RaiseRequest(req.severity, summary, req.details.strip(), req.category, req.team_key, req.channel_id,
+                        req.blocker_id)
+
+
+# --- raising ------------------------------------------------------------------------------------------
+async def raise_escalation(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
+    """Creates the escalation with its first level called; the card and DMs follow in `notify.sync`."""
+    req = validate_request(req)
+    now = services.clock.now()
+    async with services.sessions() as session:
+        member = await check_actor(session, actor)
+        team = await _pick_team(session, member, req)
+        channel = team_policy(team).channel or team.channel_id
+    shared = await notify.channel_is_shared(services, channel) if channel else False
+    async with services.sessions.begin() as session:
+        team = await session.get(Team, team.id)
+        cfg = team_policy(team)
+        first = await next_staffed_level(session, team, cfg, 0)
+        level, people = first or (1, [])
+        esc = Escalation(
+            team_id=team.id, state="open", severity=req.severity, category=req.category, summary=req.summary,
+            details=req.details, raiser_slack_id=actor.slack_id, raiser_name=member.name,
+            raiser_org=member.external_org, level=level, rounds=0, step=0, synced_step=0,
+            next_step_at=due_after(now, cfg.timeout(req.severity), req.severity, cfg, team.timezone),
+            channel_id=channel, channel_shared=shared, created_at=now, reopen_count=0,
+            jira_wanted=req.severity in cfg.jira_auto, blocker_id=req.blocker_id)
+        session.add(esc)
+        await session.flush()
+        _add_step(session, esc, "raised", now, actor_id=actor.slack_id, name=member.name, org=member.external_org)
+        _add_step(session, esc, "notified", now, note=_ids(people))
+        raised = Raised(esc.id, esc.ref, team.key, channel, level)
+    log.info("escalation raised", extra={"escalation_id": raised.id, "severity": req.severity,
+                                         "team": raised.team_key})
+    await notify.sync(services, raised.id)
+    await _publish(services, "escalation.raised", raised.id)
+    return raised
+
+
+def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *, actor_id: str | None = None,
+              name: str | None = None, org: str | None = None, note: str | None = None) -> None:
+    """Appends to the timeline of an escalation created in this session (no compare-and-set needed)."""
+    esc.step += 1
+    session.add(EscalationStep(escalation_id=esc.id, seq=esc.step, kind=kind, level=esc.level, at=at,
+                               actor_slack_id=actor_id, actor_name=name, actor_org=org, note=note))
+
+
+def _ids(people: list[Any]) -> str:
+    """Slack ids of the people called (Responders or plain ids), once each, for a `notified` step."""
+    ids = [p if isinstance(p, str) else p.slack_id for p in people if p]
+    return ",".join(dict.fromkeys(ids))
+
+
+async def _transition(session: AsyncSession, esc: Escalation, steps: list[dict[str, Any]],
+                      **changes: Any) -> None:
+    """Compare-and-set on `step`: applies `changes` and appends `steps` only if nobody changed it since."""
+    seq = esc.step
+    result = await session.execute(
+        update(Escalation).where(Escalation.id == esc.id, Escalation.step == seq, Escalation.state == esc.state)
+        .values(step=seq + len(steps), **changes).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict
+    level = changes.get("level", esc.level)
+    for n, step in enumerate(steps, start=1):
+        session.add(EscalationStep(escalation_id=esc.id, seq=seq + n, level=level, **step))
+
+
+# --- the clock: overdue steps -------------------------------------------------------------------------
+async def advance_due(services: Services) -> int:
+    """Takes every overdue step once (across instances and restarts); returns how many advanced."""
+    now = services.clock.now()
+    async with services.sessions() as session:
+        due = (await session.scalars(select(Escalation.id).where(
+            Escalation.state.in_(LIVE), Escalation.next_step_at.is_not(None), Escalation.next_step_at <= now,
+        ).order_by(Escalation.next_step_at))).all()
+        behind = (await session.scalars(select(Escalation.id).where(
+            Escalation.synced_step < Escalation.step))).all()
+    advanced = 0
+    for esc_id in due:
+        try:
+            event = await _advance(services, esc_id, now)
+        except Conflict:
+            continue  # another instance (or a person) got there first
+        if event:
+            advanced += 1
+            await notify.sync(services, esc_id)
+            await _publish(services, event, esc_id)
+    for esc_id in set(behind) - set(due):
+        await notify.sync(services, esc_id)  # messages a crash left unsent
+    return advanced
+
+
+async def _advance(services: Services, esc_id: int, now: datetime) -> str | None:
+    async with services.sessions.begin() as session:
+        esc = await session.get(Escalation, esc_id)
+        if esc is None or esc.state not in LIVE or esc.next_step_at is None or esc.next_step_at > now:
+            return None
+        team = await session.get(Team, esc.team_id)
+        cfg = team_policy(team)
+        if esc.state == "acknowledged":
+            if esc.rounds >= cfg.renotify_last:
+                await _transition(session, esc, [], next_step_at=None)  # reminded enough: the clock stops
+                return None
+            people = await level_people(session, team, cfg, esc.level)
+            await _transition(session, esc, [
+                {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
+                {"kind": "notified", "at": now, "note": _ids([esc.acked_by_slack_id, *people])},
+            ], rounds=esc.rounds + 1,
+                next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
+            return "escalation.reminded"
+        following = await next_staffed_level(session, team, cfg, esc.level)
+        timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
+        if following is not None:
+            level, people = following
+            await _transition(session, esc, [
+                {"kind": "escalated", "at": now, "note": f"{esc.level}"},
+                {"kind": "notified", "at": now, "note": _ids(people)},
+            ], level=level, rounds=0, next_step_at=timer)
+            return "escalation.escalated"
+        if esc.rounds >= cfg.renotify_last:
+            await _transition(session, esc, [], next_step_at=None)  # the last level was called enough
+            return None
+        people = await level_people(session, team, cfg, esc.level)
+        await _transition(session, esc, [
+            {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
+            {"kind": "notified", "at": now, "note": _ids(people)},
+        ], rounds=esc.rounds + 1, next_step_at=timer)
+        return "escalation.reminded"
+
+
+# --- people acting on it ------------------------------------------------------------------------------
+async def _act(services: Services, actor: Actor, esc_id: int, decide: Any) -> Escalation:
+    """Loads, checks the actor, lets `decide(session, esc, team, cfg, member, now)` transition; retries
+    on a concurrent change so the decision is always made on the latest state."""
+    for _ in range(CAS_TRIES):
+        now = services.clock.now()
+        try:
+            async with services.sessions.begin() as session:
+                member = await check_actor(session, actor)
+                esc = await session.get(Escalation, esc_id)
+                if esc is None:
+                    raise UserFacingError("escalations.errors.not_found")
+                team = await session.get(Team, esc.team_id)
+                await decide(session, esc, team, team_policy(team), member, now)
+            return esc
+        except Conflict:
+            continue
+    raise UserFacingError("escalations.errors.busy")
+
+
+async def _require_responder(session: AsyncSession, member: Member, team: Team, cfg: Any, esc: Escalation) -> None:
+    if not await may_respond(session, member, team, cfg, esc.level):
+        raise UserFacingError("escalations.errors.not_allowed", ref=esc.ref)
+
+
+async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if esc.state != "open":
+            raise UserFacingError(f"escalations.errors.already_{esc.state}", ref=esc.ref,
+                                  who=esc.acked_by_name or "")
+        await _require_responder(session, member, team, cfg, esc)
+        await _transition(session, esc, [
+            {"kind": "acknowledged", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
+             "actor_org": member.external_org}],
+            state="acknowledged", first_ack_at=esc.first_ack_at or now, acked_by_slack_id=actor.slack_id,
+            acked_by_name=member.name, acked_by_org=member.external_org, rounds=0,
+            next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
+
+    esc = await _act(services, actor, esc_id, decide)
+    await _after(services, esc_id, "escalation.acknowledged")
+    return esc.ref
+
+
+async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if esc.state not in LIVE:
+            raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+        await _require_responder(session, member, team, cfg, esc)
+        following = await next_staffed_level(session, team, cfg, esc.level)
+        if following is None:
+            raise UserFacingError("escalations.errors.last_level", ref=esc.ref)
+        level, people = following
+        await _transition(session, esc, [
+            {"kind": "escalated", "at": now, "note": f"{esc.level}", "actor_slack_id": actor.slack_id,
+             "actor_name": member.name, "actor_org": member.external_org},
+            {"kind": "notified", "at": now, "note": _ids(people)},
+        ], state="open", level=level, rounds=0,
+            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
+
+    esc = await _act(services, actor, esc_id, decide)
+    await _after(services, esc_id, "escalation.escalated")
+    return esc.ref
+
+
+async def check_may_resolve(services: Services, actor: Actor, esc_id: int) -> str:
+    """Before the note modal opens: refuses early so nobody types a note for nothing."""
+    async with services.sessions() as session:
+        member = await check_actor(session, actor)
+        esc = await session.get(Escalation, esc_id)
+        if esc is None:
+            raise UserFacingError("escalations.errors.not_found")
+        if esc.state == "resolved":
+            raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+        team = await session.get(Team, esc.team_id)
+        await _require_responder(session, member, team, team_policy(team), esc)
+        return esc.ref
+
+
+async def resolve(services: Services, actor: Actor | None, esc_id: int, note: str) -> str:
+    """Resolves with a note; `actor` None is OneTeam acting for Jira."""
+    note = note.strip()
+    if not note:
+        raise UserFacingError("escalations.errors.note_needed", block_id="esc_note")
+    for _ in range(CAS_TRIES):
+        now = services.clock.now()
+        try:
+            async with services.sessions.begin() as session:
+                member = await check_actor(session, actor) if actor else None
+                esc = await session.get(Escalation, esc_id)
+                if esc is None:
+                    raise UserFacingError("escalations.errors.not_found")
+                if esc.state == "resolved":
+                    raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+                team = await session.get(Team, esc.team_id)
+                if member is not None:
+                    await _require_responder(session, member, team, team_policy(team), esc)
+                await _transition(session, esc, [
+                    {"kind": "resolved", "at": now, "note": note,
+                     "actor_slack_id": actor.slack_id if actor else None,
+                     "actor_name": member.name if member else None,
+                     "actor_org": member.external_org if member else None}],
+                    state="resolved", resolved_at=now, resolution_note=note, next_step_at=None)
+                ref = esc.ref
+            break
+        except Conflict:
+            continue
+    else:
+        raise UserFacingError("escalations.errors.busy")
+    await _after(services, esc_id, "escalation.resolved")
+    return ref
+
+
+async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if esc.state != "resolved":
+            raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
+        if actor.slack_id != esc.raiser_slack_id:
+            await _require_responder(session, member, team, cfg, esc)
+        people = await level_people(session, team, cfg, esc.level)
+        await _transition(session, esc, [
+            {"kind": "reopened", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
+             "actor_org": member.external_org},
+            {"kind": "notified", "at": now, "note": _ids(people)},
+        ], state="open", rounds=0, reopen_count=esc.reopen_count + 1, resolved_at=None, satisfaction=None,
+            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
+
+    esc = await _act(services, actor, esc_id, decide)
+    await _after(services, esc_id, "escalation.reopened")
+    return esc.ref
+
+
+async def rate(services: Services, actor: Actor, esc_id: int, score: int) -> str:
+    """The raiser's 1-5 satisfaction with a resolution (the last click counts)."""
+    if not 1 <= score <= 5:
+        raise UserFacingError("escalations.errors.bad_rating")
+
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if actor.slack_id != esc.raiser_slack_id:
+            raise UserFacingError("escalations.errors.not_raiser", ref=esc.ref)
+        if esc.state != "resolved":
+            raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
+        await _transition(session, esc, [
+            {"kind": "rated", "at": now, "note": str(score), "actor_slack_id": actor.slack_id,
+             "actor_name": member.name, "actor_org": member.external_org}], satisfaction=score)
+
+    esc = await _act(services, actor, esc_id, decide)
+    await _after(services, esc_id, None)
+    return esc.ref
+
+
+async def _after(services: Services, esc_id: int, event: str | None) -> None:
+    await notify.sync(services, esc_id)
+    if event:
+        await _publish(services, event, esc_id)
+
+
+async def _publish(services: Services, event: str, esc_id: int) -> None:
+    async with services.sessions() as session:
+        esc = await session.get(Escalation, esc_id)
+        team = await session.get(Team, esc.team_id)
+        people = await level_people(session, team, team_policy(team), esc.level)
+    if event != "escalation.reminded":
+        await services.events.publish(event, {
+            "escalation_id": esc.id, "ref": esc.ref, "team_key": team.key, "severity": esc.severity,
+            "category": esc.category, "summary": esc.summary, "details": esc.details,
+            "raiser_slack_id": esc.raiser_slack_id, "channel_id": esc.channel_id, "message_ts": esc.message_ts,
+            "jira_wanted": esc.jira_wanted})
+    watchers = {esc.raiser_slack_id, *(p.slack_id for p in people)}
+    if esc.acked_by_slack_id:
+        watchers.add(esc.acked_by_slack_id)
+    await services.events.publish("home.changed", {"slack_user_ids": sorted(watchers)})
+
+
+# --- reading ------------------------------------------------------------------------------------------
+async def get(session: AsyncSession, esc_id: int) -> Escalation | None:
+    return await session.scalar(select(Escalation).where(Escalation.id == esc_id)
+                                .options(selectinload(Escalation.steps)))
+
+
+async def open_for(session: AsyncSession, member: Member) -> list[tuple[Escalation, Team]]:
+    """Open and acknowledged escalations of the member's teams, most severe first."""
+    team_ids = [ms.team_id for ms in member.memberships]
+    rows = await session.execute(select(Escalation, Team).join(Team, Team.id == Escalation.team_id).where(
+        Escalation.team_id.in_(team_ids), Escalation.state.in_(LIVE)
+    ).order_by(Escalation.severity, Escalation.created_at))
+    return [(e, t) for e, t in rows.all()]
+
+
+async def prefill_from_blocker(session: AsyncSession, blocker_id: int) -> Prefill:
+    """The raise modal's contents for a check-in blocker (empty when check-ins do not know it)."""
+    try:
+        checkins = importlib.import_module("bot.checkins.service")
+        info = await checkins.blocker_info(session, blocker_id)
+    except (ImportError, AttributeError, LookupError):
+        info = None
+    if info is None:
+        return Prefill(blocker_id=blocker_id)
+    return Prefill(summary=f"{info.member_name}: {info.text}"[:SUMMARY_MAX], details=info.text,
+                   team_key=info.team_key, blocker_id=blocker_id)
+
+
+# --- the Jira feature's hooks -------------------------------------------------------------------------
+async def link_jira(session: AsyncSession, escalation_id: int, jira_key: str) -> None:
+    await session.execute(update(Escalation).where(Escalation.id == escalation_id).values(jira_key=jira_key))
+
+
+async def resolve_from_jira(services: Services, ref: str, note: str) -> bool:
+    """The linked Jira issue was resolved: resolve the escalation too (False when already resolved/unknown)."""
+    if not ref.upper().startswith("ESC-") or not ref[4:].isdigit():
+        return False
+    try:
+        await resolve(services, None, int(ref[4:]), note or "Jira")
+    except UserFacingError:
+        return False
+    return True
+
+
+# --- KPIs and the digest ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EscalationMetrics:
+    opened: int = 0
+    resolved: int = 0
+    sla_breaches: int = 0
+    median_ack_minutes: float | None = None
+    p90_ack_minutes: float | None = None
+    median_resolve_minutes: float | None = None
+    p90_resolve_minutes: float | None = None
+    reopen_rate: float | None = None
+    satisfaction_avg: float | None = None
+    by_severity: dict[str, int] = field(default_factory=dict)
+
+
+def _p90(values: list[float]) -> float | None:
+    """Nearest-rank 90th percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+async def escalation_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> EscalationMetrics:
+    """Escalations opened in [start, end): counts, SLA breaches (level 1 did not acknowledge in time),
+    time to acknowledge and resolve, reopen rate and the raisers' satisfaction."""
+    team = await session.get(Team, team_id)
+    if team is None:
+        return EscalationMetrics()
+    cfg = team_policy(team)
+    opened = (await session.scalars(select(Escalation).where(
+        Escalation.team_id == team_id, Escalation.created_at >= start, Escalation.created_at < end))).all()
+    resolved = (await session.scalars(select(Escalation).where(
+        Escalation.team_id == team_id, Escalation.resolved_at >= start, Escalation.resolved_at < end))).all()
+    breaches, to_ack, to_resolve = 0, [], []
+    for esc in opened:
+        due = due_after(esc.created_at, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
+        acked = esc.first_ack_at
+        if due is not None and ((acked is None and due <= end) or (acked is not None and acked > due)):
+            breaches += 1
+        if acked is not None:
+            to_ack.append((acked - esc.created_at).total_seconds() / 60)
+        if esc.resolved_at is not None:
+            to_resolve.append((esc.resolved_at - esc.created_at).total_seconds() / 60)
+    ratings = [e.satisfaction for e in resolved if e.satisfaction is not None]
+    by_severity: dict[str, int] = {}
+    for esc in opened:
+        by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
+    return EscalationMetrics(
+        opened=len(opened), resolved=len(resolved), sla_breaches=breaches,
+        median_ack_minutes=statistics.median(to_ack) if to_ack else None, p90_ack_minutes=_p90(to_ack),
+        median_resolve_minutes=statistics.median(to_resolve) if to_resolve else None,
+        p90_resolve_minutes=_p90(to_resolve),
+        reopen_rate=(sum(1 for e in opened if e.reopen_count) / len(opened)) if opened else None,
+        satisfaction_avg=(sum(ratings) / len(ratings)) if ratings else None, by_severity=by_severity)

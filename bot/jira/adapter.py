@@ -1,0 +1,303 @@
+"""The one class that talks to Jira, around the `jira` library (whose calls block, so they run in a thread).
+
+Cloud and Data Center/Server differ in ways that matter here, decided once from `serverInfo.deploymentType`:
+- Cloud: API token (Basic user:token), REST v3, descriptions in Atlassian Document Format, search through
+  `/search/jql` paged by `nextPageToken` (no `total`).
+- Server/DC: personal access token (Bearer), REST v2, wiki-text descriptions, `/search` paged by `startAt`.
+
+The library's own retry loop is switched off (`max_retries=0`): it sleeps inside the call, which would hold a
+thread and hide `Retry-After` from the outbox, which owns retrying. Errors come out as `JiraUnavailable`
+(try again later: 429, 5xx, timeouts, no connection) or `JiraRejected` (Jira said no; retrying won't help).
+A `JIRAError`'s text carries request headers, so it is never logged or put in a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+from jira import JIRA, JIRAError
+
+log = logging.getLogger("oneteam.jira")
+T = TypeVar("T")
+
+PROPERTY = "oneteam"  # issue property carrying OneTeam's id: {"id": "..."}
+SYNC_FIELDS = ("summary", "status", "assignee", "resolution", "updated", "created", "resolutiondate", "duedate",
+               "project")
+RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class JiraUnavailable(Exception):
+    """Jira did not take the request (or we cannot tell whether it did); try again later."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class JiraRejected(Exception):
+    """Jira answered with a client error (bad project, field, auth): an admin must fix something."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    project: str
+    issue_type: str
+    summary: str
+    description: str
+    labels: tuple[str, ...] = ()
+    priority: str | None = None
+    link_url: str | None = None  # back to the Slack message
+    link_text: str = "Slack"
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class IssueState:
+    """What OneTeam reads of an issue, free of the REST shape (and of the API version)."""
+
+    id: str
+    key: str
+    summary: str
+    status: str
+    status_category: str  # new | indeterminate | done
+    assignee: str | None  # display name
+    assignee_email: str | None
+    resolution: str | None
+    updated: datetime
+    created: datetime | None
+    resolved: datetime | None
+    due: date | None
+    project: str | None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Jira's `2024-01-15T10:30:00.000+0000`."""
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(value, fmt).astimezone(UTC)
+        except ValueError:
+            continue
+    return None
+
+
+def issue_state(raw: dict[str, Any]) -> IssueState:
+    f = raw.get("fields") or {}
+    status = f.get("status") or {}
+    assignee = f.get("assignee") or {}
+    due = f.get("duedate")
+    project = f.get("project") or {}
+    return IssueState(
+        id=str(raw.get("id", "")), key=str(raw.get("key", "")), summary=f.get("summary") or "",
+        status=status.get("name") or "", status_category=(status.get("statusCategory") or {}).get("key") or "new",
+        assignee=assignee.get("displayName"), assignee_email=(assignee.get("emailAddress") or None),
+        resolution=(f.get("resolution") or {}).get("name"),
+        updated=parse_time(f.get("updated")) or datetime.now(UTC),
+        created=parse_time(f.get("created")), resolved=parse_time(f.get("resolutiondate")),
+        due=date.fromisoformat(due) if due else None, project=project.get("key"),
+    )
+
+
+def _retry_after(response: Any) -> float | None:
+    raw = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
+    if not raw:
+        return None
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        try:
+            return max((parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds(), 0.0)
+        except (TypeError, ValueError):
+            return None
+
+
+def jql_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class JiraAdapter:
+    """One per process (on `services.extras["jira"]`); connects lazily on first use."""
+
+    def __init__(self, url: str, *, user: str | None, token: str, timeout: float = 10.0, page_size: int = 100,
+                 client_factory: Callable[..., JIRA] = JIRA) -> None:
+        self.url = url.rstrip("/")
+        self._user = user
+        self._token = token
+        self.timeout = timeout
+        self.page_size = page_size
+        self._factory = client_factory
+        self._client: JIRA | None = None
+        self._connecting = asyncio.Lock()
+        self.cloud = False
+        self.tz: ZoneInfo = ZoneInfo("UTC")  # JQL dates are read in the API user's time zone
+        self.me: frozenset[str] = frozenset()  # our account's ids, to recognise our own changes
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+
+    @property
+    def api_version(self) -> int:
+        return 3 if self.cloud else 2
+
+    def browse_url(self, key: str) -> str:
+        return f"{self.url}/browse/{key}"
+
+    async def connect(self) -> None:
+        if self._client is not None:
+            return
+        async with self._connecting:
+            if self._client is None:
+                await self._guard(self._connect_blocking)
+
+    def _connect_blocking(self) -> None:
+        auth: dict[str, Any] = ({"basic_auth": (self._user, self._token)} if self._user
+                                else {"token_auth": self._token})
+        client = self._factory(self.url, max_retries=0, timeout=self.timeout, logging=False,
+                               options={"check_update": False}, **auth)
+        self.cloud = client.deploymentType == "Cloud"
+        client._options["rest_api_version"] = str(self.api_version)
+        me = client.myself()
+        self.me = frozenset(str(me[k]) for k in ("accountId", "name", "key", "emailAddress") if me.get(k))
+        try:
+            self.tz = ZoneInfo(me.get("timeZone") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            self.tz = ZoneInfo("UTC")
+        self._client = client
+
+    async def _guard(self, fn: Callable[..., T], *args: Any) -> T:
+        """Runs a blocking call in a thread and turns failures into the two errors callers handle."""
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except JIRAError as e:
+            status = e.status_code or 0
+            if status in RETRYABLE or status == 0:
+                raise JiraUnavailable(f"HTTP {status}", _retry_after(e.response)) from None
+            raise JiraRejected(status, f"HTTP {status}") from None
+        except requests.exceptions.Timeout:
+            raise JiraUnavailable("timeout") from None
+        except requests.exceptions.RequestException:
+            raise JiraUnavailable("connection") from None
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None = None,
+              params: dict[str, Any] | None = None) -> Any:
+        assert self._client is not None
+        url = f"{self.url}/rest/api/{self.api_version}/{path}"
+        response = self._client._session.request(method, url, json=body, params=params)
+        return response.json() if response.content else None
+
+    async def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
+                    params: dict[str, Any] | None = None) -> Any:
+        await self.connect()
+        return await self._guard(self._send, method, path, body, params)
+
+    # --- writes ------------------------------------------------------------------------------------------
+
+    async def create_issue(self, draft: IssueDraft, oneteam_id: str) -> IssueRef:
+        """Creates the issue with OneTeam's id as issue property and label in the same request, so an issue
+        that exists is always findable by `find_by_oneteam_id`."""
+        await self.connect()
+        fields: dict[str, Any] = {
+            "project": {"key": draft.project}, "issuetype": {"name": draft.issue_type},
+            "summary": " ".join(draft.summary.split())[:250],
+            "description": self._description(draft),
+            "labels": list(dict.fromkeys((*draft.labels, self.id_label(oneteam_id)))),
+        }
+        if draft.priority:
+            fields["priority"] = {"name": draft.priority}
+        body = {"fields": fields, "properties": [{"key": PROPERTY, "value": {"id": oneteam_id}}]}
+        raw = await self._call("POST", "issue", body)
+        return IssueRef(id=str(raw["id"]), key=str(raw["key"]))
+
+    @staticmethod
+    def id_label(oneteam_id: str) -> str:
+        """Labels are searchable without any app-declared index (issue properties need one on real Jira)."""
+        return "oneteam-" + oneteam_id.replace(" ", "-")
+
+    def _description(self, draft: IssueDraft) -> Any:
+        paragraphs = [p.strip() for p in draft.description.split("\n\n") if p.strip()]
+        if not self.cloud:
+            text = "\n\n".join(paragraphs)
+            if draft.link_url:
+                text += f"\n\n[{draft.link_text}|{draft.link_url}]"
+            return text
+        content: list[dict[str, Any]] = [
+            {"type": "paragraph", "content": [{"type": "text", "text": p}]} for p in paragraphs
+        ]
+        if draft.link_url:
+            content.append({"type": "paragraph", "content": [{
+                "type": "text", "text": draft.link_text, "marks": [{"type": "link", "attrs": {"href": draft.link_url}}],
+            }]})
+        return {"type": "doc", "version": 1, "content": content}
+
+    # --- reads -------------------------------------------------------------------------------------------
+
+    async def find_by_oneteam_id(self, oneteam_id: str) -> IssueRef | None:
+        jql = (f"issue.property[{PROPERTY}].id = {jql_string(oneteam_id)} OR "
+               f"labels = {jql_string(self.id_label(oneteam_id))}")
+        async for page in self.search(jql, fields=("summary",), page_size=2):
+            for issue in page:
+                return IssueRef(issue.id, issue.key)
+        return None
+
+    async def get_issue(self, key: str) -> IssueState:
+        """By key: consistent right after a write (Cloud's search is only eventually consistent)."""
+        return issue_state(await self._call("GET", f"issue/{key}", params={"fields": ",".join(SYNC_FIELDS)}))
+
+    async def search(self, jql: str, *, fields: tuple[str, ...] = SYNC_FIELDS,
+                     page_size: int | None = None) -> AsyncIterator[list[IssueState]]:
+        """Yields pages. Never trusts `total`: Cloud has none, and it changes under a paging client."""
+        await self.connect()
+        size = page_size or self.page_size
+        token: str | None = None
+        start = 0
+        while True:
+            if self.cloud:
+                body: dict[str, Any] = {"jql": jql, "maxResults": size, "fields": list(fields)}
+                if token:
+                    body["nextPageToken"] = token
+                raw = await self._call("POST", "search/jql", body)
+            else:
+                raw = await self._call("POST", "search", {"jql": jql, "startAt": start, "maxResults": size,
+                                                         "fields": list(fields)})
+            issues = raw.get("issues") or []
+            if issues:
+                yield [issue_state(i) for i in issues]
+            if self.cloud:
+                token = raw.get("nextPageToken")
+                if raw.get("isLast", True) or not token or not issues:
+                    return
+            else:
+                start += len(issues)
+                if not issues or len(issues) < int(raw.get("maxResults") or size):
+                    return
+
+    async def count(self, jql: str) -> int:
+        """Issues matching `jql`, counted without fetching them where Jira allows."""
+        await self.connect()
+        if self.cloud:
+            return int((await self._call("POST", "search/approximate-count", {"jql": jql}))["count"])
+        raw = await self._call("POST", "search", {"jql": jql, "startAt": 0, "maxResults": 0, "fields": ["key"]})
+        return int(raw.get("total") or 0)
+
+    def jql_time(self, when: datetime) -> str:
+        """A JQL date literal (minute precision, the API user's time zone)."""
+        return '"' + when.astimezone(self.tz).strftime("%Y/%m/%d %H:%M") + '"'

@@ -1,0 +1,179 @@
+"""The durable queue of Jira writes: nothing is lost while Jira is down, rate-limited or slow.
+
+A write is a row first (`pending`, due at `next_at`). Whoever runs it claims it with a conditional UPDATE
+(pending and due, or `running` with an expired lease: its runner died), so two instances or a restart never
+run it twice at once. Failures that may pass (429, 5xx, timeout, no connection) go back to `pending` with
+exponential backoff, never sooner than `Retry-After`; Jira saying no (4xx) makes it `failed` until an admin
+retries or drops it (`oneteam jira retry|drop`).
+
+Creates are made idempotent with OneTeam's id on the issue: a create that was attempted before (and may
+have reached Jira even though we saw a timeout) is looked up by that id before being sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+
+from bot.jira.adapter import IssueDraft, IssueRef, JiraAdapter, JiraRejected, JiraUnavailable
+from bot.services import Services
+from storage.models import JiraLink, JiraOutboxItem
+
+log = logging.getLogger("oneteam.jira")
+LEASE = timedelta(minutes=2)
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+BATCH = 50
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def adapter_of(services: Services) -> JiraAdapter | None:
+    return services.extras.get("jira")
+
+
+def spawn(services: Services, coro: Coroutine[Any, Any, Any]) -> None:
+    """Runs Jira work after the caller returns (a Slack listener must not wait on Jira); `drain` awaits it."""
+    tasks: set[asyncio.Task] = services.extras.setdefault("jira_tasks", set())
+    task = asyncio.get_running_loop().create_task(coro)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def drain(services: Services) -> None:
+    """Waits for background Jira work (tests, the demo, a clean stop)."""
+    tasks: set[asyncio.Task] = services.extras.get("jira_tasks", set())
+    while tasks:
+        await asyncio.gather(*list(tasks), return_exceptions=True)
+
+
+def enqueue(session: Any, link: JiraLink, op: str, payload: dict[str, Any], now: datetime) -> JiraOutboxItem:
+    item = JiraOutboxItem(link_id=link.id, op=op, payload=payload, state="pending", attempts=0, next_at=now,
+                          created_at=now)
+    session.add(item)
+    return item
+
+
+async def tick(services: Services) -> int:
+    """Runs every due write; returns how many were attempted."""
+    if adapter_of(services) is None:
+        return 0
+    now = services.clock.now()
+    async with services.sessions() as session:
+        ids = (await session.scalars(select(JiraOutboxItem.id).where(_due(now)).order_by(JiraOutboxItem.id)
+                                     .limit(BATCH))).all()
+    done = 0
+    for item_id in ids:
+        done += await process(services, item_id)
+    return done
+
+
+def _due(now: datetime) -> Any:
+    return or_(and_(JiraOutboxItem.state == "pending", JiraOutboxItem.next_at <= now),
+               and_(JiraOutboxItem.state == "running", JiraOutboxItem.lease_until < now))
+
+
+async def process(services: Services, item_id: int) -> int:
+    """Claims and runs one write; 0 when someone else has it or it is not due."""
+    adapter = adapter_of(services)
+    if adapter is None:
+        return 0
+    now = services.clock.now()
+    async with services.sessions.begin() as session:
+        claimed = await session.execute(
+            update(JiraOutboxItem).where(JiraOutboxItem.id == item_id, _due(now))
+            .values(state="running", lease_until=now + LEASE, attempts=JiraOutboxItem.attempts + 1))
+        if claimed.rowcount != 1:
+            return 0
+        item = await session.get(JiraOutboxItem, item_id)
+        link = await session.get(JiraLink, item.link_id)
+    from bot.jira import service  # the flows that tell Slack and the other features
+
+    try:
+        ref = await _create(adapter, item, link)
+    except JiraUnavailable as e:
+        wait = max(backoff(item.attempts), timedelta(seconds=e.retry_after or 0))
+        await _finish(services, item_id, state="pending", next_at=services.clock.now() + wait, last_error=e.reason)
+        log.warning("jira write deferred", extra={"item": item_id, "reason": e.reason, "attempts": item.attempts,
+                                                  "retry_in_s": int(wait.total_seconds())})
+        await service.on_pending(services, link.id, item_id)
+        return 1
+    except JiraRejected as e:
+        await _finish(services, item_id, state="failed", last_error=e.reason)
+        log.error("jira refused a write", extra={"item": item_id, "reason": e.reason})
+        await service.on_failed(services, link.id, item_id, e.reason)
+        return 1
+    await _finish(services, item_id, state="done", done_at=services.clock.now(), last_error=None)
+    log.info("jira issue linked", extra={"item": item_id, "jira_key": ref.key})
+    await service.on_created(services, link.id, ref)
+    return 1
+
+
+async def _create(adapter: JiraAdapter, item: JiraOutboxItem, link: JiraLink) -> IssueRef:
+    if item.attempts > 1:
+        found = await adapter.find_by_oneteam_id(link.oneteam_id)
+        if found is not None:
+            log.info("jira issue found from an earlier attempt; not created again", extra={"item": item.id})
+            return found
+    return await adapter.create_issue(IssueDraft(**_draft_args(item.payload)), link.oneteam_id)
+
+
+def _draft_args(payload: dict[str, Any]) -> dict[str, Any]:
+    args = dict(payload)
+    args["labels"] = tuple(args.get("labels") or ())
+    return args
+
+
+async def _finish(services: Services, item_id: int, **values: Any) -> None:
+    async with services.sessions.begin() as session:
+        await session.execute(update(JiraOutboxItem).where(JiraOutboxItem.id == item_id)
+                              .values(lease_until=None, **values))
+
+
+# --- admin (CLI) ---------------------------------------------------------------------------------------------
+
+async def listing(services: Services) -> Sequence[tuple[JiraOutboxItem, JiraLink]]:
+    async with services.sessions() as session:
+        rows = await session.execute(
+            select(JiraOutboxItem, JiraLink).join(JiraLink, JiraLink.id == JiraOutboxItem.link_id)
+            .where(JiraOutboxItem.state.in_(("pending", "running", "failed"))).order_by(JiraOutboxItem.id))
+        return [(i, lk) for i, lk in rows.all()]
+
+
+async def retry(services: Services, item_ids: Sequence[int] | None) -> list[int]:
+    """Makes failed or waiting writes due now (all of them when `item_ids` is None)."""
+    now = services.clock.now()
+    cond = JiraOutboxItem.state.in_(("pending", "failed"))
+    if item_ids is not None:
+        cond = and_(cond, JiraOutboxItem.id.in_(item_ids))
+    async with services.sessions.begin() as session:
+        ids = list((await session.scalars(select(JiraOutboxItem.id).where(cond))).all())
+        if ids:
+            await session.execute(update(JiraOutboxItem).where(JiraOutboxItem.id.in_(ids), cond)
+                                  .values(state="pending", next_at=now))
+            links = select(JiraOutboxItem.link_id).where(JiraOutboxItem.id.in_(ids))
+            await session.execute(update(JiraLink).where(JiraLink.id.in_(links), JiraLink.state == "failed")
+                                  .values(state="pending"))
+    return ids
+
+
+async def drop(services: Services, item_ids: Sequence[int]) -> list[int]:
+    """An admin gives up on writes: they are never tried again, and their links read `dropped`."""
+    cond = and_(JiraOutboxItem.id.in_(item_ids), JiraOutboxItem.state.in_(("pending", "failed", "running")))
+    async with services.sessions.begin() as session:
+        ids = list((await session.scalars(select(JiraOutboxItem.id).where(cond))).all())
+        if ids:
+            await session.execute(update(JiraOutboxItem).where(JiraOutboxItem.id.in_(ids))
+                                  .values(state="dropped", lease_until=None))
+            links = select(JiraOutboxItem.link_id).where(JiraOutboxItem.id.in_(ids))
+            await session.execute(update(JiraLink).where(JiraLink.id.in_(links), JiraLink.state != "linked")
+                                  .values(state="dropped"))
+    return ids

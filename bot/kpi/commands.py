@@ -1,0 +1,84 @@
+"""`/kpi` from its text to its answer: the one function the Slack listener calls."""
+
+from __future__ import annotations
+
+from bot import blocks as bk
+from bot.errors import UserFacingError
+from bot.i18n import Translator
+from bot.kpi import blocks, weeks
+from bot.kpi.config import kpi_config
+from bot.kpi.service import (
+    HISTORY_WEEKS,
+    check_value,
+    find_kpi,
+    kpi_statuses,
+    kpi_teams,
+    pick_team,
+    record_value,
+    team_kpis,
+)
+from bot.services import Services
+from storage.models import Member
+
+
+async def run_kpi_command(services: Services, member: Member | None, text: str, t: Translator) -> bk.Rendered:
+    tokens = text.split()
+    sub = tokens[0].lower() if tokens else ""
+    if sub == "help":
+        return blocks.usage(t)
+    if sub == "set":
+        return await _set(services, member, tokens[1:], t)
+    if sub == "history":
+        return await _history(services, member, tokens[1:], t)
+    if len(tokens) > 1:
+        return blocks.usage(t, t("kpi.errors.unknown", text=text.strip()))
+    return await _overview(services, member, tokens[0] if tokens else None, t)
+
+
+async def _overview(services: Services, member: Member | None, team_key: str | None, t: Translator) -> bk.Rendered:
+    now = services.clock.now()
+    async with services.sessions.begin() as session:
+        teams = [await pick_team(session, member, team_key)] if team_key else await kpi_teams(session, member)
+        if not teams:
+            raise UserFacingError("kpi.errors.no_teams")
+        return blocks.overview(t, [await team_kpis(session, team, now) for team in teams])
+
+
+def _team_and_week(extra: list[str]) -> tuple[str | None, str | None]:
+    team_key = week = None
+    for token in extra:
+        if weeks.is_week(token) and week is None:
+            week = weeks.normalise(token)
+        elif not weeks.is_week(token) and team_key is None:
+            team_key = token.lower()
+        else:
+            raise UserFacingError("kpi.errors.bad_argument", text=token)
+    return team_key, week
+
+
+async def _set(services: Services, member: Member | None, args: list[str], t: Translator) -> bk.Rendered:
+    if len(args) < 2 or len(args) > 4:
+        raise UserFacingError("kpi.errors.set_usage")
+    team_key, week = _team_and_week(args[2:])
+    now = services.clock.now()
+    async with services.sessions.begin() as session:
+        team = await pick_team(session, member, team_key)
+        spec = find_kpi(kpi_config(team.config), args[0])
+        value = check_value(spec, args[1])
+        rec = await record_value(session, team, spec, week or weeks.current_week(now, team.timezone), value,
+                                 member, now)
+    await services.events.publish("home.changed", {"slack_user_ids": list(rec.notify)})
+    return blocks.recorded(t, rec)
+
+
+async def _history(services: Services, member: Member | None, args: list[str], t: Translator) -> bk.Rendered:
+    if not 1 <= len(args) <= 2:
+        raise UserFacingError("kpi.errors.history_usage")
+    now = services.clock.now()
+    async with services.sessions.begin() as session:
+        team = await pick_team(session, member, args[1].lower() if len(args) == 2 else None)
+        spec = find_kpi(kpi_config(team.config), args[0])
+        week_list = weeks.last_weeks(weeks.current_week(now, team.timezone), HISTORY_WEEKS)
+        statuses = await kpi_statuses(session, team, week_list, now)
+    status = next(s for s in statuses if s.spec.key == spec.key)
+    return blocks.history(t, team.name, status)

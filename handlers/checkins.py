@@ -1,0 +1,86 @@
+"""Check-in listeners: `/checkin`, the prompt's buttons, the form, snoozes and "no longer blocked"."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.checkins import service
+from bot.checkins.ids import Ids
+from bot.errors import UserFacingError
+
+COMMANDS = ("/checkin",)
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/checkin")(checkin_command)
+    app.action(Ids.START)(start)
+    app.view(Ids.FORM)(submit)
+    app.action(Ids.SNOOZE_HOUR)(snooze)
+    app.action(Ids.SNOOZE_TOMORROW)(snooze)
+    app.action(Ids.BLOCKER_RESOLVED)(blocker_resolved)
+
+
+async def checkin_command(ack: AsyncAck, command: dict, context: AsyncBoltContext) -> None:
+    """`/checkin` opens the form; `/checkin skip [reason]` sits this round out."""
+    await ack()
+    services = context["services"]
+    words = (command.get("text") or "").strip().split(maxsplit=1)
+    if words and words[0].lower() == "skip":
+        text = await service.skip(services, context.user_id, words[1] if len(words) > 1 else None)
+        await context.respond(text=text, response_type="ephemeral")
+        return
+    view = await service.open_form(services, context.user_id)
+    await context.client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+async def start(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    await ack()
+    round_id = _int(body["actions"][0].get("value"))
+    view = await service.open_form(context["services"], context.user_id, round_id)
+    await context.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+async def submit(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    """Validation errors go back into the modal; the rest of the work happens after the ack."""
+    view = body["view"]
+    round_id = _int(json.loads(view.get("private_metadata") or "{}").get("round_id"))
+    raw = {block_id.removeprefix("q_"): (next(iter(element.values()), {}) or {}).get("value")
+           for block_id, element in view["state"]["values"].items()}
+    try:
+        saved = await service.save_answers(context["services"], context.user_id, round_id, raw)
+    except service.InvalidAnswers as exc:
+        t = context["t"]
+        await ack(response_action="errors", errors={b: t(key) for b, key in exc.errors.items()})
+        return
+    except UserFacingError as exc:
+        await ack(response_action="errors", errors={_first_input(view): context["t"](exc.key, **exc.params)})
+        return
+    await ack()
+    await service.announce_answer(context["services"], saved)
+
+
+async def snooze(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    await ack()
+    action = body["actions"][0]
+    choice = "tomorrow" if action["action_id"] == Ids.SNOOZE_TOMORROW else "hour"
+    text = await service.snooze(context["services"], context.user_id, _int(action.get("value")), choice)
+    await context.respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+async def blocker_resolved(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    await ack()
+    text = await service.resolve_blocker(context["services"], context.user_id, _int(body["actions"][0].get("value")))
+    await context.respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise UserFacingError("checkins.errors.not_yours") from None
+
+
+def _first_input(view: dict) -> str:
+    return next((b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"), "q_done")

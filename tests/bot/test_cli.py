@@ -1,0 +1,53 @@
+"""The `oneteam` command line, as a user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import __version__
+from bot.cli import main
+from sandbox.harness import EXAMPLE_ORG
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "ONETEAM_ORG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env, and a throwaway oneteam.db
+    return CliRunner()
+
+
+def test_version_and_help(runner: CliRunner) -> None:
+    assert __version__ in runner.invoke(main, ["--version"]).output
+    for args in (["--help"], ["run", "--help"], ["org", "apply", "--help"], ["demo", "--help"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_run_without_tokens_explains_what_to_set(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["run"])
+    assert result.exit_code == 2
+    for words in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "oneteam demo"):
+        assert words in result.output
+
+
+def test_org_validate_reports_lines(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["org", "validate", str(EXAMPLE_ORG)]).exit_code == 0
+    bad = tmp_path / "bad.yml"
+    bad.write_text("organisation:\n  name: X\nteams:\n  - key: a\n    name: A\n    kind: vendr\n")
+    result = runner.invoke(main, ["org", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:6:" in result.output and "problem" in result.output
+
+
+def test_org_apply_twice_changes_nothing_the_second_time(runner: CliRunner, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    first = runner.invoke(main, ["org", "apply", str(EXAMPLE_ORG)])
+    assert first.exit_code == 0, first.output
+    assert "created: team care-hana" in first.output
+    second = runner.invoke(main, ["org", "apply", str(EXAMPLE_ORG)])
+    assert second.exit_code == 0 and "nothing changed" in second.output
