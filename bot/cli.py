@@ -157,3 +157,20 @@ def org_apply(file: Path) -> None:
             click.echo("nothing changed")
 
     asyncio.run(go())
+
+
+@main.command()
+@click.option("--team", "team_key", required=True, help="Team key from the org file, e.g. care-hana.")
+@click.option("--week", default=None, help="ISO week such as 2026-W47 (default: the week the last digest reviewed).")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the digest's chart (KPI and mood trends) to this PNG file.")
+def digest(team_key: str, week: str | None, png: Path | None) -> None:
+    """Print a team's weekly manager digest as Markdown: the same content managers get in Slack."""
+    from bot.digest.cli import print_digest
+
+    asyncio.run(print_digest(_settings(), team_key, week, png))
+
+
+from bot.jira.cli import jira_cli  # noqa: E402  (the `oneteam jira` group lives with its feature)
+
+main.add_command(jira_cli)

@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from bot.pulse.demo import scene as pulse_scene
+
 
 class Stage:
     """What a scene works with: the harness (sandbox, bot, driver, clock) and printing helpers."""
@@ -77,7 +79,7 @@ async def help_scene(stage: Stage) -> None:
                     f"{stage.name(email)} got help in their language")
 
 
-SCENES: tuple[Scene, ...] = (help_scene,)
+SCENES: tuple[Scene, ...] = (help_scene, pulse_scene)
 
 
 async def run_demo() -> int:

@@ -17,10 +17,12 @@ from slack_bolt.async_app import AsyncApp
 from bot.app import build_app
 from bot.services import Services
 from bot.settings import secret_value
+from schedules.leader import Leadership
 from schedules.scheduler import build_scheduler
 
 log = logging.getLogger("oneteam.server")
 EVENTS_PATH = "/slack/events"
+LEADER_RETRY_SECONDS = 15  # a follower takes over the clock within this long after the leader dies
 
 
 def build_web_app(app: AsyncApp, services: Services) -> web.Application:
@@ -57,6 +59,8 @@ class BotServer:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._scheduler = None
+        self._leadership = Leadership(services.db)
+        self._lead_task: asyncio.Task | None = None
 
     @property
     def url(self) -> str:
@@ -82,11 +86,28 @@ class BotServer:
             self.port = self._runner.addresses[0][1]
             log.info("listening", extra={"url": self.url, "path": EVENTS_PATH})
         if self.with_scheduler:
-            self._scheduler = build_scheduler(self.services)
-            self._scheduler.start()
+            self._lead_task = asyncio.create_task(self._lead(), name="oneteam-leadership")
+
+    async def _lead(self) -> None:
+        """Runs the scheduler while this instance holds the leadership; keeps trying otherwise."""
+        while True:
+            try:
+                leading = await self._leadership.try_acquire()
+            except Exception:
+                log.exception("leadership check failed")
+                leading = False
+            if leading and self._scheduler is None:
+                self._scheduler = build_scheduler(self.services)
+                self._scheduler.start()
+            elif not leading and self._scheduler is not None:
+                self._scheduler.shutdown(wait=False)
+                self._scheduler = None
+            await asyncio.sleep(LEADER_RETRY_SECONDS)
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking requests, let listeners already acked finish (up to `grace`), then close."""
+        if self._lead_task is not None:
+            self._lead_task.cancel()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         if self._socket is not None:
@@ -99,5 +120,6 @@ class BotServer:
             await asyncio.wait(in_flight, timeout=grace)
         if self._runner is not None:
             await self._runner.cleanup()
+        await self._leadership.release()
         await self.services.db.dispose()
         log.info("stopped")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import checkins, help, kpi, pulse
+from handlers import checkins, escalations, help, home, jira, kpi, pulse
 
-FEATURES = (help, checkins, kpi, pulse)
+FEATURES = (help, checkins, kpi, pulse, escalations, jira, home)
 
 
 def register_all(app: AsyncApp) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.clock import FakeClock
 from bot.org.loader import load
@@ -16,11 +16,13 @@ from bot.server import BotServer, listener_tasks
 from bot.services import Services, build_services
 from bot.settings import Settings
 from sandbox.driver import Ack, SlackDriver
+from sandbox.jira import JiraSandbox
 from sandbox.slack import RateLimits, SlackSandbox
 
 EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.yml"
 SIGNING_SECRET = "sandbox-signing-secret"
 ONETEAM_SECRET = "sandbox-oneteam-secret"
+JIRA_TIMEOUT = 1.0  # seconds: a held-back Jira response times out quickly in tests
 
 
 def populate_workspace(sandbox: SlackSandbox, spec: OrgSpec) -> dict[str, str]:
@@ -48,13 +50,19 @@ class Harness:
 
     def __init__(self, *, org: OrgSpec | Path = EXAMPLE_ORG, database_url: str | None = None,
                  socket_mode: bool = False, clock: FakeClock | None = None,
-                 rate_limits: RateLimits | None = None, scheduler: bool = False) -> None:
+                 rate_limits: RateLimits | None = None, scheduler: bool = False,
+                 jira: Literal["cloud", "server"] | None = None) -> None:
         self.spec = org if isinstance(org, OrgSpec) else load(org)
         self._tmp = tempfile.TemporaryDirectory(prefix="oneteam-")
         self.database_url = database_url or f"sqlite+aiosqlite:///{Path(self._tmp.name) / 'oneteam.db'}"
         self.socket_mode = socket_mode
         self.clock = clock or FakeClock()
         self.with_scheduler = scheduler
+        # A sandbox Jira (on the same fake clock) with every team's `jira.project`, when asked for.
+        self.jira: JiraSandbox | None = None
+        if jira is not None:
+            projects = sorted({t.jira.project for t in self.spec.teams if t.jira.project} or {"OPS"})
+            self.jira = JiraSandbox(flavor=jira, projects=projects, clock=self.clock.now)
         self.sandbox = SlackSandbox(signing_secret=SIGNING_SECRET,
                                     rate_limits=rate_limits or RateLimits(enabled=False))
         self.users: dict[str, str] = {}
@@ -86,10 +94,15 @@ class Harness:
         }
         if self.socket_mode:
             values["slack_app_token"] = self.sandbox.app_token
+        if self.jira is not None:
+            values.update(jira_url=self.jira.url, jira_token=self.jira.token, jira_timeout=JIRA_TIMEOUT,
+                          jira_user=self.jira.bot.email if self.jira.cloud else None)
         return Settings(_env_file=None, **values)
 
     async def start(self) -> None:
         await self.sandbox.start()
+        if self.jira is not None:
+            await self.jira.start()
         self.users = populate_workspace(self.sandbox, self.spec)
         await self.start_bot()
         self.apply_report = await apply_org(self.spec, self.services.sessions, self.services.directory)
@@ -97,6 +110,7 @@ class Harness:
     async def start_bot(self) -> None:
         """(Re)starts the bot on the same database, as a restarted process would."""
         self.services = build_services(self.settings(), clock=self.clock)
+        await self.services.db.migrate()  # `oneteam migrate` on PostgreSQL; BotServer does it on SQLite
         self.server = BotServer(self.services, port=0, scheduler=self.with_scheduler)
         await self.server.start()
         if self.socket_mode:
@@ -117,6 +131,8 @@ class Harness:
     async def stop(self) -> None:
         await self.stop_bot()
         await self.sandbox.stop()
+        if self.jira is not None:
+            await self.jira.stop()
         self._tmp.cleanup()
 
     async def settle(self, limit: float = 10.0) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.services import Services
-from schedules import checkins, pulse
+from schedules import checkins, digest, escalations, pulse
 
 log = logging.getLogger("oneteam.schedules")
 
@@ -31,14 +32,17 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("checkins", checkins.tick, every_seconds=60),
     Job("pulse", pulse.tick, 60),
+    Job("digest", digest.tick, digest.EVERY_SECONDS),
+    Job("escalations", escalations.tick, 30),
 )
 
 
 def build_scheduler(services: Services, jobs: tuple[Job, ...] = JOBS) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     for job in jobs:
+        # First run at once, so that work that fell due while no instance was up is done on start-up.
         scheduler.add_job(_guarded(job, services), IntervalTrigger(seconds=job.every_seconds), id=job.name,
-                          name=job.name)
+                          name=job.name, next_run_time=datetime.now(UTC))
     return scheduler
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,11 @@ from bot.org.schema import OrgSpec
 from bot.org.service import apply_org
 from bot.services import Services, build_services
 from bot.settings import Settings
+from sandbox.databases import scratch_postgres
 from sandbox.harness import EXAMPLE_ORG, ONETEAM_SECRET, Harness
+
+# An admin URL of a PostgreSQL server (.ci/run starts one): every database test then runs on both backends.
+POSTGRES = os.environ.get("ONETEAM_TEST_PG")
 
 
 @pytest.fixture
@@ -26,11 +31,22 @@ def org_spec() -> OrgSpec:
     return load(EXAMPLE_ORG)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database: SQLite always, PostgreSQL when ONETEAM_TEST_PG names a server."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    elif not POSTGRES:
+        pytest.skip("set ONETEAM_TEST_PG to run against PostgreSQL too")
+    else:
+        async with scratch_postgres(POSTGRES) as url:
+            yield url
+
+
 @pytest.fixture
-async def services(tmp_path: Path, clock: FakeClock, org_spec: OrgSpec) -> AsyncIterator[Services]:
-    """Services on a fresh SQLite database with the example org applied (no Slack lookups)."""
-    settings = Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
-                        secret=ONETEAM_SECRET)
+async def services(database_url: str, clock: FakeClock, org_spec: OrgSpec) -> AsyncIterator[Services]:
+    """Services on a fresh database with the example org applied (no Slack lookups)."""
+    settings = Settings(_env_file=None, database_url=database_url, secret=ONETEAM_SECRET)
     svc = build_services(settings, clock=clock)
     await svc.db.migrate()
     await apply_org(org_spec, svc.sessions, None)
@@ -39,14 +55,14 @@ async def services(tmp_path: Path, clock: FakeClock, org_spec: OrgSpec) -> Async
 
 
 @pytest.fixture
-async def harness(clock: FakeClock) -> AsyncIterator[Harness]:
+async def harness(clock: FakeClock, database_url: str) -> AsyncIterator[Harness]:
     """The real bot in HTTP mode against the sandbox workspace, with the example org applied."""
-    async with Harness(clock=clock) as h:
+    async with Harness(clock=clock, database_url=database_url) as h:
         yield h
 
 
 @pytest.fixture
-async def socket_harness(clock: FakeClock) -> AsyncIterator[Harness]:
+async def socket_harness(clock: FakeClock, database_url: str) -> AsyncIterator[Harness]:
     """The same, connected through Socket Mode."""
-    async with Harness(clock=clock, socket_mode=True) as h:
+    async with Harness(clock=clock, socket_mode=True, database_url=database_url) as h:
         yield h

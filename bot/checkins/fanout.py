@@ -184,7 +184,8 @@ async def _finish(services: Services, prompt: CheckinPrompt, state_col: Any, **v
     """Records the outcome of a claimed row, only if this tick still holds the claim."""
     async with services.sessions.begin() as session:
         await session.execute(update(CheckinPrompt).where(
-            CheckinPrompt.id == prompt.id, CheckinPrompt.claim == prompt.claim, state_col == "sending").values(**values))
+            CheckinPrompt.id == prompt.id, CheckinPrompt.claim == prompt.claim, state_col == "sending",
+        ).values(**values))
 
 
 def _failure(exc: Exception) -> str:

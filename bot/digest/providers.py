@@ -14,7 +14,7 @@ from bot.digest.model import Item, Part, Section
 from bot.i18n import Translator
 from bot.kpi.blocks import fmt_status, fmt_target, fmt_value
 from bot.kpi.service import KpiStatus
-from bot.kpi.sources import Metrics
+from bot.kpi.sources import Metrics, latest_survey, pulse_score
 from storage.models import Team
 
 MAX_BLOCKERS = 3
@@ -68,35 +68,45 @@ def _delta(t: Translator, now: float | None, before: float | None, fmt: str = "+
     return t("digest.delta", delta=format(now - before, fmt))
 
 
+async def _open_blocker_texts(ctx: Context) -> tuple[str, ...]:
+    """The team's most recent unresolved blockers (check-ins exposes them as `open_blockers`)."""
+    try:
+        from bot.checkins.service import open_blockers
+    except ImportError:
+        return ()
+    per_member = await open_blockers(ctx.session, ctx.team.id)
+    latest = sorted((b for items in per_member.values() for b in items), key=lambda b: b.id, reverse=True)
+    return tuple(b.text[:200] for b in latest[:MAX_BLOCKERS])
+
+
 async def checkins(ctx: Context) -> Part | None:
     t = ctx.t
     cur, prev = await ctx.this_and_last("checkins")
-    if cur is None or not _num(cur, "prompts"):
+    if cur is None or not _num(cur, "expected"):
         return None
     rate, prev_rate = _num(cur, "response_rate"), _num(prev, "response_rate")
-    mood, prev_mood = _num(cur, "mood_avg"), _num(prev, "mood_avg")
+    mood, prev_mood = _num(cur, "mood_average"), _num(prev, "mood_average")
     items = [Item(t("digest.checkins.response_rate"),
                   t("digest.checkins.answered", answered=int(_num(cur, "answered") or 0),
-                    prompts=int(_num(cur, "prompts") or 0), rate=_pct(t, rate or 0)),
+                    prompts=int(_num(cur, "expected") or 0), rate=_pct(t, rate or 0)),
                   _delta_pts(t, rate, prev_rate))]
     if mood is not None:
         items.append(Item(t("digest.checkins.mood"), t("digest.checkins.mood_value", mood=t.number(mood, "0.0")),
                           _delta(t, mood, prev_mood)))
-    blockers = list(getattr(cur, "blockers", None) or ())
-    items.append(Item(t("digest.checkins.blockers"), t.number(len(blockers))))
-    quotes = tuple(str(getattr(b, "text", b))[:200] for b in blockers[:MAX_BLOCKERS])
+    items.append(Item(t("digest.checkins.blockers"), t.number(_num(cur, "blockers") or 0)))
     changes = []
     if (note := _delta_pts(t, rate, prev_rate)):
         changes.append(Item(t("digest.checkins.response_rate"), _pct(t, rate or 0), note))
     if (note := _delta(t, mood, prev_mood)):
         changes.append(Item(t("digest.checkins.mood"), t.number(mood or 0, "0.0"), note))
-    return Part(Section("checkins", t("digest.checkins.title"), tuple(items), quotes), tuple(changes))
+    return Part(Section("checkins", t("digest.checkins.title"), tuple(items), await _open_blocker_texts(ctx)),
+                tuple(changes))
 
 
 async def escalations(ctx: Context) -> Part | None:
     t = ctx.t
     cur, prev = await ctx.this_and_last("escalations")
-    if cur is None or not any(_num(cur, f) for f in ("opened", "resolved", "open_now")):
+    if cur is None or not any(_num(cur, f) for f in ("opened", "resolved")):
         return None
     items = [
         Item(t("digest.escalations.opened"), t.number(_num(cur, "opened") or 0),
@@ -104,14 +114,15 @@ async def escalations(ctx: Context) -> Part | None:
         Item(t("digest.escalations.resolved"), t.number(_num(cur, "resolved") or 0)),
         Item(t("digest.escalations.breaches"), t.number(_num(cur, "sla_breaches") or 0)),
     ]
-    for label, median, p90 in (("ack", "ack_median_hours", "ack_p90_hours"),
-                               ("resolve", "resolve_median_hours", "resolve_p90_hours")):
+    for label, median, p90 in (("ack", "median_ack_minutes", "p90_ack_minutes"),
+                               ("resolve", "median_resolve_minutes", "p90_resolve_minutes")):
         m, p = _num(cur, median), _num(cur, p90)
         if m is not None:
-            items.append(Item(t(f"digest.escalations.{label}"),
-                              t("digest.escalations.median_p90", median=_hours(t, m), p90=_hours(t, p or m))))
-    if (open_now := _num(cur, "open_now")) is not None:
-        items.append(Item(t("digest.escalations.open_now"), t.number(open_now)))
+            items.append(Item(t(f"digest.escalations.{label}"), t("digest.escalations.median_p90",
+                              median=_hours(t, m / 60), p90=_hours(t, (p if p is not None else m) / 60))))
+    if (rating := _num(cur, "satisfaction_avg")) is not None:
+        items.append(Item(t("digest.escalations.satisfaction"), t("digest.checkins.mood_value",
+                                                                  mood=t.number(rating, "0.0"))))
     changes = []
     breaches, prev_breaches = _num(cur, "sla_breaches"), _num(prev, "sla_breaches")
     if (note := _delta(t, breaches, prev_breaches, "+.0f")):
@@ -140,30 +151,34 @@ async def kpis(ctx: Context) -> Part | None:
 
 
 async def pulse(ctx: Context) -> Part | None:
+    """Only surveys whose team figures passed the pulse feature's anonymity threshold are shown."""
     t = ctx.t
-    cur, prev = await ctx.this_and_last("pulse")
-    # The pulse feature decides anonymity: below its threshold a period is not reportable at all.
-    if cur is None or not getattr(cur, "reportable", False):
+    cur, _ = await ctx.this_and_last("pulse")
+    survey = latest_survey(cur)
+    if survey is None:
         return None
-    items = [Item(t("digest.pulse.responses"), t.number(_num(cur, "responses") or 0))]
-    score, prev_score = _num(cur, "score"), _num(prev, "score") if getattr(prev, "reportable", False) else None
-    if score is not None:
-        items.append(Item(t("digest.pulse.score"), t.number(score, "0.0"), _delta(t, score, prev_score)))
-    if (enps := _num(cur, "enps")) is not None:
-        items.append(Item(t("digest.pulse.enps"), f"{enps:+.0f}"))
-    changes = [Item(t("digest.pulse.score"), t.number(score, "0.0"), note)
-               for note in [_delta(t, score, prev_score)] if note and score is not None]
-    return Part(Section("pulse", t("digest.pulse.title"), tuple(items)), tuple(changes))
+    items = [Item(t("digest.pulse.responses"), t.number(survey.respondents))]
+    if (score := pulse_score(survey)) is not None:
+        items.append(Item(t("digest.pulse.score"), t("digest.checkins.mood_value", mood=t.number(score, "0.0"))))
+    change = getattr(survey, "enps_change", None)
+    enps_note = t("digest.delta", delta=f"{change:+d}") if change else ""
+    if survey.enps is not None:
+        items.append(Item(t("digest.pulse.enps"), f"{survey.enps:+d}", enps_note))
+    flagged = [c for c in getattr(survey, "concerns", None) or () if getattr(c, "flagged", False)]
+    if flagged:
+        items.append(Item(t("digest.pulse.flagged"), ", ".join(c.question_id for c in flagged)))
+    changes = (Item(t("digest.pulse.enps"), f"{survey.enps:+d}", enps_note),) if enps_note else ()
+    return Part(Section("pulse", t("digest.pulse.title"), tuple(items)), changes)
 
 
 async def jira(ctx: Context) -> Part | None:
     t = ctx.t
     cur, _ = await ctx.this_and_last("jira")
-    if cur is None or not any(_num(cur, f) for f in ("created", "resolved", "overdue", "open")):
+    shown = [(f, v) for f in ("created", "resolved", "overdue") if (v := _num(cur, f)) is not None]
+    if not shown:
         return None
-    items = tuple(Item(t(f"digest.jira.{f}"), t.number(_num(cur, f) or 0))
-                  for f in ("created", "resolved", "open", "overdue") if _num(cur, f) is not None)
-    return Part(Section("jira", t("digest.jira.title"), items))
+    return Part(Section("jira", t("digest.jira.title"), tuple(Item(t(f"digest.jira.{f}"), t.number(v))
+                                                               for f, v in shown)))
 
 
 PROVIDERS: tuple[Provider, ...] = (checkins, escalations, kpis, pulse, jira)

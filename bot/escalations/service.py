@@ -19,12 +19,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.blocks import Rendered
 from bot.errors import UserFacingError
-from bot.escalations import notify
+from bot.escalations import blocks, notify
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
 from bot.escalations.policy import level_people, may_respond, next_staffed_level, team_policy
 from bot.escalations.timers import due_after
+from bot.i18n import Translator
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
 from storage.org import active_teams, member_by_slack_id, team_by_key
@@ -182,6 +184,38 @@ async def raise_escalation(services: Services, actor: Actor, req: RaiseRequest) 
     await notify.sync(services, raised.id)
     await _publish(services, "escalation.raised", raised.id)
     return raised
+
+
+async def raise_quick(services: Services, actor: Actor, severity: str, words: list[str],
+                      channel_id: str | None) -> Raised:
+    """`/escalate P2 [team] summary`: the team and summary are read, then raised like the modal."""
+    async with services.sessions() as session:
+        member = await check_actor(session, actor)
+        req = await quick_request(session, member, severity, words, channel_id)
+    return await raise_escalation(services, actor, req)
+
+
+async def raise_modal(services: Services, actor: Actor, t: Translator, *, channel_id: str | None = None,
+                      blocker_id: int | None = None) -> dict[str, Any]:
+    """The raise modal, pre-filled from a check-in blocker when there is one."""
+    async with services.sessions() as session:
+        member = await check_actor(session, actor)
+        prefill = await prefill_from_blocker(session, blocker_id) if blocker_id else Prefill()
+        teams = await active_teams(session)
+        team_key = prefill.team_key
+        if team_key is None:
+            try:
+                team_key = (await _pick_team(session, member, RaiseRequest("P3", "-", channel_id=channel_id))).key
+            except UserFacingError:
+                team_key = None  # several teams: the person picks one
+    return blocks.raise_modal(t, teams, team_key=team_key, summary=prefill.summary, details=prefill.details,
+                              blocker_id=prefill.blocker_id)
+
+
+async def list_open(services: Services, actor: Actor, t: Translator) -> Rendered:
+    async with services.sessions() as session:
+        member = await check_actor(session, actor)
+        return blocks.open_list(t, await open_for(session, member))
 
 
 def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *, actor_id: str | None = None,
@@ -499,13 +533,17 @@ async def resolve_from_jira(services: Services, ref: str, note: str) -> bool:
 # --- KPIs and the digest ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class EscalationMetrics:
+    """Field names are what the digest and the KPI sources read (bot/kpi/sources.py)."""
+
     opened: int = 0
     resolved: int = 0
+    open_now: int = 0
     sla_breaches: int = 0
-    median_ack_minutes: float | None = None
-    p90_ack_minutes: float | None = None
-    median_resolve_minutes: float | None = None
-    p90_resolve_minutes: float | None = None
+    within_sla_rate: float | None = None
+    ack_median_hours: float | None = None
+    ack_p90_hours: float | None = None
+    resolve_median_hours: float | None = None
+    resolve_p90_hours: float | None = None
     reopen_rate: float | None = None
     satisfaction_avg: float | None = None
     by_severity: dict[str, int] = field(default_factory=dict)
@@ -519,35 +557,44 @@ def _p90(values: list[float]) -> float | None:
     return ordered[math.ceil(0.9 * len(ordered)) - 1]
 
 
+def _hours(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 3600
+
+
 async def escalation_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> EscalationMetrics:
-    """Escalations opened in [start, end): counts, SLA breaches (level 1 did not acknowledge in time),
-    time to acknowledge and resolve, reopen rate and the raisers' satisfaction."""
+    """Escalations opened in [start, end): counts, SLA breaches (level 1 did not acknowledge within its
+    timeout), time to acknowledge and resolve, reopen rate; satisfaction of those resolved in the period."""
     team = await session.get(Team, team_id)
     if team is None:
         return EscalationMetrics()
     cfg = team_policy(team)
+    mine = Escalation.team_id == team_id
     opened = (await session.scalars(select(Escalation).where(
-        Escalation.team_id == team_id, Escalation.created_at >= start, Escalation.created_at < end))).all()
+        mine, Escalation.created_at >= start, Escalation.created_at < end))).all()
     resolved = (await session.scalars(select(Escalation).where(
-        Escalation.team_id == team_id, Escalation.resolved_at >= start, Escalation.resolved_at < end))).all()
-    breaches, to_ack, to_resolve = 0, [], []
+        mine, Escalation.resolved_at >= start, Escalation.resolved_at < end))).all()
+    open_now = len((await session.scalars(select(Escalation.id).where(
+        mine, Escalation.created_at < end, Escalation.state.in_(LIVE)))).all())
+    breaches, judged, to_ack, to_resolve = 0, 0, [], []
     for esc in opened:
         due = due_after(esc.created_at, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
         acked = esc.first_ack_at
-        if due is not None and ((acked is None and due <= end) or (acked is not None and acked > due)):
-            breaches += 1
+        if due is not None and (acked is not None or due <= end):
+            judged += 1
+            breaches += acked is None or acked > due
         if acked is not None:
-            to_ack.append((acked - esc.created_at).total_seconds() / 60)
+            to_ack.append(_hours(acked, esc.created_at))
         if esc.resolved_at is not None:
-            to_resolve.append((esc.resolved_at - esc.created_at).total_seconds() / 60)
+            to_resolve.append(_hours(esc.resolved_at, esc.created_at))
     ratings = [e.satisfaction for e in resolved if e.satisfaction is not None]
     by_severity: dict[str, int] = {}
     for esc in opened:
         by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
     return EscalationMetrics(
-        opened=len(opened), resolved=len(resolved), sla_breaches=breaches,
-        median_ack_minutes=statistics.median(to_ack) if to_ack else None, p90_ack_minutes=_p90(to_ack),
-        median_resolve_minutes=statistics.median(to_resolve) if to_resolve else None,
-        p90_resolve_minutes=_p90(to_resolve),
+        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_breaches=breaches,
+        within_sla_rate=(judged - breaches) / judged if judged else None,
+        ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
+        resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,
+        resolve_p90_hours=_p90(to_resolve),
         reopen_rate=(sum(1 for e in opened if e.reopen_count) / len(opened)) if opened else None,
         satisfaction_avg=(sum(ratings) / len(ratings)) if ratings else None, by_severity=by_severity)

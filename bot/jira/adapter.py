@@ -258,6 +258,15 @@ class JiraAdapter:
                 return IssueRef(issue.id, issue.key)
         return None
 
+    async def find_user(self, email: str) -> str | None:
+        """The id JQL takes for a person (Cloud accountId, Server username), looked up by email."""
+        await self.connect()
+        users = await self._call("GET", "user/search", params={"query": email} if self.cloud else {"username": email})
+        for user in users or []:
+            if (user.get("emailAddress") or "").lower() == email.lower() or len(users) == 1:
+                return user.get("accountId") if self.cloud else user.get("name")
+        return None
+
     async def get_issue(self, key: str) -> IssueState:
         """By key: consistent right after a write (Cloud's search is only eventually consistent)."""
         return issue_state(await self._call("GET", f"issue/{key}", params={"fields": ",".join(SYNC_FIELDS)}))

@@ -1,8 +1,8 @@
 """Reads what the other features record, through their `<feature>_metrics(session, team_id, start, end)`
 functions, imported lazily: a feature that is absent (or not merged yet) simply yields no data.
 
-Metrics objects are plain dataclasses; fields are read with `getattr` so that a field a feature does
-not provide reads as "no data" instead of failing the whole digest.
+Metrics objects are plain dataclasses; fields are read with `getattr` so that a field a feature drops
+or renames reads as "no data" instead of failing the whole digest.
 """
 
 from __future__ import annotations
@@ -24,21 +24,58 @@ FEATURES = {
     "pulse": ("bot.pulse.service", "pulse_metrics"),
     "jira": ("bot.jira.service", "jira_metrics"),
 }
-# Computed KPI source -> (feature, field of its metrics dataclass).
-SOURCE_FIELDS: dict[str, tuple[str, str]] = {
-    "checkin_response_rate": ("checkins", "response_rate"),
-    "escalation_ack_median": ("escalations", "ack_median_hours"),
-    "escalation_ack_p90": ("escalations", "ack_p90_hours"),
-    "escalation_resolve_median": ("escalations", "resolve_median_hours"),
-    "escalation_resolve_p90": ("escalations", "resolve_p90_hours"),
-    "escalation_within_sla": ("escalations", "within_sla_rate"),
-    "escalation_reopen_rate": ("escalations", "reopen_rate"),
-    "escalation_satisfaction": ("escalations", "satisfaction_avg"),
-    "escalation_sla_breaches": ("escalations", "sla_breaches"),
-    "jira_resolved": ("jira", "resolved"),
-    "jira_overdue": ("jira", "overdue"),
-    "pulse_score": ("pulse", "score"),
-    "enps": ("pulse", "enps"),
+Extract = Callable[[Any], float | None]
+
+
+def _field(name: str, scale: float = 1.0) -> Extract:
+    def get(metrics: Any) -> float | None:
+        value = getattr(metrics, name, None)
+        return None if value is None else float(value) * scale
+
+    return get
+
+
+def _within_sla(metrics: Any) -> float | None:
+    opened = getattr(metrics, "opened", 0) or 0
+    return None if not opened else 100.0 * (opened - (getattr(metrics, "sla_breaches", 0) or 0)) / opened
+
+
+def latest_survey(metrics: Any) -> Any | None:
+    """The last pulse survey of the period whose team figures pass the anonymity threshold."""
+    visible = [s for s in getattr(metrics, "surveys", None) or () if getattr(s, "respondents", None) is not None]
+    return visible[-1] if visible else None
+
+
+def pulse_score(survey: Any) -> float | None:
+    averages = [c.average for c in getattr(survey, "concerns", None) or ()]
+    return sum(averages) / len(averages) if averages else None
+
+
+def _pulse_score(metrics: Any) -> float | None:
+    survey = latest_survey(metrics)
+    return None if survey is None else pulse_score(survey)
+
+
+def _enps(metrics: Any) -> float | None:
+    survey = latest_survey(metrics)
+    return None if survey is None or survey.enps is None else float(survey.enps)
+
+
+# Computed KPI source -> (feature, how to read it). Rates are in %, durations in hours.
+SOURCES: dict[str, tuple[str, Extract]] = {
+    "checkin_response_rate": ("checkins", _field("response_rate", 100)),
+    "escalation_ack_median": ("escalations", _field("median_ack_minutes", 1 / 60)),
+    "escalation_ack_p90": ("escalations", _field("p90_ack_minutes", 1 / 60)),
+    "escalation_resolve_median": ("escalations", _field("median_resolve_minutes", 1 / 60)),
+    "escalation_resolve_p90": ("escalations", _field("p90_resolve_minutes", 1 / 60)),
+    "escalation_within_sla": ("escalations", _within_sla),
+    "escalation_reopen_rate": ("escalations", _field("reopen_rate", 100)),
+    "escalation_satisfaction": ("escalations", _field("satisfaction_avg")),
+    "escalation_sla_breaches": ("escalations", _field("sla_breaches")),
+    "jira_resolved": ("jira", _field("resolved")),
+    "jira_overdue": ("jira", _field("overdue")),
+    "pulse_score": ("pulse", _pulse_score),
+    "enps": ("pulse", _enps),
 }
 
 
@@ -77,6 +114,6 @@ class Metrics:
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
         """The value of a computed KPI source for one period, None when there is no data."""
-        feature, field = SOURCE_FIELDS[source]
-        value = getattr(await self.get(feature, start, end), field, None)
-        return None if value is None else float(value)
+        feature, extract = SOURCES[source]
+        metrics = await self.get(feature, start, end)
+        return None if metrics is None else extract(metrics)

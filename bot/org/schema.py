@@ -10,6 +10,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.checkins.config import CheckinConfig
+from bot.escalations.config import EscalationConfig
 from bot.jira.config import JiraConfig
 from bot.kpi.config import KpiConfig
 from bot.pulse.config import PulseConfig
@@ -79,6 +80,7 @@ class TeamSpec(Strict):
     channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
     members: tuple[TeamMemberSpec, ...] = ()
     checkins: CheckinConfig = CheckinConfig()
+    escalation: EscalationConfig = EscalationConfig()
     pulse: PulseConfig = PulseConfig()
     kpi: KpiConfig = KpiConfig()
     jira: JiraConfig = JiraConfig()

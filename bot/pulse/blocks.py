@@ -24,9 +24,9 @@ def _when(t: Translator, when: datetime, tz: str | None) -> str:
 
 
 def invitation(t: Translator, survey_id: int, team_name: str, closes_at: datetime, tz: str | None,
-               *, reminder: bool = False) -> blocks.Rendered:
+               questions: int, *, reminder: bool = False) -> blocks.Rendered:
     key = "reminder" if reminder else "invite"
-    text = t(f"pulse.{key}.text", team=team_name, closes=_when(t, closes_at, tz))
+    text = t(f"pulse.{key}.text", team=team_name, closes=_when(t, closes_at, tz), n=questions)
     return blocks.Rendered(text=text, blocks=[
         blocks.section(text),
         blocks.context(t("pulse.invite.anonymity")),
@@ -35,7 +35,7 @@ def invitation(t: Translator, survey_id: int, team_name: str, closes_at: datetim
 
 
 def results_ready(t: Translator, team_name: str, team_key: str) -> blocks.Rendered:
-    text = t("pulse.ready.text", team=team_name, key=team_key)
+    text = t("pulse.ready.text", team=team_name, team_key=team_key)
     return blocks.Rendered(text=text, blocks=[blocks.section(text)])
 
 

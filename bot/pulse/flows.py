@@ -37,7 +37,7 @@ async def _invite(services: Services, *, reminder: bool = False) -> None:
         for member in people:
             t = services.t(member.locale, team.locale)
             msg = blocks.invitation(t, survey.id, team.name, survey.closes_at, member.timezone or team.timezone,
-                                    reminder=reminder)
+                                    len(survey.question_ids) + 1, reminder=reminder)
             sent = await deliver_once(services, f"pulse:{flag}:{survey.id}:{member.id}", member.slack_user_id,
                                       text=msg.text, blocks=msg.blocks)
             complete = complete and sent is not None

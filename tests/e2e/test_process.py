@@ -52,5 +52,7 @@ async def test_run_serves_logs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
         finally:
             if proc.returncode is None:
                 proc.kill()
+                await proc.wait()
+            await proc.stderr.read()  # drain to EOF so the pipe closes with the loop still running
         logged = json.dumps(lines)
         assert sandbox.bot_token not in logged and SIGNING_SECRET not in logged and "pepper" not in logged

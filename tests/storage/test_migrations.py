@@ -1,7 +1,5 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -10,8 +8,8 @@ from storage.db import Database, alembic_config
 from storage.models import Base
 
 
-async def test_migrations_match_models(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def test_migrations_match_models(database_url: str) -> None:
+    db = Database(database_url)
     await db.migrate()
     async with db.engine.connect() as conn:
         diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
@@ -19,8 +17,8 @@ async def test_migrations_match_models(tmp_path: Path) -> None:
     assert diff == []
 
 
-async def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def test_migrate_twice_is_a_no_op(database_url: str) -> None:
+    db = Database(database_url)
     await db.migrate()
     await db.migrate()
     async with db.engine.connect() as conn:

@@ -1,0 +1,42 @@
+"""`oneteam digest`: the same digest managers get in Slack, as Markdown in the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from bot.digest import render
+from bot.digest.service import digest_for
+from bot.i18n import translator
+from bot.kpi import weeks
+from bot.settings import Settings
+
+
+async def print_digest(settings: Settings, team_key: str, week: str | None, png: Path | None) -> None:
+    from bot.services import build_services
+    from storage.org import active_teams
+
+    t = translator("en")
+    if week is not None and not weeks.is_week(week):
+        raise click.ClickException(t("digest.cli.bad_week", week=week))
+    services = build_services(settings)
+    try:
+        if services.db.is_sqlite:
+            await services.db.migrate()
+        try:
+            digest, chart = await digest_for(services, team_key, weeks.normalise(week) if week else None, "en")
+        except LookupError:
+            async with services.sessions() as session:
+                keys = ", ".join(team.key for team in await active_teams(session))
+            raise click.ClickException(t("digest.cli.unknown_team", team=team_key, teams=keys)) from None
+    finally:
+        await services.db.dispose()
+    click.echo(render.markdown(digest))
+    if png is not None:
+        if chart is None:
+            click.echo(t("digest.cli.no_chart"), err=True)
+        else:
+            await asyncio.to_thread(png.write_bytes, chart)
+            click.echo(t("digest.cli.chart_written", path=png), err=True)

@@ -1,0 +1,183 @@
+"""Builds a team's weekly digest (one model for Slack, the terminal and the chart) and sends it to the
+team's managers, each on their own Monday morning, exactly once per manager and week."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery import deliver_once
+from bot.digest import chart, render
+from bot.digest.model import Digest, Item, Section, Series
+from bot.digest.providers import PROVIDERS, Context
+from bot.i18n import Translator, translator
+from bot.kpi import weeks
+from bot.kpi.config import DigestConfig, kpi_config
+from bot.kpi.service import kpi_statuses
+from bot.kpi.sources import Metrics
+from bot.services import Services
+from storage.models import Delivery, HandledDelivery, Team
+from storage.org import active_teams, team_by_key, team_members
+
+log = logging.getLogger("oneteam.digest")
+CHART_WEEKS = 8
+
+
+# --- building -------------------------------------------------------------------------------------------
+async def build_digest(session: AsyncSession, team: Team, week: str, now: datetime, t: Translator) -> Digest:
+    """The digest of `week` for `team`; sections whose data is absent are left out."""
+    previous = weeks.shift(week, -1)
+    start, end = weeks.bounds(week, team.timezone)
+    prev_start, prev_end = weeks.bounds(previous, team.timezone)
+    metrics = Metrics(session, team.id)
+    chart_weeks = weeks.last_weeks(week, CHART_WEEKS)
+    statuses = await kpi_statuses(session, team, chart_weeks, now, metrics)
+    ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, statuses)
+    parts = [part for provider in PROVIDERS if (part := await provider(ctx)) is not None]
+    changes = tuple(item for part in parts for item in part.changes)
+    sections = [part.section for part in parts]
+    if sections and changes:
+        sections.append(Section("changes", t("digest.changes.title"), changes))
+    elif sections:
+        sections.append(Section("changes", t("digest.changes.title"), (Item(t("digest.changes.none"), "–"),)))
+    return Digest(
+        team_key=team.key, team_name=team.name, week=week,
+        title=t("digest.title", team=team.name, week=week),
+        period=t("digest.period", start=weeks.monday(week).isoformat(),
+                 end=(weeks.monday(week) + timedelta(days=6)).isoformat(), tz=team.timezone),
+        sections=tuple(sections),
+        kpi_series=tuple(Series(s.spec.name, tuple((w, s.value_in(w)) for w in chart_weeks), s.spec.target,
+                                s.spec.direction == "lower") for s in statuses if s.points),
+        mood=await _mood_series(ctx, chart_weeks),
+        empty_note=t("digest.empty"),
+        chart_labels=_chart_labels(t),
+    )
+
+
+async def _mood_series(ctx: Context, chart_weeks: list[str]) -> Series | None:
+    points = []
+    for week in chart_weeks:
+        start, end = weeks.bounds(week, ctx.team.timezone)
+        m = await ctx.metrics.get("checkins", start, end)
+        mood = getattr(m, "mood_average", None)
+        points.append((week, None if mood is None else float(mood)))
+    if all(v is None for _, v in points):
+        return None
+    return Series(ctx.t("digest.chart.mood"), tuple(points))
+
+
+def _chart_labels(t: Translator) -> dict[str, str]:
+    # Without a Hangul font matplotlib would draw empty boxes: the chart then speaks English.
+    ct = t if t.locale == "en" or chart.has_hangul_font() else translator("en")
+    return {k: ct(f"digest.chart.{k}") for k in ("title", "kpis", "kpis_axis", "mood")}
+
+
+async def digest_for(services: Services, team_key: str, week: str | None = None,
+                     locale: str | None = None) -> tuple[Digest, bytes | None]:
+    """The digest and its chart, as `oneteam digest` prints it; LookupError for an unknown team."""
+    now = services.clock.now()
+    async with services.sessions.begin() as session:
+        team = await team_by_key(session, team_key)
+        if team is None:
+            raise LookupError(team_key)
+        week = week or due_moment(kpi_config(team.config).digest, now, team.timezone)[1]
+        digest = await build_digest(session, team, week, now, translator(locale, team.locale))
+    return digest, await asyncio.to_thread(chart.render_png, digest)
+
+
+# --- sending --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Due:
+    key: str
+    team_id: int
+    week: str
+    channel: str
+    locales: tuple[str | None, ...]
+
+
+def due_moment(config: DigestConfig, now: datetime, tz: str) -> tuple[datetime, str]:
+    """The latest scheduled send at or before `now` in `tz`, and the week it reviews (the one before it)."""
+    local = now.astimezone(ZoneInfo(tz))
+    hour, minute = config.hour_minute
+    day: date = local.date() - timedelta(days=(local.isoweekday() - config.isoweekday) % 7)
+    moment = datetime.combine(day, time(hour, minute), ZoneInfo(tz))
+    if moment > local:
+        moment -= timedelta(days=7)
+    return moment, weeks.week_of(moment.date() - timedelta(days=1))
+
+
+async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
+    """Every manager DM (and team channel) whose digest time has come this week and was not sent yet."""
+    wanted: list[Due] = []
+    for team in await active_teams(session):
+        config = kpi_config(team.config).digest
+        if not config.enabled:
+            continue
+        for member, _roles in await team_members(session, team.id, "manager"):
+            if member.slack_user_id and not member.on_leave:
+                _, week = due_moment(config, now, member.timezone or team.timezone)
+                wanted.append(Due(f"digest:{team.key}:{week}:{member.slack_user_id}", team.id, week,
+                                  member.slack_user_id, (member.locale, team.locale)))
+        if config.channel:
+            _, week = due_moment(config, now, team.timezone)
+            wanted.append(Due(f"digest:{team.key}:{week}:channel", team.id, week, config.channel, (team.locale,)))
+    if not wanted:
+        return []
+    done = set((await session.scalars(select(Delivery.key).where(Delivery.key.in_([d.key for d in wanted])))).all())
+    return [d for d in wanted if d.key not in done]
+
+
+async def send_due_digests(services: Services) -> int:
+    """Sends what is due; returns how many digests went out now."""
+    now = services.clock.now()
+    async with services.sessions() as session:
+        due = await due_digests(session, now)
+    sent = 0
+    built: dict[tuple[int, str, str], tuple[Digest, bytes | None]] = {}
+    for item in due:
+        t = translator(*item.locales)
+        cache_key = (item.team_id, item.week, t.locale)
+        if cache_key not in built:
+            async with services.sessions.begin() as session:
+                team = await session.get(Team, item.team_id)
+                assert team is not None
+                digest = await build_digest(session, team, item.week, now, t)
+            built[cache_key] = (digest, await asyncio.to_thread(chart.render_png, digest))
+        digest, png = built[cache_key]
+        if await send_digest(services, item.key, item.channel, digest, png, t):
+            sent += 1
+    return sent
+
+
+async def send_digest(services: Services, key: str, channel: str, digest: Digest, png: bytes | None,
+                      t: Translator) -> bool:
+    """Posts the digest once per key, then its chart in the message's thread (also at most once)."""
+    message = render.slack(digest)
+    result = await deliver_once(services, key, channel, text=message.text, blocks=message.blocks)
+    if result is None or not result.fresh:
+        return False
+    log.info("digest sent", extra={"team": digest.team_key, "week": digest.week})
+    if png is not None and await _claim(services, f"{key}:chart"):
+        await services.slack.files_upload_v2(
+            channel=result.channel, thread_ts=result.ts, content=png,
+            filename=f"oneteam-{digest.team_key}-{digest.week}.png",
+            title=t("digest.chart.file_title", team=digest.team_name, week=digest.week))
+    return True
+
+
+async def _claim(services: Services, key: str) -> bool:
+    """At most once: a file upload has no idempotency key either, so the ledger records it first."""
+    try:
+        async with services.sessions.begin() as session:
+            session.add(HandledDelivery(key=key, handled_at=services.clock.now()))
+    except IntegrityError:
+        return False
+    return True
+

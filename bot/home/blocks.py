@@ -1,0 +1,57 @@
+"""The Home tab as Block Kit (a `home` view: at most 100 blocks)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot import blocks
+from bot.home.ids import HomeAction
+from bot.i18n import Translator
+from bot.kpi.blocks import kpi_line
+
+if TYPE_CHECKING:
+    from bot.home.service import EscalationCard, HomeData
+
+HOME_BLOCKS_MAX = 100
+MAX_ESCALATIONS = 10
+
+
+def _esc_lines(t: Translator, cards: list[EscalationCard]) -> str:
+    lines = [t("home.escalation", ref=c.ref, severity=c.severity, summary=c.summary,
+               state=t(f"home.state.{c.state}") if c.state in ("open", "acknowledged") else c.state, team=c.team_name)
+             for c in cards[:MAX_ESCALATIONS]]
+    if len(cards) > MAX_ESCALATIONS:
+        lines.append(t("home.more", count=len(cards) - MAX_ESCALATIONS))
+    return "\n".join(lines)
+
+
+def home_view(t: Translator, data: HomeData) -> dict[str, Any]:
+    out: list[blocks.Block] = [blocks.header(t("home.title", name=data.name))]
+    out.append(blocks.section(t("home.you.title")))
+    if data.checkin:
+        c = data.checkin
+        key = "home.checkin.answered" if c.answered else "home.checkin.open"
+        out.append(blocks.section(t(key, team=c.team_name, week=c.week,
+                                    closes=t.datetime(c.closes_at, "EEE HH:mm", data.timezone)),
+                                  accessory=blocks.button(t("home.checkin.button"), HomeAction.CHECKIN_OPEN,
+                                                          str(c.round_id))))
+    else:
+        out.append(blocks.context(t("home.checkin.none")))
+    if data.survey:
+        s = data.survey
+        out.append(blocks.section(t("home.pulse.open", team=s.team_name,
+                                    closes=t.datetime(s.closes_at, "EEE HH:mm", data.timezone)),
+                                  accessory=blocks.button(t("home.pulse.button"), HomeAction.PULSE_OPEN,
+                                                          str(s.survey_id))))
+    out.append(blocks.section(f"*{t('home.mine.title')}*\n" + (_esc_lines(t, data.my_escalations)
+                                                                or t("home.mine.none"))))
+    if data.oversees:
+        out += [blocks.divider(), blocks.section(f"*{t('home.teams.escalations')}*\n"
+                                                 + (_esc_lines(t, data.team_escalations) or t("home.teams.none")))]
+        for team in data.kpis:
+            out.append(blocks.header(t("kpi.title", team=team.team_name)))
+            out += [blocks.section(kpi_line(t, s, team.weeks)) for s in team.kpis]
+    out.append(blocks.context(t("home.footer")))
+    if len(out) > HOME_BLOCKS_MAX:
+        out = [*out[: HOME_BLOCKS_MAX - 1], out[-1]]
+    return {"type": "home", "blocks": out}

@@ -1,0 +1,141 @@
+"""What a person's App Home shows, gathered from each feature (imported lazily: an absent feature
+just leaves its part out), and publishing it when they open the tab or when something changes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import UserFacingError
+from bot.home.blocks import home_view
+from bot.i18n import translator
+from bot.kpi.config import kpi_config
+from bot.kpi.service import KPI_ROLES, TeamKpis, team_kpis
+from bot.services import Services
+from storage.models import Member
+from storage.org import member_by_slack_id
+
+log = logging.getLogger("oneteam.home")
+
+
+@dataclass(frozen=True)
+class CheckinCard:
+    team_name: str
+    week: str
+    round_id: int
+    closes_at: datetime
+    answered: bool
+
+
+@dataclass(frozen=True)
+class SurveyCard:
+    survey_id: int
+    team_name: str
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class EscalationCard:
+    ref: str
+    severity: str
+    summary: str
+    state: str
+    team_name: str
+
+
+@dataclass
+class HomeData:
+    name: str
+    timezone: str
+    oversees: bool  # a liaison or manager somewhere
+    checkin: CheckinCard | None = None
+    survey: SurveyCard | None = None
+    my_escalations: list[EscalationCard] = field(default_factory=list)
+    team_escalations: list[EscalationCard] = field(default_factory=list)
+    kpis: list[TeamKpis] = field(default_factory=list)
+
+
+async def _open_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
+    try:
+        from bot.checkins.service import _open_prompt  # the prompt `/checkin` would open
+    except ImportError:
+        return None
+    try:
+        prompt, rnd, team = await _open_prompt(session, member, None)
+    except UserFacingError:
+        return None
+    return CheckinCard(team.name, rnd.week, rnd.id, rnd.closes_at, prompt.state == "answered")
+
+
+async def _open_survey(services: Services, member: Member) -> SurveyCard | None:
+    try:
+        from bot.pulse.service import ballot
+    except ImportError:
+        return None
+    try:
+        b = await ballot(services, member.slack_user_id or "")
+    except UserFacingError:
+        return None
+    return SurveyCard(b.survey_id, b.team_name, b.closes_at)
+
+
+async def _escalations(session: AsyncSession, member: Member) -> tuple[list[EscalationCard], list[EscalationCard]]:
+    """(raised by the member, open in the teams they oversee)."""
+    try:
+        from bot.escalations.service import open_for
+    except ImportError:
+        return [], []
+    overseen = {ms.team_id for ms in member.memberships if KPI_ROLES & set(ms.roles)}
+    mine, teams = [], []
+    for esc, team in await open_for(session, member):
+        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name)
+        if esc.raiser_slack_id == member.slack_user_id:
+            mine.append(card)
+        if team.id in overseen:
+            teams.append(card)
+    return mine, teams
+
+
+async def home_data(services: Services, member: Member) -> HomeData:
+    now = services.clock.now()
+    overseen = sorted((ms.team for ms in member.memberships if KPI_ROLES & set(ms.roles) and ms.team.active),
+                      key=lambda t: t.key)
+    data = HomeData(member.name, member.timezone or "UTC", bool(overseen))
+    async with services.sessions.begin() as session:
+        data.checkin = await _open_checkin(session, member)
+        data.my_escalations, data.team_escalations = await _escalations(session, member)
+        data.kpis = [await team_kpis(session, team, now) for team in overseen
+                     if kpi_config(team.config).definitions]
+    data.survey = await _open_survey(services, member)
+    return data
+
+
+async def publish_home(services: Services, slack_user_id: str) -> bool:
+    """Publishes the person's Home tab; False when they are not in the org (nothing to show)."""
+    async with services.sessions() as session:
+        member = await member_by_slack_id(session, slack_user_id)
+    if member is None:
+        return False
+    t = translator(member.locale, member.memberships[0].team.locale if member.memberships else None)
+    view = home_view(t, await home_data(services, member))
+    await services.slack.views_publish(user_id=slack_user_id, view=view)
+    return True
+
+
+def on_home_changed(services: Services) -> Any:
+    """The `home.changed` subscriber: republish each named person's Home (one failure does not stop the rest)."""
+
+    async def republish(payload: dict[str, Any]) -> None:
+        if services.settings.slack_bot_token is None:  # no Slack to publish to (CLI, unit tests)
+            return
+        for user_id in dict.fromkeys(payload.get("slack_user_ids") or ()):
+            try:
+                await publish_home(services, user_id)
+            except Exception:
+                log.exception("home publish failed", extra={"user_id": user_id})
+
+    return republish

@@ -1,0 +1,166 @@
+"""Weekly check-ins end to end: the real bot over HTTP against the sandbox, with a fake clock (no sleeping)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.checkins.fanout import run_due
+from bot.checkins.service import checkin_metrics
+from sandbox.slack import text_of
+from schedules.checkins import tick
+from storage.models import CheckinBlocker, CheckinPrompt, Team
+
+THURSDAY = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+SEOUL_1600 = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)  # Friday 16:00 in Seoul
+NEW_YORK_1600 = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)  # Friday 16:00 in New York (EST)
+
+MINJI, JISOO, HYUN, PRIYA, SAM = ("minji@hanabpo.example", "jisoo@hanabpo.example", "hyun@hanabpo.example",
+                                  "priya@acme.example", "sam@acme.example")
+
+
+def prompts_of(h, email):
+    return [m for m in h.sandbox.dms(h.user(email)) if "checkin_start" in str(m.blocks) and "snooze" not in
+            str(m.blocks)]
+
+
+async def at(h, when):
+    h.clock.set(when)
+    await tick(h.services)
+
+
+async def open_form(h, email):
+    prompt = prompts_of(h, email)[-1]
+    ack = await h.driver.block_action(h.user(email), "checkin_start", message=prompt)
+    assert ack.ok
+    await h.settle()
+    return h.sandbox.open_views(h.user(email))[-1]
+
+
+async def submit(h, email, view, **inputs):
+    ack = await h.driver.submit_view(h.user(email), view, inputs={f"q_{k}": v for k, v in inputs.items()})
+    await h.settle()
+    return ack
+
+
+async def answer(h, email, **inputs):
+    return await submit(h, email, await open_form(h, email), **inputs)
+
+
+async def test_each_member_is_prompted_at_their_own_1600(harness):
+    h = harness
+    await at(h, THURSDAY)
+    assert all(not prompts_of(h, e) for e in (MINJI, JISOO, HYUN, PRIYA))
+    await at(h, SEOUL_1600.replace(minute=0, hour=6, second=0).replace(minute=59))
+    assert not prompts_of(h, MINJI)
+    await at(h, SEOUL_1600)
+    assert [len(prompts_of(h, e)) for e in (MINJI, JISOO, HYUN, PRIYA)] == [1, 1, 1, 0]
+    assert "체크인" in text_of(prompts_of(h, MINJI)[0])  # Korean for a ko-KR member
+    await at(h, NEW_YORK_1600)
+    assert len(prompts_of(h, PRIYA)) == 1 and "check-in" in text_of(prompts_of(h, PRIYA)[0])
+    # liaisons and managers read check-ins; they are not prompted
+    assert not prompts_of(h, SAM) and not prompts_of(h, "dana@acme.example")
+    await at(h, NEW_YORK_1600.replace(hour=22))
+    assert len(prompts_of(h, MINJI)) == 1 and len(prompts_of(h, PRIYA)) == 1  # never twice
+
+
+async def test_answer_validation_blocker_summary_edit_and_close(harness):
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+
+    bad = await answer(h, MINJI, done="Shipped the FAQ", next="", mood=7)
+    assert bad.body["response_action"] == "errors"
+    assert set(bad.body["errors"]) == {"q_next", "q_mood"}
+    assert "1" in bad.body["errors"]["q_mood"] and "5" in bad.body["errors"]["q_mood"]
+    async with h.services.sessions() as s:
+        assert all(p.answers is None for p in (await s.scalars(select(CheckinPrompt))).all())
+
+    ok = await answer(h, MINJI, done="Shipped the FAQ", next="Train two new agents", mood=4,
+                      blockers="Waiting for refund policy access")
+    assert ok.ok and not (ok.body or {}).get("response_action")
+    async with h.services.sessions() as s:
+        saved = (await s.scalars(select(CheckinPrompt).where(CheckinPrompt.answers.is_not(None)))).one()
+        assert saved.mood == 4 and saved.answers["done"] == "Shipped the FAQ" and saved.state == "answered"
+        blocker = (await s.scalars(select(CheckinBlocker))).one()
+    # the liaison gets the blocker with both buttons
+    sam_dms = h.sandbox.dms(h.user(SAM))
+    assert len(sam_dms) == 1 and "refund policy" in text_of(sam_dms[0])
+    actions = {e["action_id"]: e.get("value") for b in sam_dms[0].blocks for e in b.get("elements", [])}
+    assert actions == {"blocker_jira": str(blocker.id), "blocker_escalate": str(blocker.id)}
+    # the prompt DM now says thanks, with an edit button
+    assert "제출" in text_of(prompts_of(h, MINJI)[0]) or "edit" in str(prompts_of(h, MINJI)[0].blocks).lower()
+    # summary: one parent in the team channel, the answer in its thread
+    parents = h.sandbox.channel_messages("C0HANA")
+    assert len(parents) == 1 and "1" in text_of(parents[0])
+    replies = h.sandbox.channel_messages("C0HANA", thread_ts=parents[0].ts)
+    assert len(replies) == 1 and "Shipped the FAQ" in text_of(replies[0])
+    assert "Kim Min-ji" in text_of(replies[0]) and "4" not in text_of(replies[0]).replace("W4", "")
+
+    # edit: the form comes pre-filled; the thread reply is edited, not duplicated; no second blocker DM
+    view = await open_form(h, MINJI)
+    assert "Shipped the FAQ" in str(view["blocks"])
+    ok = await submit(h, MINJI, view, done="Shipped the FAQ and the macros", next="Train", mood=5,
+                      blockers="Waiting for refund policy access")
+    assert ok.ok
+    replies = h.sandbox.channel_messages("C0HANA", thread_ts=parents[0].ts)
+    assert len(replies) == 1 and "macros" in text_of(replies[0])
+    assert len(h.sandbox.dms(h.user(SAM))) == 1
+
+    # skip: does not count against the response rate
+    ack = await h.command(HYUN, "/checkin", "skip sick day")
+    await h.settle()
+    assert ack.ok
+    assert "sick day" in text_of(h.sandbox.ephemerals(h.user(HYUN))[-1])
+
+    # the round closes three days after the last member's 16:00
+    await at(h, datetime(2026, 11, 23, 21, 0, tzinfo=UTC))
+    assert "마감" in text_of(h.sandbox.dms(h.user(JISOO))[0])  # the unanswered prompt now says closed
+    ack = await h.command(MINJI, "/checkin")
+    await h.settle()
+    assert ack.ok and not h.sandbox.open_views(h.user(MINJI))
+    assert "체크인" in text_of(h.sandbox.ephemerals(h.user(MINJI))[-1])
+    assert "마감" in text_of(h.sandbox.channel_messages("C0HANA")[0])
+
+    async with h.services.sessions() as s:
+        team = await s.scalar(select(Team).where(Team.key == "care-hana"))
+        m = await checkin_metrics(s, team.id, THURSDAY, datetime(2026, 11, 27, tzinfo=UTC))
+    assert (m.expected, m.answered, m.blockers) == (2, 1, 1)  # minji + jisoo; hyun skipped
+    assert m.response_rate == 0.5 and m.mood_average == 5 and m.mood_distribution[5] == 1
+
+
+async def test_reminder_waits_for_the_local_window_and_snoozes(harness):
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+    await answer(h, MINJI, done="a", next="b", mood=3)
+    # 16:00 + 4 h = 20:00 in Seoul, outside 08:00-20:00: the reminder waits for 08:00 (23:00 UTC)
+    await at(h, datetime(2026, 11, 20, 22, 59, tzinfo=UTC))
+    assert len(h.sandbox.dms(h.user(JISOO))) == 1
+    await at(h, datetime(2026, 11, 20, 23, 0, tzinfo=UTC))
+    jisoo = h.sandbox.dms(h.user(JISOO))
+    assert len(jisoo) == 2 and "checkin_snooze_hour" in str(jisoo[-1].blocks)
+    assert len(h.sandbox.dms(h.user(MINJI))) == 1  # answered: no reminder
+    await run_due(h.services)
+    assert len(h.sandbox.dms(h.user(JISOO))) == 2  # one reminder, not one per tick
+
+    ack = await h.driver.block_action(h.user(JISOO), "checkin_snooze_hour", message=jisoo[-1])
+    await h.settle()
+    assert ack.ok
+    await at(h, datetime(2026, 11, 20, 23, 59, tzinfo=UTC))
+    assert len(h.sandbox.dms(h.user(JISOO))) == 2
+    await at(h, datetime(2026, 11, 21, 0, 0, tzinfo=UTC))
+    assert len(h.sandbox.dms(h.user(JISOO))) == 3
+
+
+async def test_away_members_are_skipped_and_told_once(harness):
+    h = harness
+    h.sandbox.ws.users[h.user(JISOO)]["status_emoji"] = ":palm_tree:"
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+    dms = h.sandbox.dms(h.user(JISOO))
+    assert len(dms) == 1 and "checkin_start" not in str(dms[0].blocks)
+    await at(h, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # next week, still away: not told again
+    assert len(h.sandbox.dms(h.user(JISOO))) == 1
+    assert any("2026-W48" in m.text for m in h.sandbox.dms(h.user(MINJI)))  # others do get next week's
