@@ -1,0 +1,54 @@
+"""Exactly-once sending across crashes and instances."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.delivery import EVENT_TYPE, STALE_AFTER, deliver_once
+from sandbox.harness import Harness
+from storage.models import Delivery
+
+
+async def test_the_same_key_is_sent_once(harness: Harness) -> None:
+    sam = harness.user("sam@acme.example")
+    first = await deliver_once(harness.services, "k1", sam, text="hello")
+    again = await deliver_once(harness.services, "k1", sam, text="hello")
+    assert first.fresh and not again.fresh and again.ts == first.ts
+    assert [m.text for m in harness.sandbox.dms(sam)] == ["hello"]
+
+
+async def test_a_send_that_crashed_after_slack_took_it_is_not_repeated(harness: Harness) -> None:
+    svc, sam = harness.services, harness.user("sam@acme.example")
+    # The process died between chat.postMessage and marking the row sent:
+    async with svc.sessions.begin() as session:
+        session.add(Delivery(key="k2", channel=sam, state="sending", claimed_at=svc.clock.now()))
+    await svc.slack.chat_postMessage(channel=sam, text="prompt",
+                                     metadata={"event_type": EVENT_TYPE, "event_payload": {"key": "k2"}})
+    assert await deliver_once(svc, "k2", sam, text="prompt") is None  # claim is fresh: someone may be sending
+    harness.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    resumed = await deliver_once(svc, "k2", sam, text="prompt")
+    assert resumed is not None and not resumed.fresh
+    assert [m.text for m in harness.sandbox.dms(sam)] == ["prompt"]
+
+
+async def test_a_send_that_crashed_before_slack_took_it_is_sent_after_the_claim_goes_stale(harness: Harness) -> None:
+    svc, sam = harness.services, harness.user("sam@acme.example")
+    async with svc.sessions.begin() as session:
+        session.add(Delivery(key="k3", channel=sam, state="sending", claimed_at=svc.clock.now()))
+    harness.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    resumed = await deliver_once(svc, "k3", sam, text="late but once")
+    assert resumed is not None and resumed.fresh
+    assert [m.text for m in harness.sandbox.dms(sam)] == ["late but once"]
+
+
+async def test_a_failed_send_can_be_retried(harness: Harness) -> None:
+    svc, sam = harness.services, harness.user("sam@acme.example")
+    harness.sandbox.inject(method="chat.postMessage", status=400)
+    with pytest.raises(SlackApiError):
+        await deliver_once(svc, "k4", sam, text="retry me")
+    assert harness.sandbox.dms(sam) == []
+    sent = await deliver_once(svc, "k4", sam, text="retry me")
+    assert sent is not None and [m.text for m in harness.sandbox.dms(sam)] == ["retry me"]
