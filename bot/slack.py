@@ -78,6 +78,13 @@ class SlackDirectory:
             raise
         return _profile(resp["user"])
 
+    async def everyone(self) -> list[SlackProfile]:
+        """Every user of the workspace, page by page (Slack may return short pages: follow the cursor)."""
+        people: list[SlackProfile] = []
+        async for page in await self.client.users_list(limit=200, include_locale=True):
+            people.extend(_profile(u) for u in page.get("members", []) if not u.get("is_bot"))
+        return people
+
     async def by_id(self, user_id: str) -> SlackProfile | None:
         try:
             resp = await self.client.users_info(user=user_id, include_locale=True)

@@ -45,9 +45,23 @@ def _set(obj: Any, label: str, report: ApplyReport, **values: Any) -> None:
                 report.changed.append(f"{label}: {name} {old!r} -> {value!r}")
 
 
-async def _resolve(person: PersonSpec, directory: SlackDirectory | None, report: ApplyReport) -> SlackProfile | None:
+async def _resolve_all(people: tuple[PersonSpec, ...], directory: SlackDirectory | None,
+                       report: ApplyReport) -> dict[str, SlackProfile | None]:
+    """One paged `users.list` finds the workspace's own people (a few calls for thousands); only those it
+    misses, such as vendor staff in a Slack Connect organisation, are looked up one by one."""
     if directory is None:
-        return None
+        return {p.email: None for p in people}
+    workspace = await directory.everyone()
+    by_id = {u.user_id: u for u in workspace}
+    by_email = {u.email.lower(): u for u in workspace if u.email}
+    found: dict[str, SlackProfile | None] = {}
+    for person in people:
+        known = by_id.get(person.slack_id) if person.slack_id else by_email.get(person.email)
+        found[person.email] = known or await _resolve(person, directory, report)
+    return found
+
+
+async def _resolve(person: PersonSpec, directory: SlackDirectory, report: ApplyReport) -> SlackProfile | None:
     profile = await (directory.by_id(person.slack_id) if person.slack_id else directory.by_email(person.email))
     if profile is None:
         how = f"Slack id {person.slack_id}" if person.slack_id else f"email {person.email}"
@@ -58,7 +72,7 @@ async def _resolve(person: PersonSpec, directory: SlackDirectory | None, report:
 async def apply_org(spec: OrgSpec, sessions: async_sessionmaker[AsyncSession],
                     directory: SlackDirectory | None) -> ApplyReport:
     report = ApplyReport()
-    profiles = {p.email: await _resolve(p, directory, report) for p in spec.people}
+    profiles = await _resolve_all(spec.people, directory, report)
     async with sessions.begin() as session:
         members = await _apply_people(session, spec, profiles, report)
         teams = await _apply_teams(session, spec, report)

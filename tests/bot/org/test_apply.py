@@ -17,7 +17,10 @@ async def test_apply_resolves_people_by_email_and_is_idempotent(harness: Harness
         minji = await session.scalar(select(Member).where(Member.email == "minji@hanabpo.example"))
     assert minji.slack_user_id == harness.user("minji@hanabpo.example")  # found via users.lookupByEmail
     assert minji.timezone == "Asia/Seoul" and minji.locale == "ko-KR"
-    assert any(c.method == "users.lookupByEmail" for c in harness.sandbox.calls)
+    # One paged users.list finds the workspace's people; only Slack Connect vendor staff are looked up by email.
+    lookups = {c.args["email"] for c in harness.sandbox.calls_to("users.lookupByEmail")}
+    assert lookups == {p.email for p in harness.spec.people if p.external_org}
+    assert harness.sandbox.calls_to("users.list")
 
     again = await apply_org(harness.spec, harness.services.sessions, harness.services.directory)
     assert again.nothing_changed, (again.created, again.changed, again.removed)
