@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from storage.models import Member, Membership, Team
 
@@ -15,7 +15,7 @@ async def member_by_slack_id(session: AsyncSession, slack_user_id: str) -> Membe
     return await session.scalar(
         select(Member)
         .where(Member.slack_user_id == slack_user_id, Member.active.is_(True))
-        .options(selectinload(Member.memberships).selectinload(Membership.team))
+        .options(joinedload(Member.memberships).joinedload(Membership.team))
     )
 
 
