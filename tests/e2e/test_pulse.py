@@ -1,0 +1,150 @@
+"""Pulse surveys end to end: the real bot over HTTP against the sandbox, with an injected clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import inspect, text
+
+from bot.clock import FakeClock
+from bot.i18n import translator
+from bot.org.loader import load
+from bot.pulse.demo import EXTRA_STAFF, answer, invitation_for, open_survey_ids, with_vendor_staff
+from sandbox.harness import EXAMPLE_ORG, Harness
+from sandbox.slack import text_of
+from schedules.pulse import tick
+
+VENDOR = [f"{login}@hanabpo.example" for login, _ in EXTRA_STAFF]  # Korean-speaking agents
+KO = translator("ko")
+
+
+@pytest.fixture
+async def h(clock: FakeClock) -> AsyncIterator[Harness]:
+    async with Harness(org=with_vendor_staff(load(EXAMPLE_ORG), "care-hana", 6), clock=clock) as harness:
+        yield harness
+
+
+def _last_ephemeral(h: Harness, email: str) -> str:
+    return text_of(h.sandbox.ephemerals(h.user(email))[-1])
+
+
+async def _results(h: Harness, email: str, team: str = "care-hana") -> str:
+    ack = await h.command(email, "/pulse", f"results {team}")
+    await h.settle()
+    assert ack.ok
+    return _last_ephemeral(h, email)
+
+
+async def test_send_answer_remind_close_and_threshold(h: Harness, clock: FakeClock) -> None:
+    await tick(h.services)
+    hana = (await open_survey_ids(h))["care-hana"]
+    assert all(invitation_for(h, e, hana) for e in [*VENDOR, "sam@acme.example"])
+    assert invitation_for(h, "dana@acme.example", hana) is None  # managers read, they are not asked
+
+    # a missing answer is rejected in the modal, nothing is stored, the person can fix it
+    user = h.user(VENDOR[0])
+    await h.driver.block_action(user, "pulse_open", message=invitation_for(h, VENDOR[0], hana))
+    await h.settle()
+    view = h.sandbox.open_views(user)[-1]
+    first_q = next(b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("pulse_q_"))
+    ack = await h.driver.submit_view(user, view, inputs={first_q: "3", "pulse_enps": "7"})
+    assert ack.body["response_action"] == "errors" and len(ack.body["errors"]) == 2
+    h.sandbox.close_view(user, view["id"])
+
+    for email in VENDOR[:4]:
+        _click, sub = await answer(h, email, hana, likert=2, enps=6)
+        assert sub.ok and KO("pulse.outcome.stored") in text_of(h.sandbox.open_views(h.user(email))[-1])
+    _click, again = await answer(h, VENDOR[0], hana)
+    assert again is None and KO("pulse.errors.already") in _last_ephemeral(h, VENDOR[0])
+
+    while_open = await _results(h, "sam@acme.example")
+    assert "open until" in while_open and "answers" not in while_open
+
+    clock.advance(days=2, minutes=1)
+    await tick(h.services)
+    assert "알림" in text_of(h.sandbox.dms(h.user(VENDOR[5]))[-1])
+    await tick(h.services)
+    assert sum("알림" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[5]))) == 1  # one reminder only
+    clock.advance(days=1)
+    await tick(h.services)
+    assert "has closed" in text_of(h.sandbox.dms(h.user("dana@acme.example"))[-1])
+    _click, late = await answer(h, VENDOR[5], hana)
+    assert late is None and "마감" in _last_ephemeral(h, VENDOR[5])
+
+    hidden = await _results(h, "dana@acme.example")  # a segment of 4: hidden
+    assert "Fewer than 5 people answered" in hidden and "average" not in hidden
+
+    clock.advance(days=11)
+    await tick(h.services)
+    second = (await open_survey_ids(h))["care-hana"]
+    for email in VENDOR[:5]:
+        await answer(h, email, second, likert=4, enps=9, comment="Love the new huddles" if email == VENDOR[0] else None)
+    clock.advance(days=3)
+    await tick(h.services)
+    shown = await _results(h, "dana@acme.example")  # a segment of 5: shown
+    assert "*5* answers" in shown and "Vendor side: 5 answers" in shown and "Internal side: hidden" in shown
+    assert "average *4.00*" in shown and "(+2.00 since last time)" not in shown  # the hidden survey is no baseline
+    assert "Love the new huddles" in shown
+
+
+async def test_results_are_refused_to_others(h: Harness) -> None:
+    refused = await _results(h, "minji@hanabpo.example")  # the vendor lead
+    assert KO("pulse.errors.results_refused", team="Customer Service, Hana BPO Seoul") in refused
+    assert "Only managers and liaisons" in await _results(h, "priya@acme.example")
+    assert "No pulse survey has closed" in await _results(h, "sam@acme.example")
+
+
+async def test_slash_pulse_opens_the_survey_and_closed_or_missing_says_so(h: Harness) -> None:
+    await h.command(VENDOR[0], "/pulse")
+    await h.settle()
+    assert KO("pulse.errors.none_open") in _last_ephemeral(h, VENDOR[0])  # nothing open yet: told so
+    await tick(h.services)
+    await h.command(VENDOR[0], "/pulse")
+    await h.settle()
+    [view] = h.sandbox.open_views(h.user(VENDOR[0]))
+    assert view["callback_id"] == "pulse_answer" and len([b for b in view["blocks"] if b["type"] == "input"]) == 5
+
+
+async def test_anonymity_dump_links_no_answer_to_a_member(h: Harness, clock: FakeClock,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)  # production's level for libraries; ours at DEBUG
+    caplog.set_level(logging.DEBUG, logger="oneteam")
+    await tick(h.services)
+    hana = (await open_survey_ids(h))["care-hana"]
+    comment = "The vendor floor never hears about changes in time"
+    for n, email in enumerate([*VENDOR[:5], "sam@acme.example"]):
+        await answer(h, email, hana, likert=n % 5 + 1, enps=n, comment=comment if n == 2 else None)
+    clock.advance(days=3)
+    await tick(h.services)
+
+    identities = {s for p in h.spec.people for s in (p.email, p.name, h.user(p.email))}
+    async with h.services.db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: inspect(c).get_table_names())
+        dump = {t: [dict(r) for r in (await conn.execute(text(f'SELECT * FROM "{t}"'))).mappings()] for t in tables}
+    answers, comments, receipts = dump["pulse_answers"], dump["pulse_comments"], dump["pulse_receipts"]
+    assert len(answers) == 6 * 4 and [c["text"] for c in comments] == [comment] and len(receipts) == 6
+
+    # 1. answer rows hold no identity, no time of day, no reference to anything but the survey
+    for row in answers + comments:
+        assert set(row) <= {"id", "survey_id", "side", "question_id", "value", "answered_on", "text"}
+        assert not {str(v) for v in row.values()} & identities
+        assert len(str(row["answered_on"])) == 10  # YYYY-MM-DD
+    # 2. receipts hold only the keyed hash and the survey: no date, no side, nothing of the answers
+    answer_keys = {r["id"] for r in answers + comments}
+    for row in receipts:
+        assert set(row) == {"token", "survey_id"} and not {str(v) for v in row.values()} & identities
+    # 3. no other table mentions an answer's key, value set or comment: there is nothing to join on
+    for table, rows in dump.items():
+        if table in ("pulse_answers", "pulse_comments"):
+            continue
+        flat = " ".join(str(v) for r in rows for v in r.values())
+        assert comment not in flat and not any(k in flat for k in answer_keys), table
+    # 4. rows are not kept in insertion order (SQLite tables WITHOUT ROWID, random keys)
+    async with h.services.db.engine.connect() as conn:
+        with pytest.raises(Exception, match="rowid"):
+            await conn.execute(text("SELECT rowid FROM pulse_answers"))
+    # 5. nor do the logs (ours and the libraries' at the production level) carry an answer
+    leaks = [f"{r.name}: {r.getMessage()[:300]}" for r in caplog.records if comment in f"{r.getMessage()} {r.__dict__}"]
+    assert not leaks, leaks
