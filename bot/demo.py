@@ -12,6 +12,9 @@ from typing import Any
 
 import click
 
+from bot.digest.demo import scene as digest_scene
+from bot.escalations.demo import scene as escalations_scene
+from bot.jira.demo import scene as jira_scene
 from bot.pulse.demo import scene as pulse_scene
 
 
@@ -56,7 +59,7 @@ class Stage:
         self._seen[key] = len(seen)
         for message in new:
             kind = "an ephemeral message" if getattr(message, "ephemeral", False) else "a DM"
-            self.screen(self.name(email), kind, text_of(message))
+            self.screen(self.name(email), kind, text_of({"blocks": message.blocks} if message.blocks else message))
         return new
 
 
@@ -79,7 +82,7 @@ async def help_scene(stage: Stage) -> None:
                     f"{stage.name(email)} got help in their language")
 
 
-SCENES: tuple[Scene, ...] = (help_scene, pulse_scene)
+SCENES: tuple[Scene, ...] = (help_scene, escalations_scene, jira_scene, pulse_scene, digest_scene)  # the digest stays last
 
 
 async def run_demo() -> int:
