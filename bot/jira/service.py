@@ -262,6 +262,13 @@ async def _post(services: Services, link: JiraLink, what: str, text: str) -> Non
 
 # --- changes coming back from Jira ---------------------------------------------------------------------------
 
+def issue_values(issue: IssueState) -> dict[str, Any]:
+    """The columns of a link that mirror its issue."""
+    return {"status": issue.status, "status_category": issue.status_category, "assignee": issue.assignee,
+            "resolution": issue.resolution, "jira_updated": issue.updated, "jira_key": issue.key,
+            "jira_id": issue.id}
+
+
 async def apply_issue(services: Services, link_id: int, issue: IssueState, *, announce: bool = True) -> bool:
     """Applies an issue version newer than the one we have; posts what changed. Compare-and-set on
     `jira_updated` makes the poll and a webhook (or two instances) apply one version once."""
@@ -272,9 +279,8 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
         before = (link.status, link.assignee, link.resolution, link.status_category)
         first = link.jira_updated is None
         cond = JiraLink.jira_updated.is_(None) if first else JiraLink.jira_updated == link.jira_updated
-        moved = await session.execute(update(JiraLink).where(JiraLink.id == link_id, cond).values(
-            status=issue.status, status_category=issue.status_category, assignee=issue.assignee,
-            resolution=issue.resolution, jira_updated=issue.updated, jira_key=issue.key, jira_id=issue.id))
+        moved = await session.execute(update(JiraLink).where(JiraLink.id == link_id, cond)
+                                      .values(**issue_values(issue)))
         if moved.rowcount != 1:
             return False
         team = await session.get(Team, link.team_id)

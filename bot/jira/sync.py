@@ -2,7 +2,8 @@
 and applies each through `service.apply_issue` (which posts what changed).
 
 JQL dates have minute precision, so the query starts one minute before the watermark (the newest `updated`
-applied) and versions already applied are skipped by `updated`. The watermark is saved after every page, so
+seen, or the last complete pass's start less a settling margin) and versions already applied are skipped by
+`updated`. The watermark is saved after every page, so
 a crash resumes where it stopped. A lease row keeps two instances from syncing at once.
 """
 
@@ -24,6 +25,10 @@ log = logging.getLogger("oneteam.jira")
 NAME = "pull"
 LEASE = timedelta(minutes=10)
 OVERLAP = timedelta(minutes=1)
+# After a complete pass, everything updated before (start - SETTLE) has been seen, even if no issue changed
+# lately: the watermark moves up to there, so quiet periods do not make the next query reach far back.
+# SETTLE covers search-index lag and a Jira clock a little behind ours.
+SETTLE = timedelta(minutes=2)
 LINKED = f"(issue.property[{PROPERTY}].id IS NOT EMPTY OR labels = oneteam)"
 
 
@@ -75,6 +80,7 @@ async def sync_once(services: Services, adapter: JiraAdapter) -> SyncReport:
         state = await session.get(JiraSyncState, NAME)
         watermark = state.watermark if state else None
     report = SyncReport()
+    started = services.clock.now()
     async for page in adapter.search(sync_jql(adapter, watermark)):
         report.pages += 1
         report.issues += len(page)
@@ -85,6 +91,10 @@ async def sync_once(services: Services, adapter: JiraAdapter) -> SyncReport:
             async with services.sessions.begin() as session:
                 await session.execute(update(JiraSyncState).where(JiraSyncState.name == NAME)
                                       .values(watermark=watermark))
+    if watermark is None or started - SETTLE > watermark:
+        watermark = started - SETTLE
+        async with services.sessions.begin() as session:
+            await session.execute(update(JiraSyncState).where(JiraSyncState.name == NAME).values(watermark=watermark))
     log.info("jira sync", extra={"pages": report.pages, "issues": report.issues, "applied": report.applied})
     return report
 
@@ -96,9 +106,16 @@ async def _apply_page(services: Services, page: list[IssueState]) -> int:
             JiraLink.jira_id.in_([i.id for i in page])))).all()
     known = {jira_id: (link_id, updated) for link_id, jira_id, updated in rows}
     applied = 0
+    first_seen = [(known[i.id][0], i) for i in page if i.id in known and known[i.id][1] is None]
+    if first_seen:  # baselines: nothing to announce, so one transaction for the page
+        async with services.sessions.begin() as session:
+            for link_id, issue in first_seen:
+                done = await session.execute(update(JiraLink).where(
+                    JiraLink.id == link_id, JiraLink.jira_updated.is_(None)).values(**service.issue_values(issue)))
+                applied += done.rowcount
     for issue in page:
         hit = known.get(issue.id)
-        if hit is None or (hit[1] is not None and issue.updated <= hit[1]):
+        if hit is None or hit[1] is None or issue.updated <= hit[1]:
             continue
         applied += await service.apply_issue(services, hit[0], issue)
     return applied

@@ -1,0 +1,73 @@
+"""Members' open issues, weekly counts for KPIs, the webhook token, the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from bot.clock import FakeClock
+from bot.jira import service, webhook
+from bot.settings import Settings
+from sandbox.harness import Harness
+from storage.org import team_by_key
+
+
+@pytest.fixture
+async def h(clock: FakeClock) -> AsyncIterator[Harness]:
+    async with Harness(clock=clock, jira="cloud") as harness:
+        yield harness
+
+
+async def test_open_issues_of_a_member_by_email(h: Harness) -> None:
+    h.jira.create_issue("CARE", "Call-back queue", assignee_email="jisoo@hanabpo.example")
+    h.jira.create_issue("CARE", "Closed one", assignee_email="jisoo@hanabpo.example", status="Done")
+    issues = await service.open_issues_for(h.services, "jisoo@hanabpo.example")
+    assert [(i.summary, i.status) for i in issues] == [("Call-back queue", "To Do")]
+    assert issues[0].url.endswith(f"/browse/{issues[0].key}")
+    assert await service.open_issues_for(h.services, "nobody@acme.example") == []
+    h.jira.inject(503, times=5)
+    assert await service.open_issues_for(h.services, "jisoo@hanabpo.example") == []  # never fails a prompt
+
+
+async def test_weekly_counts_are_stored_and_read_for_kpis(h: Harness, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 11, 18, 3, 0, tzinfo=UTC))  # Wednesday in Seoul
+    monday = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # inside the Seoul week starting Mon 16 Nov (KST)
+    h.jira.create_issue("CARE", "made this week", created=monday + timedelta(hours=2))
+    h.jira.create_issue("CARE", "late", created=monday - timedelta(days=20), description=None)
+    late = max(h.jira.issues)
+    h.jira.issues[late]["fields"]["duedate"] = "2026-11-10"
+    h.jira.create_issue("CARE", "resolved this week", created=monday - timedelta(days=3), status="Done",
+                        updated=monday + timedelta(hours=5))
+    h.jira.create_issue("OPS", "other team", created=monday + timedelta(hours=2))
+    assert await service.compute_weekly_stats(h.services) == 4  # 2 teams x (last, this) week
+    async with h.services.sessions() as session:
+        team = await team_by_key(session, "care-hana")
+        seoul_monday = datetime(2026, 11, 15, 15, 0, tzinfo=UTC)
+        m = await service.jira_metrics(session, team.id, seoul_monday, seoul_monday + timedelta(days=7))
+        assert (m.created, m.resolved, m.overdue) == (1, 1, 1)
+        empty = await service.jira_metrics(session, team.id, seoul_monday - timedelta(days=70),
+                                           seoul_monday - timedelta(days=63))
+        assert empty.created is None
+    assert service.week_bounds(clock.now(), "Asia/Seoul")[0] == date(2026, 11, 16)
+
+
+def test_webhook_token_is_explicit_or_derived_from_the_secret() -> None:
+    derived = webhook.webhook_token(Settings(_env_file=None, secret="s1"))
+    assert derived and derived == webhook.webhook_token(Settings(_env_file=None, secret="s1"))
+    assert derived != webhook.webhook_token(Settings(_env_file=None, secret="s2"))
+    assert webhook.webhook_token(Settings(_env_file=None, secret="s1", jira_webhook_token="tok")) == "tok"
+    assert webhook.webhook_token(Settings(_env_file=None)) is None
+
+
+def test_cli_lists_retries_and_drops(tmp_path, monkeypatch) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+    assert "outbox is empty" in runner.invoke(main, ["jira", "list"]).output
+    assert runner.invoke(main, ["jira", "retry"]).exit_code != 0  # ids or --all
+    assert "nothing to retry" in runner.invoke(main, ["jira", "retry", "--all"]).output
+    assert "nothing dropped" in runner.invoke(main, ["jira", "drop", "3"]).output
