@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,22 +22,25 @@ from bot.i18n import Translator, translator
 from bot.kpi import weeks
 from bot.kpi.config import DigestConfig, kpi_config
 from bot.kpi.service import kpi_statuses
-from bot.kpi.sources import Metrics
+from bot.kpi.sources import Metrics, MetricsFn
 from bot.services import Services
 from storage.models import Delivery, HandledDelivery, Team
 from storage.org import active_teams, team_by_key, team_members
 
 log = logging.getLogger("oneteam.digest")
 CHART_WEEKS = 8
+CATCH_UP = timedelta(hours=24)  # a bot that was down sends a late digest, but not one from days ago
 
 
 # --- building -------------------------------------------------------------------------------------------
-async def build_digest(session: AsyncSession, team: Team, week: str, now: datetime, t: Translator) -> Digest:
-    """The digest of `week` for `team`; sections whose data is absent are left out."""
+async def build_digest(session: AsyncSession, team: Team, week: str, now: datetime, t: Translator,
+                       functions: Mapping[str, MetricsFn | None] | None = None) -> Digest:
+    """The digest of `week` for `team`; sections whose data is absent are left out.
+    `functions` replaces the features' metrics functions (tests, benchmarks)."""
     previous = weeks.shift(week, -1)
     start, end = weeks.bounds(week, team.timezone)
     prev_start, prev_end = weeks.bounds(previous, team.timezone)
-    metrics = Metrics(session, team.id)
+    metrics = Metrics(session, team.id, functions)
     chart_weeks = weeks.last_weeks(week, CHART_WEEKS)
     statuses = await kpi_statuses(session, team, chart_weeks, now, metrics)
     ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, statuses)
@@ -122,12 +126,16 @@ async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
             continue
         for member, _roles in await team_members(session, team.id, "manager"):
             if member.slack_user_id and not member.on_leave:
-                _, week = due_moment(config, now, member.timezone or team.timezone)
+                moment, week = due_moment(config, now, member.timezone or team.timezone)
+                if now - moment >= CATCH_UP:
+                    continue
                 wanted.append(Due(f"digest:{team.key}:{week}:{member.slack_user_id}", team.id, week,
                                   member.slack_user_id, (member.locale, team.locale)))
         if config.channel:
-            _, week = due_moment(config, now, team.timezone)
-            wanted.append(Due(f"digest:{team.key}:{week}:channel", team.id, week, config.channel, (team.locale,)))
+            moment, week = due_moment(config, now, team.timezone)
+            if now - moment < CATCH_UP:
+                    wanted.append(Due(f"digest:{team.key}:{week}:channel", team.id, week, config.channel,
+                                      (team.locale,)))
     if not wanted:
         return []
     done = set((await session.scalars(select(Delivery.key).where(Delivery.key.in_([d.key for d in wanted])))).all())
