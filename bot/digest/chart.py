@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 from functools import cache
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.digest.model import Digest, Series
 
 
@@ -37,6 +34,10 @@ def _percent_of_target(series: Series) -> list[float | None]:
 
 def render_png(digest: Digest) -> bytes | None:
     """PNG bytes, or None when there is nothing to draw."""
+    # Imported here: matplotlib costs ~80 MB and most requests never draw a chart.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     if not digest.has_chart:
         return None
     labels = digest.chart_labels

@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import partial
 
 from bot.jira import service, webhook
-from bot.jira.adapter import JiraAdapter
 from bot.services import Services
 from bot.settings import secret_value
 
@@ -15,6 +14,8 @@ def connect(services: Services) -> None:
     settings = services.settings
     if not settings.jira_enabled:
         return
+    from bot.jira.adapter import JiraAdapter  # the `jira` library loads only where Jira is configured
+
     services.extras["jira"] = JiraAdapter(settings.jira_url or "", user=settings.jira_user,
                                           token=secret_value(settings.jira_token) or "",
                                           timeout=settings.jira_timeout)
