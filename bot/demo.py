@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from bot.checkins.demo import scene as checkins_scene
 from bot.digest.demo import scene as digest_scene
 from bot.escalations.demo import scene as escalations_scene
 from bot.jira.demo import scene as jira_scene
@@ -82,7 +83,8 @@ async def help_scene(stage: Stage) -> None:
                     f"{stage.name(email)} got help in their language")
 
 
-SCENES: tuple[Scene, ...] = (help_scene, escalations_scene, jira_scene, pulse_scene, digest_scene)  # the digest stays last
+# The digest stays last.
+SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, jira_scene, pulse_scene, digest_scene)
 
 
 async def run_demo() -> int:

@@ -164,3 +164,28 @@ async def test_away_members_are_skipped_and_told_once(harness):
     await at(h, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # next week, still away: not told again
     assert len(h.sandbox.dms(h.user(JISOO))) == 1
     assert any("2026-W48" in m.text for m in h.sandbox.dms(h.user(MINJI)))  # others do get next week's
+
+
+async def test_unresolved_blocker_comes_back_in_the_next_prompt_with_its_jira_key(harness):
+    from bot.checkins.service import blocker_info, link_blocker_jira
+
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+    await answer(h, MINJI, done="a", next="b", mood=2, blockers="No access to the refund tool")
+    async with h.services.sessions.begin() as s:
+        blocker = (await s.scalars(select(CheckinBlocker))).one()
+        await link_blocker_jira(s, blocker.id, "CARE-12", "In Progress")
+    async with h.services.sessions() as s:
+        info = await blocker_info(s, blocker.id)
+    assert (info.team_key, info.member_email, info.jira_key, info.status) == (
+        "care-hana", MINJI, "CARE-12", "open")
+
+    await at(h, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))
+    again = prompts_of(h, MINJI)[-1]
+    assert "refund tool" in text_of(again) and "CARE-12" in text_of(again) and "In Progress" in text_of(again)
+    ack = await h.driver.block_action(h.user(MINJI), "checkin_blocker_resolved", message=again)
+    await h.settle()
+    assert ack.ok
+    async with h.services.sessions() as s:
+        assert (await blocker_info(s, blocker.id)).status == "resolved"
