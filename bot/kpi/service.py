@@ -16,6 +16,9 @@ from bot.kpi import weeks
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
 from bot.kpi.sources import Metrics
 from storage.models import KpiValue, Member, Membership, Team
+from storage.upsert import upsert
+
+KPI_VALUE_KEY = ("team_id", "kpi_key", "week")  # one value per team, KPI and ISO week
 
 KPI_ROLES = frozenset({"liaison", "manager"})
 TABLE_WEEKS = 4
@@ -129,8 +132,9 @@ async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[st
             if value is None or math.isnan(value):
                 continue
             if end <= now:
-                session.add(KpiValue(team_id=team.id, kpi_key=spec.key, week=week, value=value,
-                                     source="computed", recorded_at=now))
+                await upsert(session, KpiValue, {"team_id": team.id, "kpi_key": spec.key, "week": week,
+                                                 "value": value, "source": "computed", "recorded_at": now},
+                             keys=KPI_VALUE_KEY)
             points.append(KpiPoint(week, value, "computed"))
         out.append(KpiStatus(spec, tuple(points)))
     return tuple(out)
@@ -167,13 +171,10 @@ async def record_value(session: AsyncSession, team: Team, spec: KpiSpec, week: s
         raise UserFacingError("kpi.errors.future_week", week=week)
     row = await session.scalar(select(KpiValue).where(
         KpiValue.team_id == team.id, KpiValue.kpi_key == spec.key, KpiValue.week == week))
-    replaced = None
-    if row is None:
-        session.add(KpiValue(team_id=team.id, kpi_key=spec.key, week=week, value=value, source="manual",
-                             recorded_by=member.id, recorded_at=now))
-    else:
-        replaced = row.value
-        row.value, row.source, row.recorded_by, row.recorded_at = value, "manual", member.id, now
+    replaced = row.value if row is not None else None
+    await upsert(session, KpiValue, {"team_id": team.id, "kpi_key": spec.key, "week": week, "value": value,
+                                     "source": "manual", "recorded_by": member.id, "recorded_at": now},
+                 keys=KPI_VALUE_KEY, update=("value", "source", "recorded_by", "recorded_at"))
     return Recorded(team.name, spec, week, value, replaced, spec.on_track(value), await kpi_viewers(session, team.id))
 
 
