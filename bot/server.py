@@ -114,7 +114,7 @@ class BotServer:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.shutdown()
-        in_flight = listener_tasks()
+        in_flight = listener_tasks() + list(self.services.background)
         if in_flight:
             log.info("finishing work in flight", extra={"tasks": len(in_flight)})
             await asyncio.wait(in_flight, timeout=grace)

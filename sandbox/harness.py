@@ -137,7 +137,7 @@ class Harness:
 
     async def settle(self, limit: float = 10.0) -> None:
         """Waits until the bot has finished the work it started after acking (no sleeping on timers)."""
-        while tasks := listener_tasks():
+        while tasks := listener_tasks() + list(self.services.background):
             _, pending = await asyncio.wait(tasks, timeout=limit)
             if pending:
                 raise TimeoutError(f"{len(pending)} listener task(s) still running after {limit}s")

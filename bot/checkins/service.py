@@ -73,7 +73,7 @@ async def _caller(session: AsyncSession, slack_user_id: str) -> Member:
     return member
 
 
-async def _open_prompt(session: AsyncSession, member: Member, round_id: int | None) -> tuple[CheckinPrompt,
+async def open_prompt(session: AsyncSession, member: Member, round_id: int | None) -> tuple[CheckinPrompt,
                                                                                              CheckinRound, Team]:
     """The member's prompt in `round_id`, or in their most pressing open round."""
     query = (select(CheckinPrompt, CheckinRound, Team)
@@ -100,7 +100,7 @@ async def open_form(services: Services, slack_user_id: str, round_id: int | None
     """The modal for the caller's open check-in (pre-filled when they already answered)."""
     async with services.sessions() as session:
         member = await _caller(session, slack_user_id)
-        prompt, rnd, team = await _open_prompt(session, member, round_id)
+        prompt, rnd, team = await open_prompt(session, member, round_id)
     t = member_t(services, member, team)
     edited = (local_text(t, prompt.answered_at, prompt.timezone) if prompt.answered_at else None)
     return blocks.form(t, team=team.name, week=rnd.week, round_id=rnd.id, questions=round_questions(rnd),
@@ -139,7 +139,7 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
     now = services.clock.now()
     async with services.sessions.begin() as session:
         member = await _caller(session, slack_user_id)
-        prompt, rnd, team = await _open_prompt(session, member, round_id)
+        prompt, rnd, team = await open_prompt(session, member, round_id)
         questions = round_questions(rnd)
         answers, errors = validate(questions, raw)
         if errors:
@@ -205,7 +205,7 @@ async def skip(services: Services, slack_user_id: str, reason: str | None) -> st
     """`/checkin skip [reason]`: out of this round without counting against the response rate."""
     async with services.sessions.begin() as session:
         member = await _caller(session, slack_user_id)
-        prompt, rnd, team = await _open_prompt(session, member, None)
+        prompt, rnd, team = await open_prompt(session, member, None)
         t = member_t(services, member, team)
         if prompt.state == "answered":
             return t("checkins.skip.already_answered", week=rnd.week)

@@ -3,6 +3,7 @@ just leaves its part out), and publishing it when they open the tab or when some
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,11 +62,11 @@ class HomeData:
 
 async def _open_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
     try:
-        from bot.checkins.service import _open_prompt  # the prompt `/checkin` would open
+        from bot.checkins.service import open_prompt  # the prompt `/checkin` would open
     except ImportError:
         return None
     try:
-        prompt, rnd, team = await _open_prompt(session, member, None)
+        prompt, rnd, team = await open_prompt(session, member, None)
     except UserFacingError:
         return None
     return CheckinCard(team.name, rnd.week, rnd.id, rnd.closes_at, prompt.state == "answered")
@@ -126,16 +127,37 @@ async def publish_home(services: Services, slack_user_id: str) -> bool:
     return True
 
 
+class HomeRefresher:
+    """Republishes Home tabs in the background, one at a time, each person once however often they were
+    named meanwhile: a fan-out to thousands must not wait for `views.publish`'s rate limit."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.pending: dict[str, None] = {}  # insertion-ordered set
+        self._worker: asyncio.Task | None = None
+
+    def request(self, user_ids: Any) -> None:
+        self.pending.update(dict.fromkeys(user_ids))
+        if self.pending and (self._worker is None or self._worker.done()):
+            self._worker = self.services.spawn(self._drain(), "home-refresh")
+
+    async def _drain(self) -> None:
+        while self.pending:
+            user_id = next(iter(self.pending))
+            del self.pending[user_id]
+            try:
+                await publish_home(self.services, user_id)
+            except Exception:
+                log.exception("home publish failed", extra={"user_id": user_id})
+
+
 def on_home_changed(services: Services) -> Any:
-    """The `home.changed` subscriber: republish each named person's Home (one failure does not stop the rest)."""
+    """The `home.changed` subscriber: queue each named person's Home for republishing."""
+    refresher = HomeRefresher(services)
 
     async def republish(payload: dict[str, Any]) -> None:
         if services.settings.slack_bot_token is None:  # no Slack to publish to (CLI, unit tests)
             return
-        for user_id in dict.fromkeys(payload.get("slack_user_ids") or ()):
-            try:
-                await publish_home(services, user_id)
-            except Exception:
-                log.exception("home publish failed", extra={"user_id": user_id})
+        refresher.request(payload.get("slack_user_ids") or ())
 
     return republish
