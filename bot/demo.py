@@ -54,13 +54,16 @@ class Stage:
         from sandbox.slack import text_of
 
         user = self.h.user(email)
-        seen = self.h.sandbox.dms(user) + self.h.sandbox.ephemerals(user)
-        key = f"msgs:{user}"
-        new = seen[self._seen.get(key, 0):]
-        self._seen[key] = len(seen)
-        for message in new:
-            kind = "an ephemeral message" if getattr(message, "ephemeral", False) else "a DM"
-            self.screen(self.name(email), kind, text_of({"blocks": message.blocks} if message.blocks else message))
+        new: list[Any] = []
+        for kind, seen in (("a DM", self.h.sandbox.dms(user)),
+                           ("an ephemeral message", self.h.sandbox.ephemerals(user))):
+            key = f"{kind}:{user}"
+            fresh = seen[self._seen.get(key, 0):]
+            self._seen[key] = len(seen)
+            for message in fresh:
+                body = text_of({"blocks": message.blocks} if message.blocks else message)
+                self.screen(self.name(email), kind, body)
+            new.extend(fresh)
         return new
 
 
@@ -89,9 +92,11 @@ SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, jira
 
 async def run_demo() -> int:
     """Runs every scene; 0 when all checks passed."""
+    from bot import logs
     from sandbox.harness import Harness
 
-    async with Harness() as harness:
+    logs.configure("ERROR")  # the scenes inject faults on purpose; their warnings would only be noise here
+    async with Harness(jira="cloud") as harness:
         click.secho("OneTeam demo: a local sandbox Slack workspace, the real bot over loopback, a fake clock.",
                     bold=True)
         stage = Stage(harness)

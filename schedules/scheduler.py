@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.services import Services
-from schedules import checkins, digest, escalations, pulse
+from schedules import checkins, digest, escalations, jira, pulse
 
 log = logging.getLogger("oneteam.schedules")
 
@@ -34,6 +34,9 @@ JOBS: tuple[Job, ...] = (
     Job("pulse", pulse.tick, 60),
     Job("digest", digest.tick, digest.EVERY_SECONDS),
     Job("escalations", escalations.tick, 30),
+    Job("jira-outbox", jira.outbox_tick, jira.OUTBOX_EVERY),
+    Job("jira-sync", jira.sync_tick, jira.SYNC_EVERY),
+    Job("jira-stats", jira.stats_tick, jira.STATS_EVERY),
 )
 
 

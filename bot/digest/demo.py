@@ -35,7 +35,7 @@ async def scene(stage: Any) -> None:
                  f"set first_response 34 {TEAM} {week}", f"set first_response 27 {TEAM} {week}",
                  f"set resolution_rate 81% {TEAM} {week}", "set csat eleven"):
         await h.command(SAM, "/kpi", text)
-    await h.settle()
+        await h.settle()  # Sam types one command after the other
     said = [text_of(m) for m in stage.show_new(SAM)]
     stage.check(any("Replaced First response time" in s and "34 min → 27 min" in s for s in said),
                 "a second value for the same week replaces the first, and says so")

@@ -55,7 +55,7 @@ def card(t: Translator, esc: Escalation, team: Team, *, levels: int, people: Seq
         blocks.append(context(t("escalations.card.details_withheld")))
     blocks.append(context(_timer_line(t, esc, team, levels)))
     if esc.jira_key:
-        blocks.append(context(t("escalations.card.jira", key=esc.jira_key)))
+        blocks.append(context(t("escalations.card.jira", issue=esc.jira_key)))
     blocks.append(actions(*_card_buttons(t, esc, jira_enabled), block_id=B.CARD_ACTIONS))
     return Rendered(title, blocks)
 

@@ -7,6 +7,7 @@ Messages go out afterwards through `notify.sync`, which is idempotent per step.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import math
@@ -35,6 +36,9 @@ log = logging.getLogger("oneteam.escalations")
 LIVE = ("open", "acknowledged")
 SUMMARY_MAX = 300
 CAS_TRIES = 3
+RAISE_SLOTS = 4
+OPEN_LIST_MAX = 50
+LIST_MAX = 500  # /escalate list shows 40 and counts the rest
 
 
 class Conflict(Exception):
@@ -153,9 +157,21 @@ def validate_request(req: RaiseRequest) -> RaiseRequest:
 
 
 # --- raising ------------------------------------------------------------------------------------------
+def _raise_slots(services: Services) -> asyncio.Semaphore:
+    """Raises in progress at once, per process: a burst of /escalate queues here instead of taking every
+    database connection and the event loop from the requests still waiting to be acked."""
+    return services.extras.setdefault("escalations.raise_slots", asyncio.Semaphore(RAISE_SLOTS))
+
+
 async def raise_escalation(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     """Creates the escalation with its first level called; the card and DMs follow in `notify.sync`."""
     req = validate_request(req)
+    async with _raise_slots(services):
+        return await _raise(services, actor, req)
+
+
+async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
+    """Raises a validated request (the caller holds a raise slot)."""
     now = services.clock.now()
     async with services.sessions() as session:
         member = await check_actor(session, actor)
@@ -189,10 +205,11 @@ async def raise_escalation(services: Services, actor: Actor, req: RaiseRequest) 
 async def raise_quick(services: Services, actor: Actor, severity: str, words: list[str],
                       channel_id: str | None) -> Raised:
     """`/escalate P2 [team] summary`: the team and summary are read, then raised like the modal."""
-    async with services.sessions() as session:
-        member = await check_actor(session, actor)
-        req = await quick_request(session, member, severity, words, channel_id)
-    return await raise_escalation(services, actor, req)
+    async with _raise_slots(services):
+        async with services.sessions() as session:
+            member = await check_actor(session, actor)
+            req = await quick_request(session, member, severity, words, channel_id)
+        return await _raise(services, actor, validate_request(req))
 
 
 async def raise_modal(services: Services, actor: Actor, t: Translator, *, channel_id: str | None = None,
@@ -215,7 +232,7 @@ async def raise_modal(services: Services, actor: Actor, t: Translator, *, channe
 async def list_open(services: Services, actor: Actor, t: Translator) -> Rendered:
     async with services.sessions() as session:
         member = await check_actor(session, actor)
-        return blocks.open_list(t, await open_for(session, member))
+        return blocks.open_list(t, await open_for(session, member, limit=LIST_MAX))
 
 
 def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *, actor_id: str | None = None,
@@ -492,12 +509,13 @@ async def get(session: AsyncSession, esc_id: int) -> Escalation | None:
                                 .options(selectinload(Escalation.steps)))
 
 
-async def open_for(session: AsyncSession, member: Member) -> list[tuple[Escalation, Team]]:
-    """Open and acknowledged escalations of the member's teams, most severe first."""
+async def open_for(session: AsyncSession, member: Member, limit: int = OPEN_LIST_MAX) -> list[tuple[Escalation, Team]]:
+    """Open and acknowledged escalations of the member's teams, most severe and oldest first; capped,
+    because a list (and App Home, which reads this on every change) cannot show hundreds anyway."""
     team_ids = [ms.team_id for ms in member.memberships]
     rows = await session.execute(select(Escalation, Team).join(Team, Team.id == Escalation.team_id).where(
         Escalation.team_id.in_(team_ids), Escalation.state.in_(LIVE)
-    ).order_by(Escalation.severity, Escalation.created_at))
+    ).order_by(Escalation.severity, Escalation.created_at).limit(limit))
     return [(e, t) for e, t in rows.all()]
 
 

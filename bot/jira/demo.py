@@ -10,23 +10,14 @@ SAM = "sam@acme.example"
 
 
 async def scene(stage: Any) -> None:
-    """Runs on the demo's harness when it has a sandbox Jira, else on a fresh one with Jira (Cloud flavor)."""
-    from sandbox.harness import Harness
+    from sandbox.slack import text_of
 
     stage.title("Jira: the ticket follows the escalation, and Jira's answers come back to Slack")
-    if stage.h.jira is not None:
-        await _play(stage, stage.h)
-        return
-    stage.narrate("A second sandbox workspace, this time with a sandbox Jira Cloud connected (JIRA_URL set).")
-    async with Harness(jira="cloud") as h:
-        await _play(stage, h)
-
-
-async def _play(stage: Any, h: Any) -> None:
-    from sandbox.slack import text_of
+    h = stage.h
 
     stage.narrate("Care-hana's org section maps P1/P2 escalations to tickets in the CARE project. Jira answers "
                   "503 to the first attempt: the escalation goes out anyway and the ticket follows.")
+    before = set(h.jira.issues)  # earlier scenes' P1 already has its ticket
     h.jira.inject(503, path_contains="/issue", method="POST")
     await h.command(SAM, "/escalate", "P1 team:care-hana Refunds are not reaching customers' cards")
     await h.settle()
@@ -37,13 +28,13 @@ async def _play(stage: Any, h: Any) -> None:
         return [text_of(m) for m in h.sandbox.channel_messages(card.channel, card.ts)]
 
     stage.screen("the team channel", "the escalation thread", "\n".join(thread()))
-    stage.check(not h.jira.issues and any("Jira" in line for line in thread()),
+    stage.check(set(h.jira.issues) == before and any("Jira" in line for line in thread()),
                 "Jira was down: the thread says the ticket is pending, nothing else waited")
     h.clock.advance(seconds=31)
     await outbox.tick(h.services)
-    key = next(iter(h.jira.issues), "")
+    key = next(iter(set(h.jira.issues) - before), "")
     stage.narrate(f"Thirty seconds later the outbox retries: Jira creates {key}.")
-    stage.check(len(h.jira.issues) == 1 and any(key in line for line in thread()),
+    stage.check(len(set(h.jira.issues) - before) == 1 and any(key in line for line in thread()),
                 f"exactly one ticket ({key}) and its link in the thread")
     stage.narrate("In Jira, Minji picks the ticket up and starts work. The 5-minute sync brings it back.")
     h.clock.advance(minutes=2)
