@@ -72,9 +72,10 @@ async def test_answer_tables_have_no_identity_time_or_order(pulse_services: Serv
                                             "question_id": "VARCHAR(48)", "value": "INTEGER", "answered_on": "DATE"}
         assert set(columns["pulse_comments"]) == {"id", "survey_id", "side", "text", "answered_on"}
         assert columns["pulse_receipts"] == {"token": "VARCHAR(64)", "survey_id": "INTEGER"}
-        for table in ("pulse_answers", "pulse_comments", "pulse_receipts"):  # no hidden insertion order
-            with pytest.raises(Exception, match="rowid"):
-                await conn.execute(text(f"SELECT rowid FROM {table}"))
+        if conn.dialect.name == "sqlite":  # no hidden insertion order (PostgreSQL's ctid: see the README)
+            for table in ("pulse_answers", "pulse_comments", "pulse_receipts"):
+                with pytest.raises(Exception, match="rowid"):
+                    await conn.execute(text(f"SELECT rowid FROM {table}"))
         [token] = (await conn.execute(text("SELECT token FROM pulse_receipts"))).scalars().all()
     assert token == service.receipt_token(ONETEAM_SECRET.encode(), survey.id, VENDOR[0])
     assert VENDOR[0] not in token
