@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from instances import rss_mb, start_instance
 from ruamel.yaml import YAML
 
 from bot.org.loader import load
@@ -52,38 +51,6 @@ def write_org(path: Path, members: int) -> None:
     }
     with path.open("w") as f:
         YAML().dump(org, f)
-
-
-async def start_instance(env: dict[str, str], stack: AsyncExitStack, wait_for: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", "0", env=env,
-        stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
-
-    async def stop() -> None:
-        if proc.returncode is None:
-            proc.terminate()
-            await proc.wait()
-
-    stack.push_async_callback(stop)
-    url, seen = None, set()
-    async with asyncio.timeout(600):
-        while wait_for not in seen or url is None:
-            line = await proc.stderr.readline()
-            if not line:
-                raise RuntimeError("instance exited during start-up")
-            entry = json.loads(line)
-            seen.add(entry["event"])
-            url = url or entry.get("url")
-    drain = asyncio.create_task(proc.stderr.read())  # keep draining the log so the pipe never fills
-    stack.callback(drain.cancel)
-    return proc.pid, url + "/slack/events"
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def fire(drivers: list[SlackDriver], users: list[str], rate: int, seconds: float) -> list[tuple[int, float]]:

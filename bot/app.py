@@ -12,12 +12,12 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import IntegrityError
 
+from bot.caller import LocaleCache
 from bot.errors import UserFacingError
 from bot.i18n import Translator, translator
 from bot.services import Services
 from bot.settings import secret_value
 from storage.models import HandledDelivery
-from storage.org import member_by_slack_id
 
 log = logging.getLogger("oneteam.app")
 LEDGER_KEEP = timedelta(days=2)  # Slack stops retrying an event after about an hour
@@ -61,6 +61,16 @@ def guard_listeners(app: AsyncApp) -> None:
         listener.arg_names = list(LISTENER_ARGS)
 
 
+def _then_yield(ack: Callable[..., Awaitable[None]], services: Services) -> Callable[..., Awaitable[None]]:
+    """The listener's `ack`, after which its remaining work lets other waiting acks go first."""
+
+    async def ack_first(*args: Any, **kwargs: Any) -> None:
+        await ack(*args, **kwargs)
+        await services.acks.quiet()
+
+    return ack_first
+
+
 def _guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
     wanted = set(inspect.getfullargspec(inspect.unwrap(func)).args)
 
@@ -70,6 +80,8 @@ def _guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Non
                  "respond": respond, "say": say, "logger": logger, "command": command, "action": action,
                  "view": view, "event": event, "options": options, "shortcut": shortcut, "message": message,
                  "request": request}
+        if ack is not None and "services" in context:
+            given["ack"] = _then_yield(ack, context["services"])
         try:
             await func(**{k: v for k, v in given.items() if k in wanted})
         except Exception as error:
@@ -100,17 +112,13 @@ def _once_per_event(services: Services) -> Callable[..., Awaitable[Any]]:
 
 
 def _with_services(services: Services) -> Callable[..., Awaitable[None]]:
-    """Puts `services`, the caller's org record (`member`) and their translator (`t`) in the context."""
+    """Puts `services` and the caller's translator (`t`) in the context; `bot.caller.caller(context)`
+    reads their org record when a listener needs it."""
+    locales = LocaleCache()
 
     async def with_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
         context["services"] = services
-        member = None
-        if context.user_id:
-            async with services.sessions() as session:
-                member = await member_by_slack_id(session, context.user_id)
-        context["member"] = member
-        team_locale = member.memberships[0].team.locale if member and member.memberships else None
-        context["t"] = translator(member.locale if member else None, team_locale)
+        context["t"] = translator(*await locales.get(services, context.user_id)) if context.user_id else translator()
         await next()
 
     return with_services

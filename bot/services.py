@@ -21,6 +21,36 @@ from storage.db import Database
 log = logging.getLogger("oneteam.services")
 
 
+class AckGate:
+    """Acks first: work a listener does after its ack waits (briefly) while other requests are still
+    waiting for theirs, so that a burst of commands is acked at the speed of a bare app and the work
+    behind them follows."""
+
+    MAX_WAIT_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    def enter(self) -> None:
+        self.in_flight += 1
+        self._quiet.clear()
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        if self.in_flight <= 0:
+            self.in_flight = 0
+            self._quiet.set()
+
+    async def quiet(self) -> None:
+        if self.in_flight:
+            try:
+                await asyncio.wait_for(self._quiet.wait(), self.MAX_WAIT_SECONDS)
+            except TimeoutError:
+                pass  # under steady load the work must still make progress
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -31,6 +61,7 @@ class Services:
     # Feature adapters that are optional (e.g. Jira when JIRA_URL is unset) hang here.
     extras: dict[str, Any] = field(default_factory=dict)
     background: set[asyncio.Task] = field(default_factory=set)
+    acks: AckGate = field(default_factory=AckGate)
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:

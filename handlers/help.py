@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.caller import caller
 from bot.help import help_view
 
 COMMANDS = ("/oneteam",)
@@ -15,5 +16,5 @@ def register(app: AsyncApp) -> None:
 
 async def oneteam(ack: AsyncAck, command: dict, context: AsyncBoltContext) -> None:
     text = (command.get("text") or "").strip()
-    view = help_view(context["t"], context["member"], unknown=None if text in ("", "help") else text)
+    view = help_view(context["t"], await caller(context), unknown=None if text in ("", "help") else text)
     await ack(text=view.text, blocks=view.blocks, response_type="ephemeral")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.app import tell_privately
+from bot.caller import caller
 from bot.errors import UserFacingError
 from bot.jira import service
 from bot.jira.ids import Action
@@ -29,7 +30,7 @@ async def blocker_ticket(ack: AsyncAck, body: dict, action: dict, context: Async
 
 async def _ticket(body: dict, action: dict, context: AsyncBoltContext, origin: str) -> None:
     t = context["t"]
-    if context["member"] is None:
+    if await caller(context) is None:
         raise UserFacingError("core.errors.not_in_org")
     try:
         origin_id = int(action.get("value") or "")

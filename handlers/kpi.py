@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
+from bot.caller import caller
 from bot.kpi.commands import run_kpi_command
 
 COMMANDS = ("/kpi",)
@@ -15,5 +16,5 @@ def register(app: AsyncApp) -> None:
 
 async def kpi(ack: AsyncAck, command: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     await ack()
-    answer = await run_kpi_command(context["services"], context["member"], command.get("text") or "", context["t"])
+    answer = await run_kpi_command(context["services"], await caller(context), command.get("text") or "", context["t"])
     await respond(text=answer.text, blocks=answer.blocks, response_type="ephemeral", replace_original=False)

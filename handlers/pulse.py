@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
+from bot.caller import caller
 from bot.errors import UserFacingError
 from bot.pulse import blocks, flows, service
 from bot.pulse.ids import Action, Block, Callback, block_question, question_block
@@ -41,7 +42,7 @@ async def pulse_command(ack: AsyncAck, command: dict, context: AsyncBoltContext,
     services, t = context["services"], context["t"]
     if words and words[0].lower() == "results":
         page = await service.results_page(services, context.user_id, words[1] if len(words) > 1 else None)
-        member = context["member"]
+        member = await caller(context)
         view = blocks.results_view(t, page, member.timezone if member else None)
         await respond(text=view.text, blocks=view.blocks, response_type="ephemeral")
     elif words:

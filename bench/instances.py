@@ -1,0 +1,49 @@
+"""Start `oneteam run` (or any server that logs JSON lines) as a separate process, as in production:
+the benchmarks' load generator and the sandbox then do not share the bot's event loop or core."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+
+async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitStack,
+                        wait_for: str = "listening") -> tuple[int, str]:
+    """Starts `python <args>`, waits for the log event `wait_for`, returns (pid, events URL)."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, *args, env=env,
+                                                stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
+
+    async def stop() -> None:
+        if proc.returncode is None:
+            proc.terminate()
+            await proc.wait()
+
+    stack.push_async_callback(stop)
+    url, seen = None, set()
+    async with asyncio.timeout(600):
+        while wait_for not in seen or url is None:
+            line = await proc.stderr.readline()
+            if not line:
+                raise RuntimeError(f"{args} exited during start-up")
+            if not line.startswith(b"{"):
+                continue  # a library's plain warning, not one of our log lines
+            entry = json.loads(line)
+            seen.add(entry["event"])
+            url = url or entry.get("url")
+    drain = asyncio.create_task(proc.stderr.read())  # keep draining the log so the pipe never fills
+    stack.callback(drain.cancel)
+    return proc.pid, url + "/slack/events"
+
+
+async def start_instance(env: dict[str, str], stack: AsyncExitStack, wait_for: str = "listening") -> tuple[int, str]:
+    return await start_process(["-m", "bot", "run", "--host", "127.0.0.1", "--port", "0"], env, stack, wait_for)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
