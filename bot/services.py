@@ -93,7 +93,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     services = Services(
         settings=settings,
         db=Database(settings.database_url),
-        slack=make_client(secret_value(settings.slack_bot_token), settings.slack_api_url),
+        slack=make_client(secret_value(settings.slack_bot_token), settings.slack_api_url,
+                          timeout=settings.slack_timeout),
         clock=clock or SystemClock(),
     )
     wiring.connect(services)

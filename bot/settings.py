@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(SLACK_API_URL, validation_alias="SLACK_API_URL")
+    slack_timeout: int = Field(30, ge=1, validation_alias="SLACK_TIMEOUT")
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     org_file: Path | None = Field(None, validation_alias=AliasChoices("ONETEAM_ORG", "org_file"))
     jira_url: str | None = Field(None, validation_alias="JIRA_URL")

@@ -22,6 +22,7 @@ from sandbox.slack import RateLimits, SlackSandbox
 EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.yml"
 SIGNING_SECRET = "sandbox-signing-secret"
 ONETEAM_SECRET = "sandbox-oneteam-secret"
+SLACK_TIMEOUT = 2  # seconds: an injected "timeout" fault must not hold a test for Slack's 30 s
 JIRA_TIMEOUT = 1.0  # seconds: a held-back Jira response times out quickly in tests
 
 
@@ -68,6 +69,7 @@ class Harness:
         self.users: dict[str, str] = {}
         self.services: Services | None = None
         self.server: BotServer | None = None
+        self.instances: list[BotServer] = []  # added by `add_instance`
         self.driver: SlackDriver | None = None
         self.apply_report: ApplyReport | None = None
 
@@ -91,6 +93,7 @@ class Harness:
             "slack_api_url": self.sandbox.base_url,
             "database_url": self.database_url,
             "secret": ONETEAM_SECRET,
+            "slack_timeout": SLACK_TIMEOUT,
         }
         if self.socket_mode:
             values["slack_app_token"] = self.sandbox.app_token
@@ -119,7 +122,17 @@ class Harness:
         else:
             self.driver = SlackDriver(self.sandbox, bot_url=self.server.events_url)
 
+    async def add_instance(self) -> tuple[Services, BotServer]:
+        """One more bot process on the same database and workspace, as behind a load balancer."""
+        services = build_services(self.settings(), clock=self.clock)
+        server = BotServer(services, port=0, scheduler=False)
+        await server.start()
+        self.instances.append(server)
+        return services, server
+
     async def stop_bot(self) -> None:
+        while self.instances:
+            await self.instances.pop().stop()
         if self.server is not None:
             await self.server.stop()
             self.server = None

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -44,16 +45,14 @@ def build_scheduler(services: Services, jobs: tuple[Job, ...] = JOBS) -> AsyncIO
     scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     for job in jobs:
         # First run at once, so that work that fell due while no instance was up is done on start-up.
-        scheduler.add_job(_guarded(job, services), IntervalTrigger(seconds=job.every_seconds), id=job.name,
+        scheduler.add_job(partial(run_job, job, services), IntervalTrigger(seconds=job.every_seconds), id=job.name,
                           name=job.name, next_run_time=datetime.now(UTC))
     return scheduler
 
 
-def _guarded(job: Job, services: Services) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        try:
-            await job.tick(services)
-        except Exception:
-            log.exception("job failed", extra={"job": job.name})
-
-    return run
+async def run_job(job: Job, services: Services) -> None:
+    """One run of a job, as the scheduler does it: a failure is logged and the next run tries again."""
+    try:
+        await job.tick(services)
+    except Exception:
+        log.exception("job failed", extra={"job": job.name})

@@ -77,8 +77,8 @@ async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: A
         if existing.state == "open":
             await _add_missing_prompts(services, existing.id, dues)
         return None
-    if not (first - OPEN_AHEAD <= now <= last):
-        return None
+    if not (first - OPEN_AHEAD <= now < last + timedelta(hours=cfg.close_after_hours)):
+        return None  # (a bot that was down at check-in time still opens the round while it would be open)
     try:
         async with services.sessions.begin() as session:
             rnd = CheckinRound(team_id=team.id, week=week_label(day), day=day.isoformat(), opens_at=first,

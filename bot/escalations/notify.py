@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
@@ -27,7 +28,7 @@ async def channel_is_shared(services: Services, channel: str) -> bool:
     """A Slack Connect channel (shared with another organisation) gets no internal details."""
     try:
         info = await services.slack.conversations_info(channel=channel)
-    except SlackApiError:
+    except (SlackApiError, TimeoutError, ClientError):
         log.warning("cannot read the escalation channel; treating it as shared", extra={"channel": channel})
         return True
     return bool(info["channel"].get("is_ext_shared"))

@@ -197,9 +197,18 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
         raised = Raised(esc.id, esc.ref, team.key, channel, level)
     log.info("escalation raised", extra={"escalation_id": raised.id, "severity": req.severity,
                                          "team": raised.team_key})
-    await notify.sync(services, raised.id)
+    await _sync_or_later(services, raised.id)
     await _publish(services, "escalation.raised", raised.id)
     return raised
+
+
+async def _sync_or_later(services: Services, esc_id: int) -> None:
+    """Posts the card and DMs now; if Slack fails, the escalation stands and the tick sends them."""
+    try:
+        await notify.sync(services, esc_id)
+    except Exception:
+        log.warning("escalation saved; Slack will be updated by the next tick", extra={"escalation_id": esc_id},
+                    exc_info=True)
 
 
 async def raise_quick(services: Services, actor: Actor, severity: str, words: list[str],
@@ -281,10 +290,10 @@ async def advance_due(services: Services) -> int:
             continue  # another instance (or a person) got there first
         if event:
             advanced += 1
-            await notify.sync(services, esc_id)
+            await _sync_or_later(services, esc_id)
             await _publish(services, event, esc_id)
     for esc_id in set(behind) - set(due):
-        await notify.sync(services, esc_id)  # messages a crash left unsent
+        await _sync_or_later(services, esc_id)  # messages a crash or a Slack outage left unsent
     return advanced
 
 
@@ -481,7 +490,7 @@ async def rate(services: Services, actor: Actor, esc_id: int, score: int) -> str
 
 
 async def _after(services: Services, esc_id: int, event: str | None) -> None:
-    await notify.sync(services, esc_id)
+    await _sync_or_later(services, esc_id)
     if event:
         await _publish(services, event, esc_id)
 
