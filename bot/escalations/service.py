@@ -404,15 +404,22 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
 async def check_may_resolve(services: Services, actor: Actor, esc_id: int) -> str:
     """Before the note modal opens: refuses early so nobody types a note for nothing."""
     async with services.sessions() as session:
-        member = await check_actor(session, actor)
-        esc = await session.get(Escalation, esc_id)
-        if esc is None:
-            raise UserFacingError("escalations.errors.not_found")
-        if esc.state == "resolved":
-            raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+        esc, _ = await _resolvable(session, actor, esc_id)
+        return esc.ref
+
+
+async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -> tuple[Escalation, Member | None]:
+    """The escalation, if it is unresolved and `actor` (None: OneTeam for Jira) may resolve it."""
+    member = await check_actor(session, actor) if actor else None
+    esc = await session.get(Escalation, esc_id)
+    if esc is None:
+        raise UserFacingError("escalations.errors.not_found")
+    if esc.state == "resolved":
+        raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+    if member is not None:
         team = await session.get(Team, esc.team_id)
         await _require_responder(session, member, team, team_policy(team), esc)
-        return esc.ref
+    return esc, member
 
 
 async def resolve(services: Services, actor: Actor | None, esc_id: int, note: str) -> str:
@@ -424,15 +431,7 @@ async def resolve(services: Services, actor: Actor | None, esc_id: int, note: st
         now = services.clock.now()
         try:
             async with services.sessions.begin() as session:
-                member = await check_actor(session, actor) if actor else None
-                esc = await session.get(Escalation, esc_id)
-                if esc is None:
-                    raise UserFacingError("escalations.errors.not_found")
-                if esc.state == "resolved":
-                    raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
-                team = await session.get(Team, esc.team_id)
-                if member is not None:
-                    await _require_responder(session, member, team, team_policy(team), esc)
+                esc, member = await _resolvable(session, actor, esc_id)
                 await _transition(session, esc, [
                     {"kind": "resolved", "at": now, "note": note,
                      "actor_slack_id": actor.slack_id if actor else None,
