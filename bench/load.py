@@ -1,5 +1,6 @@
-"""Incoming load: signed slash commands and interactions at increasing rates against one and three
-`oneteam run` processes (HTTP mode) behind a round-robin "load balancer", with the org's members loaded.
+"""Incoming load: signed slash commands and interactions (clicks on an escalation card) at increasing
+rates against one and three `oneteam run` processes (HTTP mode) behind a round-robin "load balancer",
+with the org's members loaded.
 
 Prints, per rate: requests, acked within 3 s, p50/p99 time to ack, errors, and memory (RSS) per instance.
 Targets: zero errors and every ack within 3 s at 200 requests/s; under 200 MB per instance with 10,000
@@ -28,7 +29,7 @@ from bot.org.loader import load
 from sandbox.databases import scratch_postgres
 from sandbox.driver import SlackDriver
 from sandbox.harness import SIGNING_SECRET, populate_workspace
-from sandbox.slack import RateLimits, SlackSandbox
+from sandbox.slack import Message, RateLimits, SlackSandbox
 
 ACK_LIMIT = 3.0
 
@@ -53,20 +54,34 @@ def write_org(path: Path, members: int) -> None:
         YAML().dump(org, f)
 
 
-async def fire(drivers: list[SlackDriver], users: list[str], rate: int, seconds: float) -> list[tuple[int, float]]:
-    """Open loop: request i is sent at i/rate whatever the answers do, round-robin over the instances."""
+async def fire(drivers: list[SlackDriver], users: list[str], card: Message, rate: int,
+               seconds: float) -> list[tuple[int, float]]:
+    """Open loop: request i is sent at i/rate whatever the answers do, round-robin over the instances;
+    half are slash commands, half clicks on an escalation card."""
     results: list[tuple[int, float]] = []
     total = int(rate * seconds)
     start = time.monotonic()
 
     async def one(i: int) -> None:
         await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
-        driver = drivers[i % len(drivers)]
-        ack = await driver.slash(users[i % len(users)], "/oneteam", "help")
+        driver, user = drivers[i % len(drivers)], users[i % len(users)]
+        if i % 2:  # an interaction: an agent clicks Acknowledge on the open escalation's card (and is refused)
+            ack = await driver.block_action(user, "escalation_ack", value="1", block_id="esc_card_actions",
+                                            message=card, channel_id=card.channel)
+        else:
+            ack = await driver.slash(user, "/oneteam", "help")
         results.append((ack.status, ack.elapsed))
 
     await asyncio.gather(*(one(i) for i in range(total)))
     return results
+
+
+async def wait_for_card(sandbox: SlackSandbox) -> Message:
+    for _ in range(600):  # the escalation's card, posted after the ack (up to a minute)
+        if cards := sandbox.channel_messages("C0VEN"):
+            return cards[0]
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the escalation card never appeared")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -111,8 +126,10 @@ async def run(members: int, rates: list[int], seconds: float, instance_counts: l
             drivers = [await stack.enter_async_context(SlackDriver(sandbox, bot_url=url, timeout=10))
                        for _, url in instances]
             users = [p.slack_id for p in spec.people]
+            await drivers[0].slash("U0LEAD", "/escalate", "P3 team:vendor Queue latency above target")
+            card = await wait_for_card(sandbox)
             for rate in rates:
-                results = await fire(drivers, users, rate, seconds)
+                results = await fire(drivers, users, card, rate, seconds)
                 times = [e for s, e in results if s == 200]
                 errors = sum(1 for s, _ in results if s != 200)
                 within = sum(1 for s, e in results if s == 200 and e <= ACK_LIMIT)
