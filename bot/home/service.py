@@ -143,6 +143,7 @@ class HomeRefresher:
 
     async def _drain(self) -> None:
         while self.pending:
+            await self.services.acks.quiet()  # Home tabs can wait; people waiting for an ack cannot
             user_id = next(iter(self.pending))
             del self.pending[user_id]
             try:
