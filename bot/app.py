@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -35,8 +37,8 @@ def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("oneteam.bolt"),
     )
-    app.use(_once_per_event(services))
-    app.use(_with_services(services))
+    app.use(OncePerEvent(services))
+    app.use(WithServices(services))
     app.error(_on_error)
     if register is None:
         from handlers import register_all
@@ -47,8 +49,7 @@ def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None
     return app
 
 
-LISTENER_ARGS = ("ack", "body", "payload", "context", "client", "respond", "say", "logger", "command", "action",
-                 "view", "event", "options", "shortcut", "message", "request")
+GUARD_ARGS = frozenset({"ack", "body", "context"})  # what the guard itself needs besides the listener's own
 
 
 def guard_listeners(app: AsyncApp) -> None:
@@ -57,8 +58,9 @@ def guard_listeners(app: AsyncApp) -> None:
     for listener in app._async_listeners:  # Bolt has no public hook around a listener call
         if getattr(listener.ack_function, "guarded", False):
             continue
-        listener.ack_function = _guarded(listener.ack_function)
-        listener.arg_names = list(LISTENER_ARGS)
+        wanted = frozenset(inspect.getfullargspec(inspect.unwrap(listener.ack_function)).args)
+        listener.ack_function = _guarded(listener.ack_function, wanted)
+        listener.arg_names = sorted(wanted | GUARD_ARGS)  # Bolt builds only these for each call
 
 
 def _then_yield(ack: Callable[..., Awaitable[None]], services: Services) -> Callable[..., Awaitable[None]]:
@@ -71,17 +73,11 @@ def _then_yield(ack: Callable[..., Awaitable[None]], services: Services) -> Call
     return ack_first
 
 
-def _guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
-    wanted = set(inspect.getfullargspec(inspect.unwrap(func)).args)
-
-    async def guarded(ack, body, payload, context, client, respond, say, logger, command, action,
-                      view, event, options, shortcut, message, request) -> None:
-        given = {"ack": ack, "body": body, "payload": payload, "context": context, "client": client,
-                 "respond": respond, "say": say, "logger": logger, "command": command, "action": action,
-                 "view": view, "event": event, "options": options, "shortcut": shortcut, "message": message,
-                 "request": request}
-        if ack is not None and "services" in context:
-            given["ack"] = _then_yield(ack, context["services"])
+def _guarded(func: Callable[..., Awaitable[Any]], wanted: frozenset[str]) -> Callable[..., Awaitable[None]]:
+    async def guarded(**given: Any) -> None:
+        body, context = given["body"], given["context"]
+        if given.get("ack") is not None and "services" in context:
+            given["ack"] = _then_yield(given["ack"], context["services"])
         try:
             await func(**{k: v for k, v in given.items() if k in wanted})
         except Exception as error:
@@ -92,36 +88,45 @@ def _guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Non
     return guarded
 
 
-def _once_per_event(services: Services) -> Callable[..., Awaitable[Any]]:
+class OncePerEvent(AsyncMiddleware):
     """Slack retries an event it thinks we missed, and may deliver it to another instance:
-    the first delivery claims its `event_id` in the ledger, the others are answered 200 and dropped."""
+    the first delivery claims its `event_id` in the ledger, the others are answered 200 and dropped.
 
-    async def once_per_event(body: dict, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+    (A class, not a function: Bolt builds every injectable argument for function middleware, on every
+    request.)"""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        body = req.body
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             try:
-                async with services.sessions.begin() as session:
-                    session.add(HandledDelivery(key=f"event:{event_id}", handled_at=services.clock.now()))
+                async with self.services.sessions.begin() as session:
+                    session.add(HandledDelivery(key=f"event:{event_id}", handled_at=self.services.clock.now()))
             except IntegrityError:
                 log.info("duplicate event dropped", extra={"event_id": event_id})
                 return BoltResponse(status=200, body="")
-        await next()
-        return None
-
-    return once_per_event
+        return await next()
 
 
-def _with_services(services: Services) -> Callable[..., Awaitable[None]]:
+class WithServices(AsyncMiddleware):
     """Puts `services` and the caller's translator (`t`) in the context; `bot.caller.caller(context)`
     reads their org record when a listener needs it."""
-    locales = LocaleCache()
 
-    async def with_services(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-        context["services"] = services
-        context["t"] = translator(*await locales.get(services, context.user_id)) if context.user_id else translator()
-        await next()
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.locales = LocaleCache()
 
-    return with_services
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
+                            next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
+        context = req.context
+        context["services"] = self.services
+        user_id = context.user_id
+        context["t"] = translator(*await self.locales.get(self.services, user_id)) if user_id else translator()
+        return await next()
 
 
 async def _on_error(error: Exception, body: dict, context: AsyncBoltContext) -> None:
