@@ -1,5 +1,5 @@
-"""Digest sections, one small provider each. A provider returns None when its data is absent (the
-feature is not installed, or nothing happened that week), and the section is then left out."""
+"""Digest sections, one small provider each. A provider returns None when its data is absent (nothing
+happened that week), and the section is then left out."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.checkins.service import open_blockers
 from bot.digest.model import Item, Part, Section
 from bot.i18n import Translator
 from bot.kpi.blocks import fmt_status, fmt_target, fmt_value
@@ -70,10 +71,6 @@ def _delta(t: Translator, now: float | None, before: float | None, fmt: str = "+
 
 async def _open_blocker_texts(ctx: Context) -> tuple[str, ...]:
     """The team's most recent unresolved blockers (check-ins exposes them as `open_blockers`)."""
-    try:
-        from bot.checkins.service import open_blockers
-    except ImportError:
-        return ()
     per_member = await open_blockers(ctx.session, ctx.team.id)
     latest = sorted((b for items in per_member.values() for b in items), key=lambda b: b.id, reverse=True)
     return tuple(b.text[:200] for b in latest[:MAX_BLOCKERS])

@@ -53,8 +53,7 @@ async def next_staffed_level(session: AsyncSession, team: Team, cfg: EscalationC
     return None
 
 
-async def may_respond(session: AsyncSession, member: Member, team: Team, cfg: EscalationConfig,
-                      level: int) -> bool:
+def may_respond(member: Member, team: Team, cfg: EscalationConfig, level: int) -> bool:
     """A responder at the current or a later level, or a liaison/manager (or admin) of the team.
 
     Decided from the member's own roles and email, so that a click costs the same in a team of 10,000."""

@@ -8,7 +8,6 @@ Messages go out afterwards through `notify.sync`, which is idempotent per step.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import math
 import statistics
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
+from bot.checkins.service import blocker_info
 from bot.errors import UserFacingError
 from bot.escalations import blocks, notify
 from bot.escalations.config import SEVERITIES
@@ -355,8 +355,8 @@ async def _act(services: Services, actor: Actor, esc_id: int, decide: Any) -> Es
     raise UserFacingError("escalations.errors.busy")
 
 
-async def _require_responder(session: AsyncSession, member: Member, team: Team, cfg: Any, esc: Escalation) -> None:
-    if not await may_respond(session, member, team, cfg, esc.level):
+def _require_responder(member: Member, team: Team, cfg: Any, esc: Escalation) -> None:
+    if not may_respond(member, team, cfg, esc.level):
         raise UserFacingError("escalations.errors.not_allowed", ref=esc.ref)
 
 
@@ -366,7 +366,7 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
         if esc.state != "open":
             raise UserFacingError(f"escalations.errors.already_{esc.state}", ref=esc.ref,
                                   who=esc.acked_by_name or "")
-        await _require_responder(session, member, team, cfg, esc)
+        _require_responder(member, team, cfg, esc)
         await _transition(session, esc, [
             {"kind": "acknowledged", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org}],
@@ -384,7 +384,7 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state not in LIVE:
             raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
-        await _require_responder(session, member, team, cfg, esc)
+        _require_responder(member, team, cfg, esc)
         following = await next_staffed_level(session, team, cfg, esc.level)
         if following is None:
             raise UserFacingError("escalations.errors.last_level", ref=esc.ref)
@@ -418,7 +418,7 @@ async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -
         raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
     if member is not None:
         team = await session.get(Team, esc.team_id)
-        await _require_responder(session, member, team, team_policy(team), esc)
+        _require_responder(member, team, team_policy(team), esc)
     return esc, member
 
 
@@ -454,7 +454,7 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
         if esc.state != "resolved":
             raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
         if actor.slack_id != esc.raiser_slack_id:
-            await _require_responder(session, member, team, cfg, esc)
+            _require_responder(member, team, cfg, esc)
         people = await level_people(session, team, cfg, esc.level)
         await _transition(session, esc, [
             {"kind": "reopened", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
@@ -529,11 +529,7 @@ async def open_for(session: AsyncSession, member: Member, limit: int = OPEN_LIST
 
 async def prefill_from_blocker(session: AsyncSession, blocker_id: int) -> Prefill:
     """The raise modal's contents for a check-in blocker (empty when check-ins do not know it)."""
-    try:
-        checkins = importlib.import_module("bot.checkins.service")
-        info = await checkins.blocker_info(session, blocker_id)
-    except (ImportError, AttributeError, LookupError):
-        info = None
+    info = await blocker_info(session, blocker_id)
     if info is None:
         return Prefill(blocker_id=blocker_id)
     return Prefill(summary=f"{info.member_name}: {info.text}"[:SUMMARY_MAX], details=info.text,

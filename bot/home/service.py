@@ -1,5 +1,5 @@
-"""What a person's App Home shows, gathered from each feature (imported lazily: an absent feature
-just leaves its part out), and publishing it when they open the tab or when something changes."""
+"""What a person's App Home shows, gathered from each feature, and publishing it when they open the tab
+or when something changes."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.checkins.service import open_prompt
 from bot.errors import UserFacingError
+from bot.escalations.service import open_for
 from bot.home.blocks import home_view
 from bot.i18n import translator
 from bot.kpi.config import kpi_config
 from bot.kpi.service import KPI_ROLES, TeamKpis, team_kpis
+from bot.pulse.service import ballot
 from bot.services import Services
 from storage.models import Member
 from storage.org import member_by_slack_id
@@ -62,10 +65,6 @@ class HomeData:
 
 async def _open_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
     try:
-        from bot.checkins.service import open_prompt  # the prompt `/checkin` would open
-    except ImportError:
-        return None
-    try:
         prompt, rnd, team = await open_prompt(session, member, None)
     except UserFacingError:
         return None
@@ -73,10 +72,6 @@ async def _open_checkin(session: AsyncSession, member: Member) -> CheckinCard | 
 
 
 async def _open_survey(services: Services, member: Member) -> SurveyCard | None:
-    try:
-        from bot.pulse.service import ballot
-    except ImportError:
-        return None
     try:
         b = await ballot(services, member.slack_user_id or "")
     except UserFacingError:
@@ -86,10 +81,6 @@ async def _open_survey(services: Services, member: Member) -> SurveyCard | None:
 
 async def _escalations(session: AsyncSession, member: Member) -> tuple[list[EscalationCard], list[EscalationCard]]:
     """(raised by the member, open in the teams they oversee)."""
-    try:
-        from bot.escalations.service import open_for
-    except ImportError:
-        return [], []
     overseen = {ms.team_id for ms in member.memberships if KPI_ROLES & set(ms.roles)}
     mine, teams = [], []
     for esc, team in await open_for(session, member):

@@ -2,14 +2,12 @@
 created, pending, refused or changed in Jira; members' open issues; weekly counts for KPIs.
 
 Other features are reached only through their published functions (`bot.escalations.service.link_jira`,
-`resolve_from_jira`, `bot.checkins.service.blocker_info`, `link_blocker_jira`), imported lazily so that
-Jira works (and is tested) whether or not they are installed.
+`resolve_from_jira`, `bot.checkins.service.blocker_info`, `link_blocker_jira`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -19,8 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.checkins.service import blocker_info, link_blocker_jira
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
+from bot.escalations.service import link_jira, resolve_from_jira
 from bot.i18n import Translator
 from bot.jira import outbox
 from bot.jira.adapter import IssueRef, IssueState, JiraAdapter, jql_string
@@ -124,11 +124,9 @@ async def request_ticket(services: Services, origin: str, origin_id: int, *, cha
 
 
 async def _record_blocker_from_checkins(services: Services, blocker_id: int) -> JiraLink | None:
-    fn = _optional("bot.checkins.service", "blocker_info")
-    if fn is None:
-        return None
+
     async with services.sessions() as session:
-        info = await fn(session, blocker_id)
+        info = await blocker_info(session, blocker_id)
     if info is None:
         return None
     return await on_blocker_info(services, info)
@@ -212,17 +210,13 @@ async def on_created(services: Services, link_id: int, ref: IssueRef) -> None:
 
 
 async def _tell_origin(session: Any, link: JiraLink, key: str, status: str | None = None) -> None:
-    if link.origin == "escalation":
-        fn = _optional("bot.escalations.service", "link_jira")
-        args: tuple[Any, ...] = (session, link.origin_id, key)
-    else:
-        fn = _optional("bot.checkins.service", "link_blocker_jira")
-        args = (session, link.origin_id, key, status)
-    if fn is None:
-        return
+
     try:
         async with session.begin_nested():
-            await fn(*args)
+            if link.origin == "escalation":
+                await link_jira(session, link.origin_id, key)
+            else:
+                await link_blocker_jira(session, link.origin_id, key, status)
     except Exception:  # the origin may be gone (deleted blocker); the link itself stays
         log.warning("could not record the Jira key on its origin", extra={"origin": link.origin, "jira_key": key})
 
@@ -311,12 +305,10 @@ async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issu
     """Status category, not status name: "Done", "Closed", "Erledigt" all mean done."""
     if link.origin != "escalation" or not link.origin_ref or not team_jira(team).resolve_escalation:
         return
-    fn = _optional("bot.escalations.service", "resolve_from_jira")
-    if fn is None:
-        return
+
     note = t("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
     try:
-        await fn(services, link.origin_ref, note)
+        await resolve_from_jira(services, link.origin_ref, note)
     except Exception:
         log.exception("could not resolve the escalation from Jira", extra={"link": link.id})
 
@@ -434,9 +426,3 @@ async def _store_week(services: Services, team_id: int, monday: date, counts: tu
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
-
-def _optional(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None

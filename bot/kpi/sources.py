@@ -1,5 +1,5 @@
 """Reads what the other features record, through their `<feature>_metrics(session, team_id, start, end)`
-functions, imported lazily: a feature that is absent (or not merged yet) simply yields no data.
+functions, imported by name from `FEATURES`.
 
 Metrics objects are plain dataclasses; fields are read with `getattr` so that a field a feature drops
 or renames reads as "no data" instead of failing the whole digest.
@@ -79,13 +79,9 @@ SOURCES: dict[str, tuple[str, Extract]] = {
 }
 
 
-def metrics_function(feature: str) -> MetricsFn | None:
+def metrics_function(feature: str) -> MetricsFn:
     module_name, fn_name = FEATURES[feature]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, fn_name, None)
+    return getattr(importlib.import_module(module_name), fn_name)
 
 
 class Metrics:

@@ -4,6 +4,7 @@ hang off `TeamSpec` and are defined next to the feature that reads them."""
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Literal
 from zoneinfo import available_timezones
 
@@ -30,14 +31,9 @@ def check_timezone(value: str | None) -> str | None:
     return value
 
 
+@cache
 def _zones() -> set[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = available_timezones() | {"UTC"}
-    return _ZONES
-
-
-_ZONES: set[str] | None = None
+    return available_timezones() | {"UTC"}
 
 
 class PersonSpec(Strict):
