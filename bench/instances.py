@@ -4,10 +4,14 @@ the benchmarks' load generator and the sandbox then do not share the bot's event
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
+
+import aiohttp
 
 
 async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitStack,
@@ -40,6 +44,36 @@ async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitSt
 
 async def start_instance(env: dict[str, str], stack: AsyncExitStack, wait_for: str = "listening") -> tuple[int, str]:
     return await start_process(["-m", "bot", "run", "--host", "127.0.0.1", "--port", "0"], env, stack, wait_for)
+
+
+IDLE_WAIT_SECONDS = 120
+
+
+async def idle(events_url: str) -> None:
+    """Waits until the instance reports no work in flight (its `/healthz`): what a warm-up left behind
+    must not be measured as the cost of what follows."""
+    health = events_url.removesuffix("/slack/events") + "/healthz"
+    async with aiohttp.ClientSession() as http, asyncio.timeout(IDLE_WAIT_SECONDS):
+        while True:
+            async with http.get(health) as resp:
+                if (await resp.json())["work_in_flight"] == 0:
+                    return
+            await asyncio.sleep(0.1)
+
+
+@contextmanager
+def steady_client() -> Iterator[None]:
+    """No collector pauses in the load generator while it measures: a full collection of its heap (the
+    sandbox's workspace, every payload sent) stalls every request in flight for ~100 ms, which would be
+    charged to whichever server happened to be measured."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def rss_mb(pid: int) -> float:

@@ -22,7 +22,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from instances import rss_mb, start_instance
+from instances import rss_mb, start_instance, steady_client
 from ruamel.yaml import YAML
 
 from bot.org.loader import load
@@ -129,7 +129,8 @@ async def run(members: int, rates: list[int], seconds: float, instance_counts: l
             await drivers[0].slash("U0LEAD", "/escalate", "P3 team:vendor Queue latency above target")
             card = await wait_for_card(sandbox)
             for rate in rates:
-                results = await fire(drivers, users, card, rate, seconds)
+                with steady_client():
+                    results = await fire(drivers, users, card, rate, seconds)
                 times = [e for s, e in results if s == 200]
                 errors = sum(1 for s, _ in results if s != 200)
                 within = sum(1 for s, e in results if s == 200 and e <= ACK_LIMIT)

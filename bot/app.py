@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.listener_matcher.async_builtins import AsyncBuiltinListenerMatcher
+from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatcher
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -61,6 +63,23 @@ def guard_listeners(app: AsyncApp) -> None:
         wanted = frozenset(inspect.getfullargspec(inspect.unwrap(listener.ack_function)).args)
         listener.ack_function = _guarded(listener.ack_function, wanted)
         listener.arg_names = sorted(wanted | GUARD_ARGS)  # Bolt builds only these for each call
+        listener.matchers = [BodyMatcher(m) if BodyMatcher.fits(m) else m for m in listener.matchers]
+
+
+class BodyMatcher(AsyncListenerMatcher):
+    """Bolt's built-in matchers (command name, action_id, callback_id, event type) read only the body, but
+    Bolt builds every injectable argument for each one it tries, and it tries them listener by listener
+    until one matches: this calls the same test with the body alone."""
+
+    def __init__(self, builtin: AsyncBuiltinListenerMatcher) -> None:
+        self.func = builtin.func
+
+    @staticmethod
+    def fits(matcher: AsyncListenerMatcher) -> bool:
+        return isinstance(matcher, AsyncBuiltinListenerMatcher) and list(matcher.arg_names) == ["body"]
+
+    async def async_matches(self, req: AsyncBoltRequest, resp: BoltResponse) -> bool:
+        return await self.func(body=req.body)
 
 
 def _then_yield(ack: Callable[..., Awaitable[None]], services: Services) -> Callable[..., Awaitable[None]]:

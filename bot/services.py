@@ -24,31 +24,42 @@ log = logging.getLogger("oneteam.services")
 class AckGate:
     """Acks first: work a listener does after its ack waits (briefly) while other requests are still
     waiting for theirs, so that a burst of commands is acked at the speed of a bare app and the work
-    behind them follows."""
+    behind them follows.
 
-    MAX_WAIT_SECONDS = 5.0
+    The gate opens once no request has been in flight for `settle` seconds: a burst has brief gaps between
+    its requests, and work let through in such a gap would run in the middle of the burst. No work waits
+    longer than `max_wait`: under steady load it must still progress, and a modal's trigger_id lives 3 s."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, settle: float = 0.02, max_wait: float = 2.0) -> None:
+        self.settle, self.max_wait = settle, max_wait
         self.in_flight = 0
         self._quiet = asyncio.Event()
         self._quiet.set()
+        self._settling: asyncio.TimerHandle | None = None
 
     def enter(self) -> None:
         self.in_flight += 1
         self._quiet.clear()
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
 
     def leave(self) -> None:
-        self.in_flight -= 1
-        if self.in_flight <= 0:
-            self.in_flight = 0
+        self.in_flight = max(0, self.in_flight - 1)
+        if not self.in_flight and self._settling is None:
+            self._settling = asyncio.get_running_loop().call_later(self.settle, self._settled)
+
+    def _settled(self) -> None:
+        self._settling = None
+        if not self.in_flight:
             self._quiet.set()
 
     async def quiet(self) -> None:
-        if self.in_flight:
+        if not self._quiet.is_set():
             try:
-                await asyncio.wait_for(self._quiet.wait(), self.MAX_WAIT_SECONDS)
+                await asyncio.wait_for(self._quiet.wait(), self.max_wait)
             except TimeoutError:
-                pass  # under steady load the work must still make progress
+                pass
 
 
 @dataclass

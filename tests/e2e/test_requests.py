@@ -67,4 +67,4 @@ async def test_healthz(harness: Harness) -> None:
     import aiohttp
 
     async with aiohttp.ClientSession() as http, http.get(harness.server.url + "/healthz") as resp:
-        assert resp.status == 200 and (await resp.json())["ok"] is True
+        assert resp.status == 200 and await resp.json() == {"ok": True, "work_in_flight": 0}

@@ -1,0 +1,95 @@
+"""The ack path's two shortcuts: work after an ack yields to pending acks, and listener matching reads the
+body alone; both must leave what happens unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.app import BodyMatcher, guard_listeners
+from bot.services import AckGate
+
+
+async def _turns(n: int = 5) -> None:
+    """Lets the event loop run everything ready, `n` times over (no timer needs to fire)."""
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+async def test_work_goes_at_once_when_no_request_is_waiting() -> None:
+    gate = AckGate(settle=60, max_wait=60)
+    await asyncio.wait_for(gate.quiet(), 1)
+
+
+async def test_work_waits_until_the_requests_in_flight_are_answered() -> None:
+    gate = AckGate(settle=0, max_wait=60)
+    gate.enter()
+    gate.enter()
+    work = asyncio.create_task(gate.quiet())
+    gate.leave()
+    await _turns()
+    assert not work.done()
+    gate.leave()
+    await asyncio.wait_for(work, 1)
+
+
+async def test_a_request_arriving_while_the_gate_settles_keeps_it_shut() -> None:
+    gate = AckGate(settle=0, max_wait=60)
+    gate.enter()
+    work = asyncio.create_task(gate.quiet())
+    gate.leave()
+    gate.enter()  # before the settle timer fired
+    await _turns()
+    assert not work.done()
+    gate.leave()
+    await asyncio.wait_for(work, 1)
+
+
+async def test_work_is_never_held_longer_than_max_wait() -> None:
+    gate = AckGate(settle=60, max_wait=0)
+    gate.enter()
+    await asyncio.wait_for(gate.quiet(), 1)
+    assert gate.in_flight == 1
+
+
+def _app() -> AsyncApp:
+    app = AsyncApp(signing_secret="s", token="xoxb-test", request_verification_enabled=False)
+
+    async def listener(ack: AsyncAck) -> None:
+        await ack()
+
+    app.command("/escalate")(listener)
+    app.action("esc_ack")(listener)
+    app.action(re.compile(r"^rate_[1-5]$"))(listener)
+    app.view("raise")(listener)
+    app.event("app_home_opened")(listener)
+    return app
+
+
+BODIES = [
+    {"command": "/escalate", "text": "P2 x"},
+    {"command": "/kpi"},
+    {"type": "block_actions", "actions": [{"action_id": "esc_ack"}]},
+    {"type": "block_actions", "actions": [{"action_id": "rate_4"}]},
+    {"type": "block_actions", "actions": [{"action_id": "rate_9"}]},
+    {"type": "view_submission", "view": {"type": "modal", "callback_id": "raise"}},
+    {"type": "view_submission", "view": {"type": "modal", "callback_id": "other"}},
+    {"type": "event_callback", "event": {"type": "app_home_opened"}},
+    {"type": "event_callback", "event": {"type": "message"}},
+]
+
+
+async def test_matching_on_the_body_alone_gives_bolts_answers() -> None:
+    app = _app()
+    original = [list(listener.matchers) for listener in app._async_listeners]
+    guard_listeners(app)
+    assert all(isinstance(m, BodyMatcher) for listener in app._async_listeners for m in listener.matchers)
+    for body in BODIES:
+        req = AsyncBoltRequest(body="", context={}, mode="socket_mode")
+        req.body = body
+        for matchers, listener in zip(original, app._async_listeners, strict=True):
+            expected = [await m.async_matches(req, None) for m in matchers]
+            assert [await m.async_matches(req, None) for m in listener.matchers] == expected, body
