@@ -1,11 +1,13 @@
-"""Start `oneteam run` (or any server that logs JSON lines) as a separate process, as in production:
-the benchmarks' load generator and the sandbox then do not share the bot's event loop or core."""
+"""What the benchmarks share. Chiefly: start `oneteam run` (or any server that logs JSON lines) as a separate
+process, as in production, so that the load generator and the sandbox do not share the bot's event loop or
+core."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import json
+import statistics
 import sys
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
@@ -46,14 +48,11 @@ async def start_instance(env: dict[str, str], stack: AsyncExitStack, wait_for: s
     return await start_process(["-m", "bot", "run", "--host", "127.0.0.1", "--port", "0"], env, stack, wait_for)
 
 
-IDLE_WAIT_SECONDS = 120
-
-
 async def idle(events_url: str) -> None:
     """Waits until the instance reports no work in flight (its `/healthz`): what a warm-up left behind
     must not be measured as the cost of what follows."""
     health = events_url.removesuffix("/slack/events") + "/healthz"
-    async with aiohttp.ClientSession() as http, asyncio.timeout(IDLE_WAIT_SECONDS):
+    async with aiohttp.ClientSession() as http:
         while True:
             async with http.get(health) as resp:
                 if (await resp.json())["work_in_flight"] == 0:
@@ -74,6 +73,13 @@ def steady_client() -> Iterator[None]:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def pct(values: list[float], q: int) -> float:
+    """The q-th percentile (NaN for no values), as every benchmark reports it."""
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def rss_mb(pid: int) -> float:

@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import tempfile
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from instances import rss_mb, start_instance, steady_client
+from instances import pct, rss_mb, start_instance, steady_client
 from ruamel.yaml import YAML
 
 from bot.org.loader import load
@@ -82,10 +81,6 @@ async def wait_for_card(sandbox: SlackSandbox) -> Message:
             return cards[0]
         await asyncio.sleep(0.1)
     raise RuntimeError("the escalation card never appeared")
-
-
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
 async def run(members: int, rates: list[int], seconds: float, instance_counts: list[int]) -> None:
