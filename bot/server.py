@@ -10,6 +10,7 @@ import asyncio
 import gc
 import logging
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -84,6 +85,11 @@ class BotServer:
     async def start(self) -> None:
         if self.services.db.is_sqlite:
             await self.services.db.migrate()
+        # One HTTP session for every Web API call (Bolt's per-request clients share it too): without it the
+        # SDK opens a new session, and a new connection, for each call. The SDK applies its timeout only to
+        # sessions it makes, so this one carries it.
+        timeout = aiohttp.ClientTimeout(total=self.services.settings.slack_timeout)
+        self.services.slack.session = aiohttp.ClientSession(timeout=timeout)
         self.app = build_app(self.services)
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(self.app, secret_value(self.services.settings.slack_app_token))
@@ -136,5 +142,7 @@ class BotServer:
         if self._runner is not None:
             await self._runner.cleanup()
         await self._leadership.release()
+        if self.services.slack.session is not None:
+            await self.services.slack.session.close()
         await self.services.db.dispose()
         log.info("stopped")

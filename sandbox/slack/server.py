@@ -204,7 +204,8 @@ class SlackSandbox:
                 result = handler(self.ws, args)
         except SlackError as e:
             return self._answer(method, args, e)
-        self.calls.append(ApiCall(method, args, 200, self.clock()))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calls.append(ApiCall(method, args, 200, self.clock(), connection=peer[1] if peer else None))
         return web.json_response({"ok": True, **result})
 
     def _authorize(self, method: str, token: str | None) -> None:

@@ -85,6 +85,7 @@ class ApiCall:
     status: int
     time: float
     error: str | None = None
+    connection: int | None = None  # the client's port: calls over one kept-alive connection share it
 
 
 _SKIP_KEYS = {"value", "action_id", "block_id", "url", "image_url", "type", "style", "emoji", "verbatim"}
