@@ -2,7 +2,9 @@
 rates against one and three `oneteam run` processes (HTTP mode) behind a round-robin "load balancer",
 with the org's members loaded.
 
-Prints, per rate: requests, acked within 3 s, p50/p99 time to ack, errors, and memory (RSS) per instance.
+Prints, per rate: requests, acked within 3 s, p50/p99 time to ack, errors, the share of requests whose
+answer the person saw (help in the ack, the click's refusal through response_url after it), how long after
+the last request the instances were idle, and memory (RSS) per instance.
 Targets: zero errors and every ack within 3 s at 200 requests/s; under 200 MB per instance with 10,000
 members. Several instances need PostgreSQL (ONETEAM_TEST_PG = an admin URL); one instance runs on SQLite
 when it is unset.
@@ -21,7 +23,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from instances import pct, rss_mb, start_instance, steady_client
+from instances import idle, pct, rss_mb, start_instance, steady_client
 from ruamel.yaml import YAML
 
 from bot.org.loader import load
@@ -94,7 +96,7 @@ async def run(members: int, rates: list[int], seconds: float, instance_counts: l
     spec = load(org_file)
     print(f"{members:,} members loaded; rates {rates}/s for {seconds:g} s each; ack limit {ACK_LIMIT:g} s")
     print(f"{'inst':>4} {'rate/s':>6} {'requests':>8} {'acked<3s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
-          f"  RSS MB per instance")
+          f" {'answered':>8} {'drain s':>7}  RSS MB per instance")
     for count in instance_counts:
         async with AsyncExitStack() as stack:
             sandbox = await stack.enter_async_context(
@@ -123,15 +125,25 @@ async def run(members: int, rates: list[int], seconds: float, instance_counts: l
             users = [p.slack_id for p in spec.people]
             await drivers[0].slash("U0LEAD", "/escalate", "P3 team:vendor Queue latency above target")
             card = await wait_for_card(sandbox)
+            async with asyncio.timeout(60):
+                await idle(instances[0][1])  # the escalation's own confirmation and DMs are not counted below
             for rate in rates:
+                shown = len(sandbox.ws.ephemeral_log)
                 with steady_client():
                     results = await fire(drivers, users, card, rate, seconds)
+                    sent = time.monotonic()
+                    for _, url in instances:  # the refusals go out after their acks, through response_url
+                        async with asyncio.timeout(300):
+                            await idle(url)
+                drained = time.monotonic() - sent
+                answered = (len(sandbox.ws.ephemeral_log) - shown) / len(results)
                 times = [e for s, e in results if s == 200]
                 errors = sum(1 for s, _ in results if s != 200)
                 within = sum(1 for s, e in results if s == 200 and e <= ACK_LIMIT)
                 mem = " ".join(f"{rss_mb(pid):.0f}" for pid, _ in instances)
                 print(f"{count:>4} {rate:>6} {len(results):>8} {within / len(results):>9.1%} "
-                      f"{pct(times, 50) * 1000:>7.1f} {pct(times, 99) * 1000:>7.1f} {errors:>6}  {mem}")
+                      f"{pct(times, 50) * 1000:>7.1f} {pct(times, 99) * 1000:>7.1f} {errors:>6} {answered:>8.1%} "
+                      f"{drained:>7.1f}  {mem}")
 
 
 def main() -> None:
