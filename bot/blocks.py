@@ -27,6 +27,11 @@ def header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
 
 
+def escape(text: str) -> str:
+    """Text from elsewhere (a Jira summary) shown in mrkdwn: Slack reads &, < and > as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def section(markdown: str, **extra: Any) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(markdown)}, **extra}
 

@@ -11,6 +11,7 @@ from bot import blocks as bk
 from bot.checkins.config import Question
 from bot.checkins.ids import Ids, question_block
 from bot.i18n import Translator
+from bot.jira.service import OpenIssue
 
 MOOD_RANGE = "1-5"
 
@@ -28,9 +29,14 @@ def question_label(t: Translator, q: Question) -> str:
 
 
 def prompt(t: Translator, *, team: str, week: str, closes: str, round_id: int,
-           blockers: Sequence[OpenBlocker] = ()) -> bk.Rendered:
+           blockers: Sequence[OpenBlocker] = (), tasks: Sequence[OpenIssue] = ()) -> bk.Rendered:
     out = [bk.header(t("checkins.prompt.title", team=team)), bk.section(t("checkins.prompt.context", week=week,
                                                                           closes=closes))]
+    if tasks:
+        lines = [t("checkins.prompt.task_due" if i.due else "checkins.prompt.task", url=i.url, issue=i.key,
+                   summary=bk.escape(i.summary), status=i.status, due=i.due.isoformat() if i.due else "")
+                 for i in tasks]
+        out.append(bk.section("\n".join([t("checkins.prompt.tasks"), *lines])))
     for b in blockers[:10]:
         key = "checkins.prompt.still_blocked_jira" if b.jira_key else "checkins.prompt.still_blocked"
         out.append(bk.section(t(key, text=b.text, jira_key=b.jira_key or "", status=b.jira_status or "?"),

@@ -25,6 +25,7 @@ from bot.checkins.config import CheckinConfig
 from bot.checkins.service import local_text, member_t, open_blockers, team_config
 from bot.checkins.timing import checkin_days, due_at, in_window, week_label, zone
 from bot.delivery import STALE_AFTER, deliver_once
+from bot.jira.service import open_issues_for
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
@@ -226,8 +227,9 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
                 await deliver_once(services, f"checkin:away:{rnd.id}:{member.id}", member.slack_user_id,
                                    text=note.text, blocks=note.blocks)
             return
+        tasks = await open_issues_for(services, member.email)
         msg = blocks.prompt(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
-                            round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []))
+                            round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []), tasks=tasks)
         sent = await deliver_once(services, f"checkin:prompt:{rnd.id}:{member.id}", member.slack_user_id,
                                   text=msg.text, blocks=msg.blocks)
     except Exception as exc:

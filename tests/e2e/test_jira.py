@@ -246,3 +246,22 @@ async def test_without_jira_nothing_is_wired_and_nothing_fails(clock: FakeClock)
         await settle(h)
         assert ack.status == 200
         assert any("not connected" in text_of(m) for m in h.sandbox.ephemerals(h.user(SAM)))
+
+
+async def test_a_check_in_prompt_lists_the_members_open_issues(h: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from schedules.checkins import tick
+
+    jisoo = "jisoo@hanabpo.example"
+    h.jira.create_issue("CARE", "Refunds <script> & call-backs", assignee_email=jisoo)
+    h.jira.create_issue("CARE", "Finished work", assignee_email=jisoo, status="Done")
+    h.jira.create_issue("CARE", "Someone else's", assignee_email="minji@hanabpo.example")
+    for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
+        h.clock.set(when)  # Thursday, then Friday 16:00 in Seoul: the round opens and prompts go out
+        await tick(h.services)
+    [prompt] = [m for m in h.sandbox.dms(h.user(jisoo)) if "checkin_start" in str(m.blocks)]
+    text = text_of(prompt)
+    [key] = [k for k, i in h.jira.issues.items() if i["fields"]["summary"].startswith("Refunds")]
+    assert f"/browse/{key}|{key}>" in text and "Refunds &lt;script&gt; &amp; call-backs" in text
+    assert "Finished work" not in text and "Someone else" not in text
