@@ -66,9 +66,9 @@ async def test_url_verification_echoes_the_challenge(harness: Harness) -> None:
 async def test_web_api_calls_share_kept_alive_connections(harness: Harness) -> None:
     for n in range(3):
         await harness.command("priya@acme.example", "/escalate", f"P3 care-hana Queue stuck {n}")
-    await harness.settle()
+        await harness.settle()
     posts = [c for c in harness.sandbox.calls if c.method == "chat.postMessage"]
-    assert len(posts) >= 6 and len({c.connection for c in posts}) < len(posts) / 2
+    assert len(posts) >= 6 and len({c.connection for c in posts}) <= len(posts) // 2  # a new one per call without
 
 
 async def test_healthz(harness: Harness) -> None:
