@@ -124,7 +124,6 @@ async def request_ticket(services: Services, origin: str, origin_id: int, *, cha
 
 
 async def _record_blocker_from_checkins(services: Services, blocker_id: int) -> JiraLink | None:
-
     async with services.sessions() as session:
         info = await blocker_info(session, blocker_id)
     if info is None:
@@ -210,7 +209,6 @@ async def on_created(services: Services, link_id: int, ref: IssueRef) -> None:
 
 
 async def _tell_origin(session: Any, link: JiraLink, key: str, status: str | None = None) -> None:
-
     try:
         async with session.begin_nested():
             if link.origin == "escalation":
@@ -305,7 +303,6 @@ async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issu
     """Status category, not status name: "Done", "Closed", "Erledigt" all mean done."""
     if link.origin != "escalation" or not link.origin_ref or not team_jira(team).resolve_escalation:
         return
-
     note = t("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
     try:
         await resolve_from_jira(services, link.origin_ref, note)
@@ -423,6 +420,3 @@ async def _store_week(services: Services, team_id: int, monday: date, counts: tu
             return
         except IntegrityError:
             continue
-
-
-# --- helpers ---------------------------------------------------------------------------------------------------
