@@ -22,6 +22,7 @@ from bot.checkins.timing import in_window, tomorrow_morning, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.i18n import Translator
+from bot.metrics import CheckinMetrics
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
 from storage.org import member_by_slack_id, team_members
@@ -322,18 +323,6 @@ async def route_blocker(services: Services, blocker_id: int) -> None:
 
 
 # --- metrics ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CheckinMetrics:
-    rounds: int
-    expected: int  # prompts that count (skips and leave/away excluded)
-    answered: int
-    response_rate: float | None  # answered / expected
-    median_minutes_to_answer: float | None
-    mood_average: float | None
-    mood_distribution: dict[int, int]
-    blockers: int
-
-
 async def checkin_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> CheckinMetrics:
     """Rounds whose first prompt falls in [start, end)."""
     round_ids = (await session.scalars(select(CheckinRound.id).where(

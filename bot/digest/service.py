@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,7 +21,8 @@ from bot.i18n import Translator, translator
 from bot.kpi import weeks
 from bot.kpi.config import DigestConfig, kpi_config
 from bot.kpi.service import kpi_statuses
-from bot.kpi.sources import Metrics, MetricsFn
+from bot.kpi.sources import Metrics
+from bot.metrics import MetricsProviders
 from bot.services import Services
 from storage.models import Delivery, HandledDelivery, Team
 from storage.org import active_teams, team_by_key, team_members
@@ -34,15 +34,15 @@ CATCH_UP = timedelta(hours=24)  # a bot that was down sends a late digest, but n
 
 # --- building -------------------------------------------------------------------------------------------
 async def build_digest(session: AsyncSession, team: Team, week: str, now: datetime, t: Translator,
-                       functions: Mapping[str, MetricsFn | None] | None = None) -> Digest:
-    """The digest of `week` for `team`; sections whose data is absent are left out.
-    `functions` replaces the features' metrics functions (tests, benchmarks)."""
+                       providers: MetricsProviders) -> Digest:
+    """The digest of `week` for `team`, from the figures the features publish (`providers`); sections
+    whose data is absent are left out."""
     previous = weeks.shift(week, -1)
     start, end = weeks.bounds(week, team.timezone)
     prev_start, prev_end = weeks.bounds(previous, team.timezone)
-    metrics = Metrics(session, team.id, functions)
+    metrics = Metrics(session, team.id, providers)
     chart_weeks = weeks.last_weeks(week, CHART_WEEKS)
-    statuses = await kpi_statuses(session, team, chart_weeks, now, metrics)
+    statuses = await kpi_statuses(session, team, chart_weeks, now, providers, metrics)
     ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, statuses)
     parts = [part for provider in PROVIDERS if (part := await provider(ctx)) is not None]
     changes = tuple(item for part in parts for item in part.changes)
@@ -69,9 +69,8 @@ async def _mood_series(ctx: Context, chart_weeks: list[str]) -> Series | None:
     points = []
     for week in chart_weeks:
         start, end = weeks.bounds(week, ctx.team.timezone)
-        m = await ctx.metrics.get("checkins", start, end)
-        mood = getattr(m, "mood_average", None)
-        points.append((week, None if mood is None else float(mood)))
+        m = await ctx.metrics.checkins.get(start, end)
+        points.append((week, None if m is None else m.mood_average))
     if all(v is None for _, v in points):
         return None
     return Series(ctx.t("digest.chart.mood"), tuple(points))
@@ -92,7 +91,7 @@ async def digest_for(services: Services, team_key: str, week: str | None = None,
         if team is None:
             raise LookupError(team_key)
         week = week or due_moment(kpi_config(team.config).digest, now, team.timezone)[1]
-        digest = await build_digest(session, team, week, now, translator(locale, team.locale))
+        digest = await build_digest(session, team, week, now, translator(locale, team.locale), services.metrics)
     return digest, await asyncio.to_thread(chart.render_png, digest)
 
 
@@ -156,7 +155,7 @@ async def send_due_digests(services: Services) -> int:
             async with services.sessions.begin() as session:
                 team = await session.get(Team, item.team_id)
                 assert team is not None
-                digest = await build_digest(session, team, item.week, now, t)
+                digest = await build_digest(session, team, item.week, now, t, services.metrics)
             built[cache_key] = (digest, await asyncio.to_thread(chart.render_png, digest))
         digest, png = built[cache_key]
         if await send_digest(services, item.key, item.channel, digest, png, t):

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.escalations.ids import CATEGORIES
 from bot.escalations.policy import level_people, may_respond, next_staffed_level, team_policy
 from bot.escalations.timers import due_after
 from bot.i18n import Translator
+from bot.metrics import EscalationMetrics
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
 from storage.org import active_teams, member_by_slack_id, team_by_key
@@ -553,24 +554,6 @@ async def resolve_from_jira(services: Services, ref: str, note: str) -> bool:
 
 
 # --- KPIs and the digest ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EscalationMetrics:
-    """Field names are what the digest and the KPI sources read (bot/kpi/sources.py)."""
-
-    opened: int = 0
-    resolved: int = 0
-    open_now: int = 0
-    sla_breaches: int = 0
-    within_sla_rate: float | None = None
-    ack_median_hours: float | None = None
-    ack_p90_hours: float | None = None
-    resolve_median_hours: float | None = None
-    resolve_p90_hours: float | None = None
-    reopen_rate: float | None = None
-    satisfaction_avg: float | None = None
-    by_severity: dict[str, int] = field(default_factory=dict)
-
-
 def _p90(values: list[float]) -> float | None:
     """Nearest-rank 90th percentile."""
     if not values:
@@ -613,8 +596,7 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
     for esc in opened:
         by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
     return EscalationMetrics(
-        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_breaches=breaches,
-        within_sla_rate=(judged - breaches) / judged if judged else None,
+        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged, sla_breaches=breaches,
         ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
         resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,
         resolve_p90_hours=_p90(to_resolve),

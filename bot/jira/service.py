@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins.service import blocker_info, link_blocker_jira
 from bot.delivery import deliver_once
@@ -25,6 +26,7 @@ from bot.i18n import Translator
 from bot.jira import outbox
 from bot.jira.adapter import IssueRef, IssueState, JiraAdapter, jql_string
 from bot.jira.config import JiraConfig
+from bot.metrics import JiraMetrics
 from bot.services import Services
 from bot.settings import secret_value
 from storage.models import JiraLink, JiraWeeklyStats, Team
@@ -341,14 +343,7 @@ async def open_issues_for(services: Services, email: str, limit: int = 10) -> li
 
 # --- weekly counts (KPIs and the digest) -----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class JiraMetrics:
-    created: int | None = None
-    resolved: int | None = None
-    overdue: int | None = None
-
-
-async def jira_metrics(session: Any, team_id: int, start: datetime, end: datetime) -> JiraMetrics:
+async def jira_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> JiraMetrics:
     """Sums of the stored weekly counts for the weeks starting in [start, end) (team's time zone);
     `overdue` is the latest week's. None fields: no data (Jira off or not computed yet)."""
     team = await session.get(Team, team_id)

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserFacingError
+from bot.metrics import ConcernMetrics, FollowUpMetrics, PulseMetrics, SurveyMetrics
 from bot.pulse import results
 from bot.pulse.config import PulseConfig
-from bot.pulse.questions import ENPS, ENPS_RANGE, LIKERT, rotation
+from bot.pulse.questions import ENPS, ENPS_RANGE, LIKERT, find, rotation
 from bot.services import Services
 from storage.models import (
     Member,
@@ -449,42 +450,22 @@ async def mark_follow_up_sent(services: Services, follow_up_id: int) -> None:
 
 
 # --- digest -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SurveyMetrics:
-    survey_id: int
-    closed_on: date
-    respondents: int | None  # None: below the threshold
-    enps: int | None
-    enps_change: int | None
-    concerns: list[results.Concern]
-
-
-@dataclass(frozen=True)
-class FollowUpMetrics:
-    question_id: str
-    text: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class PulseMetrics:
-    team_id: int
-    surveys: list[SurveyMetrics]
-    follow_ups: list[FollowUpMetrics]
-
-
 async def pulse_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> PulseMetrics:
     """Surveys that closed in [start, end) with team-level figures that pass the threshold only,
     and the "you said, we did" updates posted in the same window."""
     surveys = (await session.scalars(select(PulseSurvey).where(
         PulseSurvey.team_id == team_id, PulseSurvey.state == "closed",
         PulseSurvey.closes_at >= start, PulseSurvey.closes_at < end).order_by(PulseSurvey.seq))).all()
+    owner = await session.get(Team, team_id)
+    bank_config = (owner.config.get("pulse") or {}) if owner is not None else {}
     out = []
     for survey in surveys:
         rep = await report(session, survey)
         team = rep.figures.team
+        concerns = [ConcernMetrics(c.question_id, find(bank_config, c.question_id), c.average, c.flagged)
+                    for c in rep.concerns]
         out.append(SurveyMetrics(survey.id, survey.closes_at.date(), team.respondents if team else None,
-                                 team.enps if team else None, rep.enps_change, rep.concerns))
+                                 team.enps if team else None, rep.enps_change, concerns))
     follow = (await session.scalars(select(PulseFollowUp).join(PulseSurvey).where(
         PulseSurvey.team_id == team_id, PulseFollowUp.created_at >= start, PulseFollowUp.created_at < end)
         .order_by(PulseFollowUp.id))).all()
