@@ -1,5 +1,6 @@
 """Builds a team's weekly digest (one model for Slack, the terminal and the chart) and sends it to the
-team's managers, each on their own Monday morning, exactly once per manager and week."""
+team's managers, each on their own Monday morning, exactly once per manager and week: a manager of
+several teams gets one message with a part per team."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import deliver_once
 from bot.digest import chart, render
-from bot.digest.model import Digest, Item, Section, Series
+from bot.digest.model import Bundle, Digest, Item, Section, Series
 from bot.digest.providers import PROVIDERS, Context
 from bot.i18n import Translator, translator
 from bot.kpi import weeks
@@ -99,7 +100,7 @@ async def digest_for(services: Services, team_key: str, week: str | None = None,
 @dataclass(frozen=True)
 class Due:
     key: str
-    team_id: int
+    team_ids: tuple[int, ...]  # one part per team, in this order
     week: str
     channel: str
     locales: tuple[str | None, ...]
@@ -117,8 +118,11 @@ def due_moment(config: DigestConfig, now: datetime, tz: str) -> tuple[datetime, 
 
 
 async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
-    """Every manager DM (and team channel) whose digest time has come this week and was not sent yet."""
+    """Every manager DM (and team channel) whose digest time has come this week and was not sent yet.
+    A manager's teams that fall due at the same moment share one DM."""
     wanted: list[Due] = []
+    managers: dict[tuple[str, str, datetime], list[Team]] = {}
+    locales: dict[str, str | None] = {}
     for team in await active_teams(session):
         config = kpi_config(team.config).digest
         if not config.enabled:
@@ -126,15 +130,18 @@ async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
         for member, _roles in await team_members(session, team.id, "manager"):
             if member.slack_user_id and not member.on_leave:
                 moment, week = due_moment(config, now, member.timezone or team.timezone)
-                if now - moment >= CATCH_UP:
-                    continue
-                wanted.append(Due(f"digest:{team.key}:{week}:{member.slack_user_id}", team.id, week,
-                                  member.slack_user_id, (member.locale, team.locale)))
+                if now - moment < CATCH_UP:
+                    managers.setdefault((member.slack_user_id, week, moment), []).append(team)
+                    locales[member.slack_user_id] = member.locale
         if config.channel:
             moment, week = due_moment(config, now, team.timezone)
             if now - moment < CATCH_UP:
-                    wanted.append(Due(f"digest:{team.key}:{week}:channel", team.id, week, config.channel,
-                                      (team.locale,)))
+                wanted.append(Due(f"digest:{team.key}:{week}:channel", (team.id,), week, config.channel,
+                                  (team.locale,)))
+    for (user, week, moment), teams in managers.items():
+        key = (f"digest:{teams[0].key}:{week}:{user}" if len(teams) == 1
+               else f"digest:{week}:{user}:{moment:%a%H%M}")
+        wanted.append(Due(key, tuple(t.id for t in teams), week, user, (locales[user], teams[0].locale)))
     if not wanted:
         return []
     done = set((await session.scalars(select(Delivery.key).where(Delivery.key.in_([d.key for d in wanted])))).all())
@@ -150,32 +157,40 @@ async def send_due_digests(services: Services) -> int:
     built: dict[tuple[int, str, str], tuple[Digest, bytes | None]] = {}
     for item in due:
         t = translator(*item.locales)
-        cache_key = (item.team_id, item.week, t.locale)
-        if cache_key not in built:
-            async with services.sessions.begin() as session:
-                team = await session.get(Team, item.team_id)
-                assert team is not None
-                digest = await build_digest(session, team, item.week, now, t, services.metrics)
-            built[cache_key] = (digest, await asyncio.to_thread(chart.render_png, digest))
-        digest, png = built[cache_key]
-        if await send_digest(services, item.key, item.channel, digest, png, t):
+        parts = []
+        for team_id in item.team_ids:
+            cache_key = (team_id, item.week, t.locale)
+            if cache_key not in built:
+                async with services.sessions.begin() as session:
+                    team = await session.get(Team, team_id)
+                    if team is None:
+                        continue
+                    digest = await build_digest(session, team, item.week, now, t, services.metrics)
+                built[cache_key] = (digest, await asyncio.to_thread(chart.render_png, digest))
+            parts.append(built[cache_key])
+        if parts and await send_digest(services, item.key, item.channel, parts, t):
             sent += 1
     return sent
 
 
-async def send_digest(services: Services, key: str, channel: str, digest: Digest, png: bytes | None,
+async def send_digest(services: Services, key: str, channel: str, parts: list[tuple[Digest, bytes | None]],
                       t: Translator) -> bool:
-    """Posts the digest once per key, then its chart in the message's thread (also at most once)."""
-    message = render.slack(digest)
+    """Posts the digest once per key (one part per team), then each team's chart in the message's thread
+    (each also at most once)."""
+    digests = tuple(digest for digest, _ in parts)
+    title = digests[0].title if len(digests) == 1 else t(
+        "digest.title_many", week=digests[0].week, teams=", ".join(d.team_name for d in digests))
+    message = render.slack_bundle(Bundle(title, digests))
     result = await deliver_once(services, key, channel, text=message.text, blocks=message.blocks)
     if result is None or not result.fresh:
         return False
-    log.info("digest sent", extra={"team": digest.team_key, "week": digest.week})
-    if png is not None and await _claim(services, f"{key}:chart"):
-        await services.slack.files_upload_v2(
-            channel=result.channel, thread_ts=result.ts, content=png,
-            filename=f"oneteam-{digest.team_key}-{digest.week}.png",
-            title=t("digest.chart.file_title", team=digest.team_name, week=digest.week))
+    log.info("digest sent", extra={"teams": [d.team_key for d in digests], "week": digests[0].week})
+    for digest, png in parts:
+        if png is not None and await _claim(services, f"{key}:chart:{digest.team_key}"):
+            await services.slack.files_upload_v2(
+                channel=result.channel, thread_ts=result.ts, content=png,
+                filename=f"oneteam-{digest.team_key}-{digest.week}.png",
+                title=t("digest.chart.file_title", team=digest.team_name, week=digest.week))
     return True
 
 
