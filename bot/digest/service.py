@@ -78,9 +78,7 @@ async def _mood_series(ctx: Context, chart_weeks: list[str]) -> Series | None:
 
 
 def _chart_labels(t: Translator) -> dict[str, str]:
-    # Without a Hangul font matplotlib would draw empty boxes: the chart then speaks English.
-    ct = t if t.locale == "en" or chart.has_hangul_font() else translator("en")
-    return {k: ct(f"digest.chart.{k}") for k in ("title", "kpis", "kpis_axis", "mood")}
+    return {k: t(f"digest.chart.{k}") for k in ("title", "kpis", "kpis_axis", "mood")}
 
 
 async def digest_for(services: Services, team_key: str, week: str | None = None,

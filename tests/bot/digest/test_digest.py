@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
+from fontTools.ttLib import TTFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -170,3 +172,18 @@ async def test_korean_digest(services: Services) -> None:
     assert "주간 요약" in digest.title and checkins_section is not None and checkins_section.title == "체크인 현황"
     md = render.markdown(digest)
     assert "- **업무량이 적당합니다.**: 2.5 / 5 (⚠️ 주의 필요)" in md and "workload" not in md
+
+
+async def test_korean_chart_draws_every_label_in_a_hangul_font(services: Services) -> None:
+    """Korean readers get Korean chart labels, and no glyph falls back to a missing-glyph box."""
+    team = await hana(services)
+    await seed_kpis(services, team)
+    digest = await build(services, team, full(team.timezone), "ko")
+    assert digest.chart_labels["title"] == "KPI와 기분 추이"
+    texts = [*digest.chart_labels.values(), *(s.label for s in digest.kpi_series)]
+    cmap = TTFont(chart.font_file()).getBestCmap()
+    assert [ch for text in texts for ch in text if ord(ch) not in cmap and not ch.isspace()] == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for each box
+        png = chart.render_png(digest)
+    assert png is not None and png.startswith(b"\x89PNG")
