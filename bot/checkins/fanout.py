@@ -29,6 +29,7 @@ from bot.jira.service import open_issues_for
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.checkins")
 CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
@@ -319,8 +320,8 @@ async def _after_close(services: Services, round_id: int) -> None:
     from bot.checkins.summary import refresh_summary
 
     async with services.sessions() as session:
-        rnd = await session.get(CheckinRound, round_id)
-        team = await session.get(Team, rnd.team_id)
+        rnd = await existing(session, CheckinRound, round_id)
+        team = await existing(session, Team, rnd.team_id)
         rows = (await session.execute(select(CheckinPrompt, Member).join(Member, Member.id == CheckinPrompt.member_id)
                                       .where(CheckinPrompt.round_id == round_id,
                                              CheckinPrompt.message_ts.is_not(None)))).all()

@@ -26,6 +26,7 @@ from bot.metrics import CheckinMetrics
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
 from storage.org import member_by_slack_id, team_members
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.checkins")
 SNOOZE_HOUR = timedelta(hours=1)
@@ -177,9 +178,9 @@ async def announce_answer(services: Services, saved: Saved) -> None:
     """After the modal closed: thank the member in the prompt DM, route a new blocker, update the summary."""
     async with services.sessions() as session:
         prompt = await session.get(CheckinPrompt, saved.prompt_id)
-        rnd = await session.get(CheckinRound, saved.round_id)
-        team = await session.get(Team, rnd.team_id)
-        member = await session.get(Member, prompt.member_id)
+        rnd = await existing(session, CheckinRound, saved.round_id)
+        team = await existing(session, Team, rnd.team_id)
+        member = await existing(session, Member, prompt.member_id)
     t = member_t(services, member, team)
     if prompt.message_ts and prompt.message_channel:
         msg = blocks.answered(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
@@ -226,7 +227,7 @@ async def snooze(services: Services, slack_user_id: str, prompt_id: int, choice:
         if prompt is None or prompt.member_id != member.id:
             raise UserFacingError("checkins.errors.not_yours")
         rnd = await session.get(CheckinRound, prompt.round_id)
-        team = await session.get(Team, rnd.team_id)
+        team = await existing(session, Team, rnd.team_id)
         if rnd.state != "open":
             raise UserFacingError("checkins.errors.closed")
         cfg, tz = team_config(team), zone(prompt.timezone, team.timezone)
@@ -282,7 +283,7 @@ async def resolve_blocker(services: Services, slack_user_id: str, blocker_id: in
         if blocker.member_id != member.id:
             raise UserFacingError("checkins.errors.not_yours")
         blocker.status, blocker.resolved_at = "resolved", services.clock.now()
-        team = await session.get(Team, blocker.team_id)
+        team = await existing(session, Team, blocker.team_id)
     return member_t(services, member, team)("checkins.blocker.resolved")
 
 
@@ -300,11 +301,11 @@ async def open_blockers(session: AsyncSession, team_id: int, member_ids: list[in
 async def route_blocker(services: Services, blocker_id: int) -> None:
     """DMs the team's liaisons (managers if it has none) and publishes `checkin.blocker`."""
     async with services.sessions() as session:
-        blocker = await session.get(CheckinBlocker, blocker_id)
-        team = await session.get(Team, blocker.team_id)
-        author = await session.get(Member, blocker.member_id)
-        prompt = await session.get(CheckinPrompt, blocker.prompt_id)
-        rnd = await session.get(CheckinRound, prompt.round_id)
+        blocker = await existing(session, CheckinBlocker, blocker_id)
+        team = await existing(session, Team, blocker.team_id)
+        author = await existing(session, Member, blocker.member_id)
+        prompt = await existing(session, CheckinPrompt, blocker.prompt_id)
+        rnd = await existing(session, CheckinRound, prompt.round_id)
         readers = await team_members(session, team.id, "liaison") or await team_members(session, team.id, "manager")
     await services.events.publish("checkin.blocker", {
         "blocker_id": blocker.id, "team_key": team.key, "member_email": author.email,

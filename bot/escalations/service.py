@@ -32,6 +32,7 @@ from bot.metrics import EscalationMetrics
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
 from storage.org import active_teams, member_by_slack_id, team_by_key
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.escalations")
 LIVE = ("open", "acknowledged")
@@ -303,7 +304,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> str | None
         esc = await session.get(Escalation, esc_id)
         if esc is None or esc.state not in LIVE or esc.next_step_at is None or esc.next_step_at > now:
             return None
-        team = await session.get(Team, esc.team_id)
+        team = await existing(session, Team, esc.team_id)
         cfg = team_policy(team)
         if esc.state == "acknowledged":
             if esc.rounds >= cfg.renotify_last:
@@ -348,7 +349,7 @@ async def _act(services: Services, actor: Actor, esc_id: int, decide: Any) -> Es
                 esc = await session.get(Escalation, esc_id)
                 if esc is None:
                     raise UserFacingError("escalations.errors.not_found")
-                team = await session.get(Team, esc.team_id)
+                team = await existing(session, Team, esc.team_id)
                 await decide(session, esc, team, team_policy(team), member, now)
             return esc
         except Conflict:
@@ -418,7 +419,7 @@ async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -
     if esc.state == "resolved":
         raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
     if member is not None:
-        team = await session.get(Team, esc.team_id)
+        team = await existing(session, Team, esc.team_id)
         _require_responder(member, team, team_policy(team), esc)
     return esc, member
 
@@ -497,8 +498,8 @@ async def _after(services: Services, esc_id: int, event: str | None) -> None:
 
 async def _publish(services: Services, event: str, esc_id: int) -> None:
     async with services.sessions() as session:
-        esc = await session.get(Escalation, esc_id)
-        team = await session.get(Team, esc.team_id)
+        esc = await existing(session, Escalation, esc_id)
+        team = await existing(session, Team, esc.team_id)
         people = await level_people(session, team, team_policy(team), esc.level)
     if event != "escalation.reminded":
         await services.events.publish(event, {

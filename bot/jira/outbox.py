@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from bot.jira.adapter import IssueDraft, IssueRef, JiraAdapter, JiraRejected, JiraUnavailable
 from bot.services import Services
 from storage.models import JiraLink, JiraOutboxItem
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.jira")
 LEASE = timedelta(minutes=2)
@@ -93,8 +94,8 @@ async def process(services: Services, item_id: int) -> int:
             .values(state="running", lease_until=now + LEASE, attempts=JiraOutboxItem.attempts + 1))
         if claimed.rowcount != 1:
             return 0
-        item = await session.get(JiraOutboxItem, item_id)
-        link = await session.get(JiraLink, item.link_id)
+        item = await existing(session, JiraOutboxItem, item_id)
+        link = await existing(session, JiraLink, item.link_id)
     from bot.jira import service  # the flows that tell Slack and the other features
 
     try:

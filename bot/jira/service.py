@@ -31,6 +31,7 @@ from bot.services import Services
 from bot.settings import secret_value
 from storage.models import JiraLink, JiraWeeklyStats, Team
 from storage.org import team_by_key
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.jira")
 ORIGINS = ("escalation", "blocker")
@@ -144,7 +145,7 @@ async def _request(services: Services, link: JiraLink) -> TicketRequest:
     adapter = outbox.adapter_of(services)
     assert adapter is not None
     async with services.sessions() as session:
-        team = await session.get(Team, link.team_id)
+        team = await existing(session, Team, link.team_id)
     cfg = team_jira(team)
     if not cfg.project:
         raise UserFacingError("jira.errors.no_project", team=team.name)
@@ -156,7 +157,7 @@ async def _request(services: Services, link: JiraLink) -> TicketRequest:
             JiraLink.id == link.id, JiraLink.state.in_(("none", "dropped"))).values(state="pending"))
         item = outbox.enqueue(session, link, "create", payload, now) if moved.rowcount == 1 else None
         await session.flush()
-        fresh = await session.get(JiraLink, link.id, populate_existing=True)
+        fresh = await existing(session, JiraLink, link.id, populate_existing=True)
     if item is not None:
         outbox.spawn(services, outbox.process(services, item.id))
     key = fresh.jira_key
@@ -196,9 +197,9 @@ async def on_created(services: Services, link_id: int, ref: IssueRef) -> None:
     async with services.sessions.begin() as session:
         await session.execute(update(JiraLink).where(JiraLink.id == link_id).values(
             state="linked", jira_key=ref.key, jira_id=ref.id))
-        link = await session.get(JiraLink, link_id, populate_existing=True)
+        link = await existing(session, JiraLink, link_id, populate_existing=True)
         await _tell_origin(session, link, ref.key)
-        team = await session.get(Team, link.team_id)
+        team = await existing(session, Team, link.team_id)
     try:  # the baseline later changes are compared with (a read by key is consistent at once)
         await apply_issue(services, link_id, await adapter.get_issue(ref.key), announce=False)
     except Exception:
@@ -240,7 +241,7 @@ async def on_failed(services: Services, link_id: int, item_id: int, reason: str)
 
 async def _link_and_team(services: Services, link_id: int) -> tuple[JiraLink, Team]:
     async with services.sessions() as session:
-        link = await session.get(JiraLink, link_id)
+        link = await existing(session, JiraLink, link_id)
         return link, await session.get(Team, link.team_id)
 
 
@@ -277,7 +278,7 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
                                       .values(**issue_values(issue)))
         if moved.rowcount != 1:
             return False
-        team = await session.get(Team, link.team_id)
+        team = await existing(session, Team, link.team_id)
         if link.origin == "blocker" and issue.status != before[0]:
             await _tell_origin(session, link, issue.key, issue.status)
     if not announce or first:

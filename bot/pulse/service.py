@@ -32,6 +32,7 @@ from storage.models import (
     Team,
 )
 from storage.org import active_teams, member_by_slack_id, roles_in, team_by_key, team_members
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.pulse")
 RESULT_ROLES = frozenset({"manager", "liaison"})
@@ -164,7 +165,7 @@ async def unannounced(services: Services) -> list[PulseSurvey]:
 async def team_of(services: Services, team_id: int) -> tuple[Team, list[Member], list[Member]]:
     """A team, the people it surveys, and its result readers (managers and liaisons)."""
     async with services.sessions() as session:
-        team = await session.get(Team, team_id)
+        team = await existing(session, Team, team_id)
         people = await surveyed(session, team)
         readers = [m for m, _r in await team_members(session, team_id, *RESULT_ROLES) if m.slack_user_id]
     return team, people, readers
@@ -198,7 +199,7 @@ async def _ballot(session: AsyncSession, secret: bytes, survey: PulseSurvey | No
                   now: datetime) -> Ballot:
     if survey is None:
         raise UserFacingError("pulse.errors.not_found")
-    team = await session.get(Team, survey.team_id)
+    team = await existing(session, Team, survey.team_id)
     if member.id not in {m.id for m in await surveyed(session, team)}:
         raise UserFacingError("pulse.errors.not_surveyed", team=team.name)
     if survey.state != "open" or survey.closes_at <= now:
@@ -269,7 +270,7 @@ async def submit(services: Services, slack_user_id: str, survey_id: int, raw: di
     now = services.clock.now()
     async with services.sessions() as session:
         member = await _member(session, slack_user_id)
-        survey = await session.get(PulseSurvey, survey_id)
+        survey = await existing(session, PulseSurvey, survey_id)
         try:
             await _ballot(session, secret, survey, member, now)
         except UserFacingError as err:
@@ -278,7 +279,7 @@ async def submit(services: Services, slack_user_id: str, survey_id: int, raw: di
             if err.key == "pulse.errors.already":
                 return Outcome.ALREADY
             raise
-        team = await session.get(Team, survey.team_id)
+        team = await existing(session, Team, survey.team_id)
         side = side_of(member)
     values, text = parse_answers(survey.question_ids, raw, comment)
     today = _local_date(now, team.timezone)
@@ -411,7 +412,7 @@ async def follow_up_target(services: Services, slack_user_id: str, survey_id: in
         survey = await session.get(PulseSurvey, survey_id)
         if survey is None or survey.state != "closed":
             raise UserFacingError("pulse.errors.not_found")
-        team = await session.get(Team, survey.team_id)
+        team = await existing(session, Team, survey.team_id)
         if "manager" not in roles_in(member, team.id):
             raise UserFacingError("pulse.errors.follow_up_refused", team=team.name)
         flagged = {c.question_id for c in (await report(session, survey)).concerns if c.flagged}
