@@ -29,7 +29,7 @@ from bot.jira.service import open_issues_for
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
-from storage.rows import existing
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.checkins")
 CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
@@ -306,7 +306,7 @@ async def close_rounds(services: Services) -> list[int]:
             won = await session.execute(update(CheckinRound).where(CheckinRound.id == round_id,
                                                                    CheckinRound.state == "open")
                                         .values(state="closed"))
-            if won.rowcount != 1:
+            if rowcount(won) != 1:
                 continue
             await session.execute(update(CheckinPrompt).where(CheckinPrompt.round_id == round_id,
                                                               CheckinPrompt.reminder_state == "pending")

@@ -32,7 +32,7 @@ from bot.metrics import EscalationMetrics
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
 from storage.org import active_teams, member_by_slack_id, team_by_key
-from storage.rows import existing
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.escalations")
 LIVE = ("open", "acknowledged")
@@ -267,7 +267,7 @@ async def _transition(session: AsyncSession, esc: Escalation, steps: list[dict[s
     result = await session.execute(
         update(Escalation).where(Escalation.id == esc.id, Escalation.step == seq, Escalation.state == esc.state)
         .values(step=seq + len(steps), **changes).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict
     level = changes.get("level", esc.level)
     for n, step in enumerate(steps, start=1):

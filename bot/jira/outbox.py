@@ -23,7 +23,7 @@ from sqlalchemy import and_, or_, select, update
 from bot.jira.adapter import IssueDraft, IssueRef, JiraAdapter, JiraRejected, JiraUnavailable
 from bot.services import Services
 from storage.models import JiraLink, JiraOutboxItem
-from storage.rows import existing
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
 LEASE = timedelta(minutes=2)
@@ -92,7 +92,7 @@ async def process(services: Services, item_id: int) -> int:
         claimed = await session.execute(
             update(JiraOutboxItem).where(JiraOutboxItem.id == item_id, _due(now))
             .values(state="running", lease_until=now + LEASE, attempts=JiraOutboxItem.attempts + 1))
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             return 0
         item = await existing(session, JiraOutboxItem, item_id)
         link = await existing(session, JiraLink, item.link_id)

@@ -31,7 +31,7 @@ from bot.services import Services
 from bot.settings import secret_value
 from storage.models import JiraLink, JiraWeeklyStats, Team
 from storage.org import team_by_key
-from storage.rows import existing
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
 ORIGINS = ("escalation", "blocker")
@@ -155,7 +155,7 @@ async def _request(services: Services, link: JiraLink) -> TicketRequest:
         # Only a link that has no ticket (or whose ticket was given up on) moves to pending: one queue entry each.
         moved = await session.execute(update(JiraLink).where(
             JiraLink.id == link.id, JiraLink.state.in_(("none", "dropped"))).values(state="pending"))
-        item = outbox.enqueue(session, link, "create", payload, now) if moved.rowcount == 1 else None
+        item = outbox.enqueue(session, link, "create", payload, now) if rowcount(moved) == 1 else None
         await session.flush()
         fresh = await existing(session, JiraLink, link.id, populate_existing=True)
     if item is not None:
@@ -276,7 +276,7 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
         cond = JiraLink.jira_updated.is_(None) if first else JiraLink.jira_updated == link.jira_updated
         moved = await session.execute(update(JiraLink).where(JiraLink.id == link_id, cond)
                                       .values(**issue_values(issue)))
-        if moved.rowcount != 1:
+        if rowcount(moved) != 1:
             return False
         team = await existing(session, Team, link.team_id)
         if link.origin == "blocker" and issue.status != before[0]:
@@ -411,7 +411,7 @@ async def _store_week(services: Services, team_id: int, monday: date, counts: tu
             async with services.sessions.begin() as session:
                 done = await session.execute(update(JiraWeeklyStats).where(
                     JiraWeeklyStats.team_id == team_id, JiraWeeklyStats.week_start == monday).values(**values))
-                if done.rowcount == 0:
+                if rowcount(done) == 0:
                     session.add(JiraWeeklyStats(team_id=team_id, week_start=monday, **values))
             return
         except IntegrityError:

@@ -32,7 +32,7 @@ from storage.models import (
     Team,
 )
 from storage.org import active_teams, member_by_slack_id, roles_in, team_by_key, team_members
-from storage.rows import existing
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.pulse")
 RESULT_ROLES = frozenset({"manager", "liaison"})
@@ -150,7 +150,7 @@ async def close_due(services: Services) -> list[int]:
         async with services.sessions.begin() as session:
             done = await session.execute(update(PulseSurvey).where(
                 PulseSurvey.id == survey_id, PulseSurvey.state == "open").values(state="closed"))
-        if done.rowcount == 1:
+        if rowcount(done) == 1:
             closed.append(survey_id)
             log.info("pulse survey closed", extra={"survey_id": survey_id})
     return closed
