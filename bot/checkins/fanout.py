@@ -326,7 +326,8 @@ async def _after_close(services: Services, round_id: int) -> None:
                                       .where(CheckinPrompt.round_id == round_id,
                                              CheckinPrompt.message_ts.is_not(None)))).all()
     for prompt, member in rows:
-        if prompt.state == "sent":  # unanswered: the button would only lead to "closed"
+        # Unanswered: the button would only lead to "closed".
+        if prompt.state == "sent" and prompt.message_channel and prompt.message_ts:
             msg = blocks.closed(member_t(services, member, team), team=team.name, week=rnd.week)
             try:
                 await services.slack.chat_update(channel=prompt.message_channel, ts=prompt.message_ts,

@@ -177,7 +177,7 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
 async def announce_answer(services: Services, saved: Saved) -> None:
     """After the modal closed: thank the member in the prompt DM, route a new blocker, update the summary."""
     async with services.sessions() as session:
-        prompt = await session.get(CheckinPrompt, saved.prompt_id)
+        prompt = await existing(session, CheckinPrompt, saved.prompt_id)
         rnd = await existing(session, CheckinRound, saved.round_id)
         team = await existing(session, Team, rnd.team_id)
         member = await existing(session, Member, prompt.member_id)
@@ -226,7 +226,7 @@ async def snooze(services: Services, slack_user_id: str, prompt_id: int, choice:
         prompt = await session.get(CheckinPrompt, prompt_id)
         if prompt is None or prompt.member_id != member.id:
             raise UserFacingError("checkins.errors.not_yours")
-        rnd = await session.get(CheckinRound, prompt.round_id)
+        rnd = await existing(session, CheckinRound, prompt.round_id)
         team = await existing(session, Team, rnd.team_id)
         if rnd.state != "open":
             raise UserFacingError("checkins.errors.closed")

@@ -62,17 +62,18 @@ async def refresh_summary(services: Services, round_id: int, answer_of: int | No
 
 async def _reply(services: Services, rnd: CheckinRound, team: Team, parent_ts: str, prompt_id: int) -> None:
     async with services.sessions() as session:
-        prompt = await session.get(CheckinPrompt, prompt_id)
+        prompt = await existing(session, CheckinPrompt, prompt_id)
         member = await existing(session, Member, prompt.member_id)
-    if prompt.state != "answered" or not prompt.answers:
+    channel = rnd.summary_channel
+    if prompt.state != "answered" or not prompt.answers or channel is None:
         return
     msg = blocks.summary_reply(services.t(team.locale), member=member.name, questions=round_questions(rnd),
                                answers=prompt.answers, edited=prompt.edited_at is not None)
     if prompt.summary_ts:
-        await services.slack.chat_update(channel=rnd.summary_channel, ts=prompt.summary_ts, text=msg.text,
+        await services.slack.chat_update(channel=channel, ts=prompt.summary_ts, text=msg.text,
                                          blocks=msg.blocks)
         return
-    sent = await deliver_once(services, f"checkin:summary:{rnd.id}:{member.id}", rnd.summary_channel,
+    sent = await deliver_once(services, f"checkin:summary:{rnd.id}:{member.id}", channel,
                               text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
     if sent is not None:
         async with services.sessions.begin() as session:

@@ -200,7 +200,7 @@ async def _ballot(session: AsyncSession, secret: bytes, survey: PulseSurvey | No
     if survey is None:
         raise UserFacingError("pulse.errors.not_found")
     team = await existing(session, Team, survey.team_id)
-    if member.id not in {m.id for m in await surveyed(session, team)}:
+    if member.slack_user_id is None or member.id not in {m.id for m in await surveyed(session, team)}:
         raise UserFacingError("pulse.errors.not_surveyed", team=team.name)
     if survey.state != "open" or survey.closes_at <= now:
         raise UserFacingError("pulse.errors.closed", team=team.name)
@@ -314,7 +314,8 @@ async def survey_figures(session: AsyncSession, survey: PulseSurvey) -> results.
                                      .where(PulseAnswer.survey_id == survey.id))).all()
     comments = (await session.execute(select(PulseComment.side, PulseComment.text)
                                       .where(PulseComment.survey_id == survey.id))).all()
-    return results.figures([tuple(a) for a in answers], [tuple(c) for c in comments], survey.threshold)
+    return results.figures([(side, qid, value) for side, qid, value in answers],
+                           [(side, text) for side, text in comments], survey.threshold)
 
 
 async def previous_averages(session: AsyncSession, survey: PulseSurvey) -> dict[str, float]:
