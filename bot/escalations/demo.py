@@ -72,7 +72,9 @@ async def scene(stage: Any) -> None:
         await h.settle()
         stage.screen(stage.name(priya), "the DM after clicking 5", text_of(dms(priya)[0]))
     async with h.services.sessions() as session:
-        esc = await service.get(session, esc.id)
+        found = await service.get(session, esc.id)
+    assert found is not None
+    esc = found
     stage.screen("OneTeam", f"the {ref} timeline", "\n".join(
         f"{s.at:%H:%M} {s.kind} (level {s.level}){' by ' + s.actor_name if s.actor_name else ''}"
         f"{' of ' + s.actor_org if s.actor_org else ''}" for s in esc.steps))

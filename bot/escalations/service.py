@@ -181,7 +181,7 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
         channel = team_policy(team).channel or team.channel_id
     shared = await notify.channel_is_shared(services, channel) if channel else False
     async with services.sessions.begin() as session:
-        team = await session.get(Team, team.id)
+        team = await existing(session, Team, team.id)
         cfg = team_policy(team)
         first = await next_staffed_level(session, team, cfg, 0)
         level, people = first or (1, [])

@@ -18,7 +18,7 @@ from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from bot.jira.adapter import IssueDraft, IssueRef, JiraAdapter, JiraRejected, JiraUnavailable
 from bot.services import Services
@@ -114,7 +114,7 @@ async def process(services: Services, item_id: int) -> int:
         return 1
     await _finish(services, item_id, state="done", done_at=services.clock.now(), last_error=None)
     log.info("jira issue linked", extra={"item": item_id, "jira_key": ref.key})
-    await service.on_created(services, link.id, ref)
+    await service.on_created(services, adapter, link.id, ref)
     return 1
 
 
@@ -152,7 +152,7 @@ async def listing(services: Services) -> Sequence[tuple[JiraOutboxItem, JiraLink
 async def retry(services: Services, item_ids: Sequence[int] | None) -> list[int]:
     """Makes failed or waiting writes due now (all of them when `item_ids` is None)."""
     now = services.clock.now()
-    cond = JiraOutboxItem.state.in_(("pending", "failed"))
+    cond: ColumnElement[bool] = JiraOutboxItem.state.in_(("pending", "failed"))
     if item_ids is not None:
         cond = and_(cond, JiraOutboxItem.id.in_(item_ids))
     async with services.sessions.begin() as session:

@@ -192,8 +192,7 @@ async def _permalink(services: Services, channel: str | None, ts: str | None) ->
 
 # --- outcomes of a queued write (called by the outbox) -------------------------------------------------------
 
-async def on_created(services: Services, link_id: int, ref: IssueRef) -> None:
-    adapter = outbox.adapter_of(services)
+async def on_created(services: Services, adapter: JiraAdapter, link_id: int, ref: IssueRef) -> None:
     async with services.sessions.begin() as session:
         await session.execute(update(JiraLink).where(JiraLink.id == link_id).values(
             state="linked", jira_key=ref.key, jira_id=ref.id))
@@ -242,7 +241,7 @@ async def on_failed(services: Services, link_id: int, item_id: int, reason: str)
 async def _link_and_team(services: Services, link_id: int) -> tuple[JiraLink, Team]:
     async with services.sessions() as session:
         link = await existing(session, JiraLink, link_id)
-        return link, await session.get(Team, link.team_id)
+        return link, await existing(session, Team, link.team_id)
 
 
 async def _post(services: Services, link: JiraLink, what: str, text: str) -> None:
@@ -374,13 +373,13 @@ async def compute_weekly_stats(services: Services) -> int:
     if adapter is None:
         return 0
     async with services.sessions() as session:
-        teams = [t for t in (await session.scalars(select(Team).where(Team.active.is_(True)))).all()
-                 if team_jira(t).project]
+        teams = [(t, project) for t in (await session.scalars(select(Team).where(Team.active.is_(True)))).all()
+                 if (project := team_jira(t).project)]
     stored = 0
-    for team in teams:
+    for team, project in teams:
         for back in (1, 0):
             try:
-                counts = await _week_counts(adapter, team_jira(team).project, *week_bounds(
+                counts = await _week_counts(adapter, project, *week_bounds(
                     services.clock.now(), team.timezone, back)[1:])
             except Exception:  # Jira down or refusing: keep last good numbers
                 log.warning("weekly Jira counts not available", extra={"team": team.key})

@@ -57,6 +57,8 @@ def _team_and_week(extra: list[str]) -> tuple[str | None, str | None]:
 
 
 async def _set(services: Services, member: Member | None, args: list[str], t: Translator) -> bk.Rendered:
+    if member is None:
+        raise UserFacingError("core.errors.not_in_org")
     if len(args) < 2 or len(args) > 4:
         raise UserFacingError("kpi.errors.set_usage")
     team_key, week = _team_and_week(args[2:])

@@ -187,4 +187,4 @@ async def kpi_viewers(session: AsyncSession, team_id: int) -> tuple[str, ...]:
     rows = await session.execute(
         select(Member.slack_user_id, Membership.roles).join(Membership, Membership.member_id == Member.id)
         .where(Membership.team_id == team_id, Member.slack_user_id.is_not(None), Member.active.is_(True)))
-    return tuple(sorted(uid for uid, roles in rows.all() if KPI_ROLES & set(roles)))
+    return tuple(sorted(uid for uid, roles in rows.all() if uid is not None and KPI_ROLES & set(roles)))
