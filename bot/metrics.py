@@ -20,6 +20,8 @@ from bot.i18n import Translator
 M = TypeVar("M")
 # A feature's figures for one team over [start, end); None when it has nothing for that period.
 MetricsFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[M | None]]
+# A team's latest unresolved blockers as people wrote them, newest first, at most `limit` (team id, limit).
+BlockersFn = Callable[[AsyncSession, int, int], Awaitable[Sequence[str]]]
 
 
 @dataclass(frozen=True)
@@ -123,3 +125,4 @@ class MetricsProviders:
     escalations: MetricsFn[EscalationMetrics] | None = None
     pulse: MetricsFn[PulseMetrics] | None = None
     jira: MetricsFn[JiraMetrics] | None = None
+    open_blockers: BlockersFn | None = None

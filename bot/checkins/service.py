@@ -298,6 +298,13 @@ async def open_blockers(session: AsyncSession, team_id: int, member_ids: list[in
     return out
 
 
+async def latest_open_blockers(session: AsyncSession, team_id: int, limit: int) -> list[str]:
+    """The team's most recent unresolved blockers, newest first: what the digest quotes."""
+    return list((await session.scalars(select(CheckinBlocker.text).where(
+        CheckinBlocker.team_id == team_id, CheckinBlocker.status == "open")
+        .order_by(CheckinBlocker.id.desc()).limit(limit))).all())
+
+
 async def route_blocker(services: Services, blocker_id: int) -> None:
     """DMs the team's liaisons (managers if it has none) and publishes `checkin.blocker`."""
     async with services.sessions() as session:

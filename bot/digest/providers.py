@@ -10,7 +10,6 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checkins.service import open_blockers
 from bot.digest.model import Item, Part, Section
 from bot.i18n import Translator
 from bot.kpi.blocks import fmt_status, fmt_target, fmt_value
@@ -65,10 +64,11 @@ def _delta(t: Translator, now: float | None, before: float | None, fmt: str = "+
 
 
 async def _open_blocker_texts(ctx: Context) -> tuple[str, ...]:
-    """The team's most recent unresolved blockers (check-ins exposes them as `open_blockers`)."""
-    per_member = await open_blockers(ctx.session, ctx.team.id)
-    latest = sorted((b for items in per_member.values() for b in items), key=lambda b: b.id, reverse=True)
-    return tuple(b.text[:200] for b in latest[:MAX_BLOCKERS])
+    """The team's most recent unresolved blockers, as check-ins publishes them."""
+    latest = ctx.metrics.open_blockers
+    if latest is None:
+        return ()
+    return tuple(text[:200] for text in await latest(ctx.session, ctx.team.id, MAX_BLOCKERS))
 
 
 async def checkins(ctx: Context) -> Part | None:

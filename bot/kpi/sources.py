@@ -60,6 +60,7 @@ class Metrics:
         self.escalations = Cached("escalations", providers.escalations, session, team_id)
         self.pulse = Cached("pulse", providers.pulse, session, team_id)
         self.jira = Cached("jira", providers.jira, session, team_id)
+        self.open_blockers = providers.open_blockers
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
         """The value of a computed KPI source for one period, None when there is no data."""

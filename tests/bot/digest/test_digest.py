@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
@@ -187,3 +189,17 @@ async def test_korean_chart_draws_every_label_in_a_hangul_font(services: Service
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for each box
         png = chart.render_png(digest)
     assert png is not None and png.startswith(b"\x89PNG")
+
+
+async def test_blocker_quotes_are_escaped_in_slack(services: Services) -> None:
+    """What people typed reaches the manager as text, never as a mention or a link."""
+    team = await hana(services)
+
+    async def blockers(session: AsyncSession, team_id: int, limit: int) -> list[str]:
+        return ["<!channel> see <https://evil.example|the policy> & more"][:limit]
+
+    digest = await build(services, team, replace(full(team.timezone), open_blockers=blockers))
+    assert "  > <!channel> see <https://evil.example|the policy> & more" in render.markdown(digest)
+    slack = json.dumps(render.slack(digest).blocks)
+    assert "&lt;!channel&gt; see &lt;https://evil.example|the policy&gt; &amp; more" in slack
+    assert "<!channel>" not in slack
