@@ -28,12 +28,17 @@ import itertools
 
 from sqlalchemy import insert
 
+from bot.checkins.service import checkin_metrics
 from bot.digest import chart
 from bot.digest.service import build_digest
+from bot.escalations.service import escalation_metrics
 from bot.i18n import translator
+from bot.jira.service import jira_metrics
 from bot.kpi import weeks
+from bot.metrics import MetricsProviders
 from bot.org.loader import load
 from bot.org.service import team_config
+from bot.pulse.service import pulse_metrics
 from storage.db import Database
 from storage.models import (
     CheckinBlocker,
@@ -49,6 +54,8 @@ from storage.models import (
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "org.yml"
 TZ = "Asia/Seoul"
 WEEK = "2026-W47"
+# The features' real metrics providers, as bot/wiring.py registers them.
+PROVIDERS = MetricsProviders(checkin_metrics, escalation_metrics, pulse_metrics, jira_metrics)
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CHUNK = 5000
 
@@ -154,7 +161,7 @@ async def measure(members: int, n_weeks: int, runs: int) -> tuple[float, float, 
             async with db.sessions() as session:  # read-only: snapshots are not committed between runs
                 team = await session.get(Team, team_id)
                 started = time.perf_counter()
-                digest = await build_digest(session, team, WEEK, NOW, translator("en"))
+                digest = await build_digest(session, team, WEEK, NOW, translator("en"), PROVIDERS)
                 times.append(time.perf_counter() - started)
         started = time.perf_counter()
         png = chart.render_png(digest)

@@ -6,9 +6,10 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.listener.async_listener import AsyncCustomListener
 from slack_bolt.listener_matcher.async_builtins import AsyncBuiltinListenerMatcher
 from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatcher
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
@@ -58,8 +59,8 @@ def guard_listeners(app: AsyncApp) -> None:
     """Listeners must not raise: when one raises just after `ack()`, Bolt's runner resets the ack it already
     sent and the person's reply is lost after a 3 s wait. So each listener's errors are reported here."""
     for listener in app._async_listeners:  # Bolt has no public hook around a listener call
-        if getattr(listener.ack_function, "guarded", False):
-            continue
+        if not isinstance(listener, AsyncCustomListener) or getattr(listener.ack_function, "guarded", False):
+            continue  # every listener registered with app.command/action/view/event is a custom one
         wanted = frozenset(inspect.getfullargspec(inspect.unwrap(listener.ack_function)).args)
         listener.ack_function = _guarded(listener.ack_function, wanted)
         listener.arg_names = sorted(wanted | GUARD_ARGS)  # Bolt builds only these for each call
@@ -75,11 +76,12 @@ class BodyMatcher(AsyncListenerMatcher):
         self.func = builtin.func
 
     @staticmethod
-    def fits(matcher: AsyncListenerMatcher) -> bool:
+    def fits(matcher: AsyncListenerMatcher) -> TypeGuard[AsyncBuiltinListenerMatcher]:
         return isinstance(matcher, AsyncBuiltinListenerMatcher) and list(matcher.arg_names) == ["body"]
 
     async def async_matches(self, req: AsyncBoltRequest, resp: BoltResponse) -> bool:
-        return await self.func(body=req.body)
+        matched = self.func(body=req.body)  # an AsyncApp's built-in matchers are coroutines
+        return await matched if inspect.isawaitable(matched) else matched
 
 
 def _then_yield(ack: Callable[..., Awaitable[None]], services: Services) -> Callable[..., Awaitable[None]]:

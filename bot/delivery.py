@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.services import Services
 from storage.models import Delivery
+from storage.rows import rowcount
 
 log = logging.getLogger("oneteam.delivery")
 EVENT_TYPE = "oneteam_delivery"
@@ -81,7 +82,7 @@ async def _resume(services: Services, key: str, channel: str, **message: Any) ->
         taken = await session.execute(update(Delivery).where(
             Delivery.key == key, Delivery.state == "sending", Delivery.claimed_at == row.claimed_at
         ).values(claimed_at=now))
-        if taken.rowcount != 1:
+        if rowcount(taken) != 1:
             return None
     found = await _find_sent(services, key, channel)
     if found is not None:
@@ -100,7 +101,8 @@ async def _find_sent(services: Services, key: str, channel: str) -> tuple[str, s
     for _ in range(HISTORY_PAGES):
         resp = await services.slack.conversations_history(channel=conv, include_all_metadata=True, limit=100,
                                                           cursor=cursor)
-        for message in resp.get("messages", []):
+        messages: list[dict[str, Any]] = resp.get("messages") or []
+        for message in messages:
             meta = message.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == key:
                 return conv, message["ts"]

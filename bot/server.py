@@ -12,6 +12,7 @@ import logging
 
 import aiohttp
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -70,7 +71,7 @@ class BotServer:
         self.app: AsyncApp | None = None
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self._scheduler = None
+        self._scheduler: AsyncIOScheduler | None = None
         self._leadership = Leadership(services.db)
         self._lead_task: asyncio.Task | None = None
 

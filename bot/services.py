@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.events import EventBus
 from bot.i18n import Translator, translator
+from bot.metrics import MetricsProviders
 from bot.settings import Settings, secret_value
 from bot.slack import SlackDirectory, make_client
 from storage.db import Database
@@ -73,6 +74,8 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     background: set[asyncio.Task] = field(default_factory=set)
     acks: AckGate = field(default_factory=AckGate)
+    # What each feature publishes for KPIs and the digest (registered in bot/wiring.py).
+    metrics: MetricsProviders = field(default_factory=MetricsProviders)
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:

@@ -6,6 +6,7 @@ Secrets are `SecretStr` so that they never show up in a repr, a log line or a tr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,7 +71,7 @@ class Settings(BaseSettings):
         return self.slack_app_token is not None
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning pydantic's error list into one readable message."""
     try:
         return Settings(**overrides)

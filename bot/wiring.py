@@ -1,14 +1,25 @@
-"""Connects features to each other's domain events at start-up (see `bot.events`)."""
+"""Connects features to each other at start-up: domain events (see `bot.events`) and metrics providers
+(see `bot.metrics`)."""
 
 from __future__ import annotations
 
+from bot.metrics import MetricsProviders
 from bot.services import Services
 
 
 def connect(services: Services) -> None:
-    """Each feature that reacts to another's events subscribes here (one line per feature)."""
-    from bot.home.service import on_home_changed  # imported here: they build on bot.services
+    """Each feature that reacts to another's events subscribes here (one line per feature), and each one
+    that publishes figures for KPIs and the digest registers its provider."""
+    # Imported here: they build on bot.services.
+    from bot.checkins.service import checkin_metrics, latest_open_blockers
+    from bot.escalations.service import escalation_metrics
+    from bot.home.service import on_home_changed
+    from bot.jira.service import jira_metrics
     from bot.jira.wiring import connect as connect_jira
+    from bot.pulse.service import pulse_metrics
 
     connect_jira(services)  # Jira: adapter, events, webhook route
     services.events.subscribe("home.changed", on_home_changed(services))  # App Home: republish on change
+    # Read-only figures each feature publishes for KPIs and the digest.
+    services.metrics = MetricsProviders(checkins=checkin_metrics, escalations=escalation_metrics,
+                                        pulse=pulse_metrics, jira=jira_metrics, open_blockers=latest_open_blockers)

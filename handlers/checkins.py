@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot.checkins import service
 from bot.checkins.ids import Ids
@@ -22,23 +23,23 @@ def register(app: AsyncApp) -> None:
     app.action(Ids.BLOCKER_RESOLVED)(blocker_resolved)
 
 
-async def checkin_command(ack: AsyncAck, command: dict, context: AsyncBoltContext) -> None:
+async def checkin_command(ack: AsyncAck, command: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     """`/checkin` opens the form; `/checkin skip [reason]` sits this round out."""
     await ack()
     services = context["services"]
     words = (command.get("text") or "").strip().split(maxsplit=1)
     if words and words[0].lower() == "skip":
-        text = await service.skip(services, context.user_id, words[1] if len(words) > 1 else None)
-        await context.respond(text=text, response_type="ephemeral")
+        text = await service.skip(services, context.user_id or "", words[1] if len(words) > 1 else None)
+        await respond(text=text, response_type="ephemeral")
         return
-    view = await service.open_form(services, context.user_id)
+    view = await service.open_form(services, context.user_id or "")
     await context.client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
 async def start(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     await ack()
     round_id = _int(body["actions"][0].get("value"))
-    view = await service.open_form(context["services"], context.user_id, round_id)
+    view = await service.open_form(context["services"], context.user_id or "", round_id)
     await context.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -46,10 +47,9 @@ async def submit(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """Validation errors go back into the modal; the rest of the work happens after the ack."""
     view = body["view"]
     round_id = _int(json.loads(view.get("private_metadata") or "{}").get("round_id"))
-    raw = {block_id.removeprefix("q_"): (next(iter(element.values()), {}) or {}).get("value")
-           for block_id, element in view["state"]["values"].items()}
+    raw = {block_id.removeprefix("q_"): _value(element) for block_id, element in view["state"]["values"].items()}
     try:
-        saved = await service.save_answers(context["services"], context.user_id, round_id, raw)
+        saved = await service.save_answers(context["services"], context.user_id or "", round_id, raw)
     except service.InvalidAnswers as exc:
         t = context["t"]
         await ack(response_action="errors", errors={b: t(key) for b, key in exc.errors.items()})
@@ -61,18 +61,19 @@ async def submit(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     await service.announce_answer(context["services"], saved)
 
 
-async def snooze(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+async def snooze(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     await ack()
     action = body["actions"][0]
     choice = "tomorrow" if action["action_id"] == Ids.SNOOZE_TOMORROW else "hour"
-    text = await service.snooze(context["services"], context.user_id, _int(action.get("value")), choice)
-    await context.respond(text=text, response_type="ephemeral", replace_original=False)
+    text = await service.snooze(context["services"], context.user_id or "", _int(action.get("value")), choice)
+    await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-async def blocker_resolved(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+async def blocker_resolved(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     await ack()
-    text = await service.resolve_blocker(context["services"], context.user_id, _int(body["actions"][0].get("value")))
-    await context.respond(text=text, response_type="ephemeral", replace_original=False)
+    text = await service.resolve_blocker(context["services"], context.user_id or "",
+                                         _int(body["actions"][0].get("value")))
+    await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def _int(value: object) -> int:
@@ -80,6 +81,12 @@ def _int(value: object) -> int:
         return int(str(value))
     except ValueError:
         raise UserFacingError("checkins.errors.not_yours") from None
+
+
+def _value(element: dict[str, Any]) -> str | None:
+    """The typed value of an input block's only element."""
+    inner: dict[str, Any] = next(iter(element.values()), {}) or {}
+    return inner.get("value")
 
 
 def _first_input(view: dict) -> str:

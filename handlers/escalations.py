@@ -134,7 +134,7 @@ async def blocker_escalate(ack: AsyncAck, body: dict, context: AsyncBoltContext,
 
 def _value(view: dict, block_id: str) -> Any:
     state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
-    element = next(iter(state.values()), {})
+    element: dict[str, Any] = next(iter(state.values()), {})
     if "selected_option" in element:
         return (element.get("selected_option") or {}).get("value")
     return element.get("value")
@@ -156,4 +156,4 @@ async def raise_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncB
     await ack()
     raised = await service.raise_escalation(context["services"], _actor(body, context), request)
     done = blocks.raised_confirmation(t, raised.ref, request.severity, raised.channel_id)
-    await client.chat_postMessage(channel=context.user_id, text=done.text, blocks=done.blocks)
+    await client.chat_postMessage(channel=context.user_id or "", text=done.text, blocks=done.blocks)

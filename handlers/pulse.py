@@ -41,20 +41,20 @@ async def pulse_command(ack: AsyncAck, command: dict, context: AsyncBoltContext,
     words = (command.get("text") or "").split()
     services, t = context["services"], context["t"]
     if words and words[0].lower() == "results":
-        page = await service.results_page(services, context.user_id, words[1] if len(words) > 1 else None)
+        page = await service.results_page(services, context.user_id or "", words[1] if len(words) > 1 else None)
         member = await caller(context)
         view = blocks.results_view(t, page, member.timezone if member else None)
         await respond(text=view.text, blocks=view.blocks, response_type="ephemeral")
     elif words:
         await respond(text=t("pulse.usage"), response_type="ephemeral")
     else:
-        ballot = await service.ballot(services, context.user_id)
+        ballot = await service.ballot(services, context.user_id or "")
         await context.client.views_open(trigger_id=command["trigger_id"], view=blocks.survey_modal(t, ballot))
 
 
 async def open_from_button(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
-    ballot = await service.ballot(context["services"], context.user_id, int(action.get("value") or 0))
+    ballot = await service.ballot(context["services"], context.user_id or "", int(action.get("value") or 0))
     await context.client.views_open(trigger_id=body["trigger_id"], view=blocks.survey_modal(context["t"], ballot))
 
 
@@ -67,7 +67,7 @@ async def submit_answers(ack: AsyncAck, view: dict, context: AsyncBoltContext) -
             raw[qid] = _selected(state)
     comment = raw.pop("comment", None)
     try:
-        outcome = await service.submit(context["services"], context.user_id, int(view["private_metadata"]), raw,
+        outcome = await service.submit(context["services"], context.user_id or "", int(view["private_metadata"]), raw,
                                        comment)
     except service.InvalidAnswers as bad:
         await ack(response_action="errors", errors={
@@ -82,7 +82,8 @@ async def submit_answers(ack: AsyncAck, view: dict, context: AsyncBoltContext) -
 async def open_follow_up(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
     survey_id, _, question_id = (action.get("value") or "0:").partition(":")
-    target = await service.follow_up_target(context["services"], context.user_id, int(survey_id or 0), question_id)
+    target = await service.follow_up_target(context["services"], context.user_id or "", int(survey_id or 0),
+                                            question_id)
     await context.client.views_open(trigger_id=body["trigger_id"],
                                     view=blocks.follow_up_modal(context["t"], target))
 
@@ -92,7 +93,7 @@ async def submit_follow_up(ack: AsyncAck, view: dict, context: AsyncBoltContext)
     survey_id, _, question_id = view["private_metadata"].partition(":")
     text = _selected((view.get("state") or {}).get("values", {}).get(Block.FOLLOW_UP, {})) or ""
     try:
-        await service.add_follow_up(services, context.user_id, int(survey_id), question_id, text)
+        await service.add_follow_up(services, context.user_id or "", int(survey_id), question_id, text)
     except UserFacingError as err:
         if err.block_id:
             await ack(response_action="errors", errors={err.block_id: t(err.key, **err.params)})

@@ -48,6 +48,8 @@ class Leadership:
         return False
 
     async def _alive(self) -> bool:
+        if self._conn is None:
+            return False
         try:
             await self._conn.execute(text("SELECT 1"))
             await self._conn.commit()

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 async def upsert(session: AsyncSession, model: type, values: dict[str, Any], keys: Sequence[str],
                  update: Sequence[str] = ()) -> None:
     """Inserts `values`; on a conflict over `keys` updates the `update` columns (or does nothing)."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(model).values(**values)
     if update:
         stmt = stmt.on_conflict_do_update(index_elements=list(keys),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import time
 from typing import Literal
@@ -95,5 +96,5 @@ class CheckinConfig(_Strict):
         return WEEKDAYS.index(self.weekday)
 
     @property
-    def local_time(self) -> time:
+    def local_time(self) -> dt.time:  # `dt.`: in this class `time` is the field
         return parse_hhmm(self.time)

@@ -29,6 +29,7 @@ from bot.jira.service import open_issues_for
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.checkins")
 CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
@@ -305,7 +306,7 @@ async def close_rounds(services: Services) -> list[int]:
             won = await session.execute(update(CheckinRound).where(CheckinRound.id == round_id,
                                                                    CheckinRound.state == "open")
                                         .values(state="closed"))
-            if won.rowcount != 1:
+            if rowcount(won) != 1:
                 continue
             await session.execute(update(CheckinPrompt).where(CheckinPrompt.round_id == round_id,
                                                               CheckinPrompt.reminder_state == "pending")
@@ -319,13 +320,14 @@ async def _after_close(services: Services, round_id: int) -> None:
     from bot.checkins.summary import refresh_summary
 
     async with services.sessions() as session:
-        rnd = await session.get(CheckinRound, round_id)
-        team = await session.get(Team, rnd.team_id)
+        rnd = await existing(session, CheckinRound, round_id)
+        team = await existing(session, Team, rnd.team_id)
         rows = (await session.execute(select(CheckinPrompt, Member).join(Member, Member.id == CheckinPrompt.member_id)
                                       .where(CheckinPrompt.round_id == round_id,
                                              CheckinPrompt.message_ts.is_not(None)))).all()
     for prompt, member in rows:
-        if prompt.state == "sent":  # unanswered: the button would only lead to "closed"
+        # Unanswered: the button would only lead to "closed".
+        if prompt.state == "sent" and prompt.message_channel and prompt.message_ts:
             msg = blocks.closed(member_t(services, member, team), team=team.name, week=rnd.week)
             try:
                 await services.slack.chat_update(channel=prompt.message_channel, ts=prompt.message_ts,

@@ -22,9 +22,11 @@ from bot.checkins.timing import in_window, tomorrow_morning, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.i18n import Translator
+from bot.metrics import CheckinMetrics
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
 from storage.org import member_by_slack_id, team_members
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.checkins")
 SNOOZE_HOUR = timedelta(hours=1)
@@ -175,10 +177,10 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
 async def announce_answer(services: Services, saved: Saved) -> None:
     """After the modal closed: thank the member in the prompt DM, route a new blocker, update the summary."""
     async with services.sessions() as session:
-        prompt = await session.get(CheckinPrompt, saved.prompt_id)
-        rnd = await session.get(CheckinRound, saved.round_id)
-        team = await session.get(Team, rnd.team_id)
-        member = await session.get(Member, prompt.member_id)
+        prompt = await existing(session, CheckinPrompt, saved.prompt_id)
+        rnd = await existing(session, CheckinRound, saved.round_id)
+        team = await existing(session, Team, rnd.team_id)
+        member = await existing(session, Member, prompt.member_id)
     t = member_t(services, member, team)
     if prompt.message_ts and prompt.message_channel:
         msg = blocks.answered(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
@@ -224,8 +226,8 @@ async def snooze(services: Services, slack_user_id: str, prompt_id: int, choice:
         prompt = await session.get(CheckinPrompt, prompt_id)
         if prompt is None or prompt.member_id != member.id:
             raise UserFacingError("checkins.errors.not_yours")
-        rnd = await session.get(CheckinRound, prompt.round_id)
-        team = await session.get(Team, rnd.team_id)
+        rnd = await existing(session, CheckinRound, prompt.round_id)
+        team = await existing(session, Team, rnd.team_id)
         if rnd.state != "open":
             raise UserFacingError("checkins.errors.closed")
         cfg, tz = team_config(team), zone(prompt.timezone, team.timezone)
@@ -281,7 +283,7 @@ async def resolve_blocker(services: Services, slack_user_id: str, blocker_id: in
         if blocker.member_id != member.id:
             raise UserFacingError("checkins.errors.not_yours")
         blocker.status, blocker.resolved_at = "resolved", services.clock.now()
-        team = await session.get(Team, blocker.team_id)
+        team = await existing(session, Team, blocker.team_id)
     return member_t(services, member, team)("checkins.blocker.resolved")
 
 
@@ -296,14 +298,21 @@ async def open_blockers(session: AsyncSession, team_id: int, member_ids: list[in
     return out
 
 
+async def latest_open_blockers(session: AsyncSession, team_id: int, limit: int) -> list[str]:
+    """The team's most recent unresolved blockers, newest first: what the digest quotes."""
+    return list((await session.scalars(select(CheckinBlocker.text).where(
+        CheckinBlocker.team_id == team_id, CheckinBlocker.status == "open")
+        .order_by(CheckinBlocker.id.desc()).limit(limit))).all())
+
+
 async def route_blocker(services: Services, blocker_id: int) -> None:
     """DMs the team's liaisons (managers if it has none) and publishes `checkin.blocker`."""
     async with services.sessions() as session:
-        blocker = await session.get(CheckinBlocker, blocker_id)
-        team = await session.get(Team, blocker.team_id)
-        author = await session.get(Member, blocker.member_id)
-        prompt = await session.get(CheckinPrompt, blocker.prompt_id)
-        rnd = await session.get(CheckinRound, prompt.round_id)
+        blocker = await existing(session, CheckinBlocker, blocker_id)
+        team = await existing(session, Team, blocker.team_id)
+        author = await existing(session, Member, blocker.member_id)
+        prompt = await existing(session, CheckinPrompt, blocker.prompt_id)
+        rnd = await existing(session, CheckinRound, prompt.round_id)
         readers = await team_members(session, team.id, "liaison") or await team_members(session, team.id, "manager")
     await services.events.publish("checkin.blocker", {
         "blocker_id": blocker.id, "team_key": team.key, "member_email": author.email,
@@ -322,18 +331,6 @@ async def route_blocker(services: Services, blocker_id: int) -> None:
 
 
 # --- metrics ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CheckinMetrics:
-    rounds: int
-    expected: int  # prompts that count (skips and leave/away excluded)
-    answered: int
-    response_rate: float | None  # answered / expected
-    median_minutes_to_answer: float | None
-    mood_average: float | None
-    mood_distribution: dict[int, int]
-    blockers: int
-
-
 async def checkin_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> CheckinMetrics:
     """Rounds whose first prompt falls in [start, end)."""
     round_ids = (await session.scalars(select(CheckinRound.id).where(

@@ -16,6 +16,7 @@ from bot.checkins.service import round_questions
 from bot.delivery import deliver_once
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.checkins")
 NOT_COUNTED = ("skipped", "away", "failed")
@@ -27,7 +28,7 @@ async def refresh_summary(services: Services, round_id: int, answer_of: int | No
         rnd = await session.get(CheckinRound, round_id)
         if rnd is None or not rnd.summary_channel:
             return
-        team = await session.get(Team, rnd.team_id)
+        team = await existing(session, Team, rnd.team_id)
         prompts = (await session.scalars(select(CheckinPrompt).where(CheckinPrompt.round_id == round_id))).all()
     t = services.t(team.locale)
     counted = [p for p in prompts if p.state not in NOT_COUNTED]
@@ -61,17 +62,18 @@ async def refresh_summary(services: Services, round_id: int, answer_of: int | No
 
 async def _reply(services: Services, rnd: CheckinRound, team: Team, parent_ts: str, prompt_id: int) -> None:
     async with services.sessions() as session:
-        prompt = await session.get(CheckinPrompt, prompt_id)
-        member = await session.get(Member, prompt.member_id)
-    if prompt.state != "answered" or not prompt.answers:
+        prompt = await existing(session, CheckinPrompt, prompt_id)
+        member = await existing(session, Member, prompt.member_id)
+    channel = rnd.summary_channel
+    if prompt.state != "answered" or not prompt.answers or channel is None:
         return
     msg = blocks.summary_reply(services.t(team.locale), member=member.name, questions=round_questions(rnd),
                                answers=prompt.answers, edited=prompt.edited_at is not None)
     if prompt.summary_ts:
-        await services.slack.chat_update(channel=rnd.summary_channel, ts=prompt.summary_ts, text=msg.text,
+        await services.slack.chat_update(channel=channel, ts=prompt.summary_ts, text=msg.text,
                                          blocks=msg.blocks)
         return
-    sent = await deliver_once(services, f"checkin:summary:{rnd.id}:{member.id}", rnd.summary_channel,
+    sent = await deliver_once(services, f"checkin:summary:{rnd.id}:{member.id}", channel,
                               text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
     if sent is not None:
         async with services.sessions.begin() as session:

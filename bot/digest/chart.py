@@ -2,21 +2,40 @@
 
 Uses matplotlib's object API on the Agg canvas (no pyplot state, no display), so it is safe in a
 server and in a worker thread.
+
+Korean labels need a Hangul font, which a fresh machine does not have: the package depends on
+`koreanize-matplotlib` only for the NanumGothic file it ships (SIL Open Font License). Its module is never
+imported: importing it changes matplotlib's global settings (and it needs `distutils`, gone in Python 3.12).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from functools import cache
+from pathlib import Path
 
 from bot.digest.model import Digest, Series
 
+FONT_PACKAGE, FONT_FILE = "koreanize_matplotlib", "fonts/NanumGothic.ttf"
+
+
+def font_file() -> Path:
+    """The Hangul-capable font that ships with the package's dependencies."""
+    spec = importlib.util.find_spec(FONT_PACKAGE)  # locates the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{FONT_PACKAGE} is not installed: reinstall OneTeam (pip install -e .)")
+    return Path(next(iter(spec.submodule_search_locations))) / FONT_FILE
+
 
 @cache
-def has_hangul_font() -> bool:
+def font_families() -> tuple[str, ...]:
+    """NanumGothic first (Hangul and Latin), then matplotlib's own font for any other symbol."""
     from matplotlib import font_manager
 
-    return any("CJK" in f.name or "Nanum" in f.name or "Gothic" in f.name for f in font_manager.fontManager.ttflist)
+    path = font_file()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=path).get_name(), "DejaVu Sans"
 
 
 def _percent_of_target(series: Series) -> list[float | None]:
@@ -41,6 +60,7 @@ def render_png(digest: Digest) -> bytes | None:
     if not digest.has_chart:
         return None
     labels = digest.chart_labels
+    family = list(font_families())
     panels = [p for p in ("kpis", "mood") if (p == "kpis" and digest.kpi_series) or (p == "mood" and digest.mood)]
     fig = Figure(figsize=(5.5 * len(panels), 3.6), dpi=100)
     FigureCanvasAgg(fig)
@@ -51,18 +71,18 @@ def render_png(digest: Digest) -> bytes | None:
                 weeks = [w.split("-")[-1] for w, _ in series.points]
                 ax.plot(weeks, _percent_of_target(series), marker="o", label=series.label)
             ax.axhline(100, color="grey", linestyle="--", linewidth=1)
-            ax.set_title(labels.get("kpis", ""))
-            ax.set_ylabel(labels.get("kpis_axis", ""))
-            ax.legend(fontsize="small", loc="best")
+            ax.set_title(labels.get("kpis", ""), fontfamily=family)
+            ax.set_ylabel(labels.get("kpis_axis", ""), fontfamily=family)
+            ax.legend(prop={"family": family, "size": "small"}, loc="best")
         else:
             mood = digest.mood
             assert mood is not None
             ax.plot([w.split("-")[-1] for w, _ in mood.points], [v for _, v in mood.points], marker="o",
                     color="tab:purple")
             ax.set_ylim(1, 5)
-            ax.set_title(labels.get("mood", ""))
+            ax.set_title(labels.get("mood", ""), fontfamily=family)
         ax.tick_params(axis="x", labelsize="small")
-    fig.suptitle(labels.get("title", ""))
+    fig.suptitle(labels.get("title", ""), fontfamily=family)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

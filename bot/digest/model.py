@@ -57,3 +57,11 @@ class Digest:
     def has_chart(self) -> bool:
         return any(v is not None for s in self.kpi_series for _, v in s.points) or (
             self.mood is not None and any(v is not None for _, v in self.mood.points))
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What one reader gets for a week: one message with a part per team they manage."""
+
+    title: str
+    parts: tuple[Digest, ...]

@@ -6,19 +6,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checkins.service import open_blockers
 from bot.digest.model import Item, Part, Section
 from bot.i18n import Translator
 from bot.kpi.blocks import fmt_status, fmt_target, fmt_value
 from bot.kpi.service import KpiStatus
-from bot.kpi.sources import Metrics, latest_survey, pulse_score
+from bot.kpi.sources import Cached, Metrics
 from storage.models import Team
 
 MAX_BLOCKERS = 3
+M = TypeVar("M")
 
 
 @dataclass
@@ -36,17 +36,11 @@ class Context:
     metrics: Metrics
     kpis: tuple[KpiStatus, ...]
 
-    async def this_and_last(self, feature: str) -> tuple[Any | None, Any | None]:
-        return (await self.metrics.get(feature, self.start, self.end),
-                await self.metrics.get(feature, self.prev_start, self.prev_end))
+    async def this_and_last(self, feature: Cached[M]) -> tuple[M | None, M | None]:
+        return (await feature.get(self.start, self.end), await feature.get(self.prev_start, self.prev_end))
 
 
 Provider = Callable[[Context], Awaitable[Part | None]]
-
-
-def _num(obj: Any, name: str) -> float | None:
-    value = getattr(obj, name, None)
-    return None if value is None else float(value)
 
 
 def _pct(t: Translator, fraction: float) -> str:
@@ -54,7 +48,7 @@ def _pct(t: Translator, fraction: float) -> str:
 
 
 def _hours(t: Translator, hours: float) -> str:
-    return t("digest.hours", value=t.number(hours, "#,##0.#"))
+    return t("digest.hours", value=t.number(hours, "#,##0.##"))
 
 
 def _delta_pts(t: Translator, now: float | None, before: float | None) -> str:
@@ -70,27 +64,27 @@ def _delta(t: Translator, now: float | None, before: float | None, fmt: str = "+
 
 
 async def _open_blocker_texts(ctx: Context) -> tuple[str, ...]:
-    """The team's most recent unresolved blockers (check-ins exposes them as `open_blockers`)."""
-    per_member = await open_blockers(ctx.session, ctx.team.id)
-    latest = sorted((b for items in per_member.values() for b in items), key=lambda b: b.id, reverse=True)
-    return tuple(b.text[:200] for b in latest[:MAX_BLOCKERS])
+    """The team's most recent unresolved blockers, as check-ins publishes them."""
+    latest = ctx.metrics.open_blockers
+    if latest is None:
+        return ()
+    return tuple(text[:200] for text in await latest(ctx.session, ctx.team.id, MAX_BLOCKERS))
 
 
 async def checkins(ctx: Context) -> Part | None:
     t = ctx.t
-    cur, prev = await ctx.this_and_last("checkins")
-    if cur is None or not _num(cur, "expected"):
+    cur, prev = await ctx.this_and_last(ctx.metrics.checkins)
+    if cur is None or not cur.expected:
         return None
-    rate, prev_rate = _num(cur, "response_rate"), _num(prev, "response_rate")
-    mood, prev_mood = _num(cur, "mood_average"), _num(prev, "mood_average")
+    rate, prev_rate = cur.response_rate, prev.response_rate if prev else None
+    mood, prev_mood = cur.mood_average, prev.mood_average if prev else None
     items = [Item(t("digest.checkins.response_rate"),
-                  t("digest.checkins.answered", answered=int(_num(cur, "answered") or 0),
-                    prompts=int(_num(cur, "expected") or 0), rate=_pct(t, rate or 0)),
+                  t("digest.checkins.answered", answered=cur.answered, prompts=cur.expected, rate=_pct(t, rate or 0)),
                   _delta_pts(t, rate, prev_rate))]
     if mood is not None:
         items.append(Item(t("digest.checkins.mood"), t("digest.checkins.mood_value", mood=t.number(mood, "0.0")),
                           _delta(t, mood, prev_mood)))
-    items.append(Item(t("digest.checkins.blockers"), t.number(_num(cur, "blockers") or 0)))
+    items.append(Item(t("digest.checkins.blockers"), t.number(cur.blockers)))
     changes = []
     if (note := _delta_pts(t, rate, prev_rate)):
         changes.append(Item(t("digest.checkins.response_rate"), _pct(t, rate or 0), note))
@@ -102,28 +96,27 @@ async def checkins(ctx: Context) -> Part | None:
 
 async def escalations(ctx: Context) -> Part | None:
     t = ctx.t
-    cur, prev = await ctx.this_and_last("escalations")
-    if cur is None or not any(_num(cur, f) for f in ("opened", "resolved")):
+    cur, prev = await ctx.this_and_last(ctx.metrics.escalations)
+    if cur is None or not (cur.opened or cur.resolved):
         return None
     items = [
-        Item(t("digest.escalations.opened"), t.number(_num(cur, "opened") or 0),
-             _delta(t, _num(cur, "opened"), _num(prev, "opened"), "+.0f")),
-        Item(t("digest.escalations.resolved"), t.number(_num(cur, "resolved") or 0)),
-        Item(t("digest.escalations.breaches"), t.number(_num(cur, "sla_breaches") or 0)),
+        Item(t("digest.escalations.opened"), t.number(cur.opened),
+             _delta(t, cur.opened, prev.opened if prev else None, "+.0f")),
+        Item(t("digest.escalations.resolved"), t.number(cur.resolved)),
+        Item(t("digest.escalations.breaches"), t.number(cur.sla_breaches)),
     ]
-    for label, median, p90 in (("ack", "median_ack_minutes", "p90_ack_minutes"),
-                               ("resolve", "median_resolve_minutes", "p90_resolve_minutes")):
-        m, p = _num(cur, median), _num(cur, p90)
-        if m is not None:
+    for label, median, p90 in (("ack", cur.ack_median_hours, cur.ack_p90_hours),
+                               ("resolve", cur.resolve_median_hours, cur.resolve_p90_hours)):
+        if median is not None:
             items.append(Item(t(f"digest.escalations.{label}"), t("digest.escalations.median_p90",
-                              median=_hours(t, m / 60), p90=_hours(t, (p if p is not None else m) / 60))))
-    if (rating := _num(cur, "satisfaction_avg")) is not None:
+                              median=_hours(t, median), p90=_hours(t, p90 if p90 is not None else median))))
+    if (rating := cur.satisfaction_avg) is not None:
         items.append(Item(t("digest.escalations.satisfaction"), t("digest.checkins.mood_value",
                                                                   mood=t.number(rating, "0.0"))))
     changes = []
-    breaches, prev_breaches = _num(cur, "sla_breaches"), _num(prev, "sla_breaches")
+    breaches, prev_breaches = cur.sla_breaches, prev.sla_breaches if prev else None
     if (note := _delta(t, breaches, prev_breaches, "+.0f")):
-        changes.append(Item(t("digest.escalations.breaches"), t.number(breaches or 0), note))
+        changes.append(Item(t("digest.escalations.breaches"), t.number(breaches), note))
     return Part(Section("escalations", t("digest.escalations.title"), tuple(items)), tuple(changes))
 
 
@@ -150,28 +143,32 @@ async def kpis(ctx: Context) -> Part | None:
 async def pulse(ctx: Context) -> Part | None:
     """Only surveys whose team figures passed the pulse feature's anonymity threshold are shown."""
     t = ctx.t
-    cur, _ = await ctx.this_and_last("pulse")
-    survey = latest_survey(cur)
-    if survey is None:
+    cur = await ctx.metrics.pulse.get(ctx.start, ctx.end)
+    survey = cur.latest_visible if cur is not None else None
+    if survey is None or survey.respondents is None:
         return None
     items = [Item(t("digest.pulse.responses"), t.number(survey.respondents))]
-    if (score := pulse_score(survey)) is not None:
+    if (score := survey.score) is not None:
         items.append(Item(t("digest.pulse.score"), t("digest.checkins.mood_value", mood=t.number(score, "0.0"))))
-    change = getattr(survey, "enps_change", None)
+    change = survey.enps_change
     enps_note = t("digest.delta", delta=f"{change:+d}") if change else ""
     if survey.enps is not None:
         items.append(Item(t("digest.pulse.enps"), f"{survey.enps:+d}", enps_note))
-    flagged = [c for c in getattr(survey, "concerns", None) or () if getattr(c, "flagged", False)]
-    if flagged:
-        items.append(Item(t("digest.pulse.flagged"), ", ".join(c.question_id for c in flagged)))
-    changes = (Item(t("digest.pulse.enps"), f"{survey.enps:+d}", enps_note),) if enps_note else ()
+    # Each statement as the reader reads it (in their language), with its average; flagged ones say so.
+    items += [Item(c.statement.text(t), t("digest.checkins.mood_value", mood=t.number(c.average, "0.0")),
+                   t("digest.pulse.flagged") if c.flagged else "") for c in survey.concerns]
+    changes = ((Item(t("digest.pulse.enps"), f"{survey.enps:+d}", enps_note),)
+               if enps_note and survey.enps is not None else ())
     return Part(Section("pulse", t("digest.pulse.title"), tuple(items)), changes)
 
 
 async def jira(ctx: Context) -> Part | None:
     t = ctx.t
-    cur, _ = await ctx.this_and_last("jira")
-    shown = [(f, v) for f in ("created", "resolved", "overdue") if (v := _num(cur, f)) is not None]
+    cur = await ctx.metrics.jira.get(ctx.start, ctx.end)
+    if cur is None:
+        return None
+    shown = [(f, v) for f, v in (("created", cur.created), ("resolved", cur.resolved), ("overdue", cur.overdue))
+             if v is not None]
     if not shown:
         return None
     return Part(Section("jira", t("digest.jira.title"), tuple(Item(t(f"digest.jira.{f}"), t.number(v))

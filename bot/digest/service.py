@@ -1,11 +1,11 @@
 """Builds a team's weekly digest (one model for Slack, the terminal and the chart) and sends it to the
-team's managers, each on their own Monday morning, exactly once per manager and week."""
+team's managers, each on their own Monday morning, exactly once per manager and week: a manager of
+several teams gets one message with a part per team."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import deliver_once
 from bot.digest import chart, render
-from bot.digest.model import Digest, Item, Section, Series
+from bot.digest.model import Bundle, Digest, Item, Section, Series
 from bot.digest.providers import PROVIDERS, Context
 from bot.i18n import Translator, translator
 from bot.kpi import weeks
 from bot.kpi.config import DigestConfig, kpi_config
 from bot.kpi.service import kpi_statuses
-from bot.kpi.sources import Metrics, MetricsFn
+from bot.kpi.sources import Metrics
+from bot.metrics import MetricsProviders
 from bot.services import Services
 from storage.models import Delivery, HandledDelivery, Team
 from storage.org import active_teams, team_by_key, team_members
@@ -34,15 +35,15 @@ CATCH_UP = timedelta(hours=24)  # a bot that was down sends a late digest, but n
 
 # --- building -------------------------------------------------------------------------------------------
 async def build_digest(session: AsyncSession, team: Team, week: str, now: datetime, t: Translator,
-                       functions: Mapping[str, MetricsFn | None] | None = None) -> Digest:
-    """The digest of `week` for `team`; sections whose data is absent are left out.
-    `functions` replaces the features' metrics functions (tests, benchmarks)."""
+                       providers: MetricsProviders) -> Digest:
+    """The digest of `week` for `team`, from the figures the features publish (`providers`); sections
+    whose data is absent are left out."""
     previous = weeks.shift(week, -1)
     start, end = weeks.bounds(week, team.timezone)
     prev_start, prev_end = weeks.bounds(previous, team.timezone)
-    metrics = Metrics(session, team.id, functions)
+    metrics = Metrics(session, team.id, providers)
     chart_weeks = weeks.last_weeks(week, CHART_WEEKS)
-    statuses = await kpi_statuses(session, team, chart_weeks, now, metrics)
+    statuses = await kpi_statuses(session, team, chart_weeks, now, providers, metrics)
     ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, statuses)
     parts = [part for provider in PROVIDERS if (part := await provider(ctx)) is not None]
     changes = tuple(item for part in parts for item in part.changes)
@@ -69,18 +70,15 @@ async def _mood_series(ctx: Context, chart_weeks: list[str]) -> Series | None:
     points = []
     for week in chart_weeks:
         start, end = weeks.bounds(week, ctx.team.timezone)
-        m = await ctx.metrics.get("checkins", start, end)
-        mood = getattr(m, "mood_average", None)
-        points.append((week, None if mood is None else float(mood)))
+        m = await ctx.metrics.checkins.get(start, end)
+        points.append((week, None if m is None else m.mood_average))
     if all(v is None for _, v in points):
         return None
     return Series(ctx.t("digest.chart.mood"), tuple(points))
 
 
 def _chart_labels(t: Translator) -> dict[str, str]:
-    # Without a Hangul font matplotlib would draw empty boxes: the chart then speaks English.
-    ct = t if t.locale == "en" or chart.has_hangul_font() else translator("en")
-    return {k: ct(f"digest.chart.{k}") for k in ("title", "kpis", "kpis_axis", "mood")}
+    return {k: t(f"digest.chart.{k}") for k in ("title", "kpis", "kpis_axis", "mood")}
 
 
 async def digest_for(services: Services, team_key: str, week: str | None = None,
@@ -92,7 +90,7 @@ async def digest_for(services: Services, team_key: str, week: str | None = None,
         if team is None:
             raise LookupError(team_key)
         week = week or due_moment(kpi_config(team.config).digest, now, team.timezone)[1]
-        digest = await build_digest(session, team, week, now, translator(locale, team.locale))
+        digest = await build_digest(session, team, week, now, translator(locale, team.locale), services.metrics)
     return digest, await asyncio.to_thread(chart.render_png, digest)
 
 
@@ -100,7 +98,7 @@ async def digest_for(services: Services, team_key: str, week: str | None = None,
 @dataclass(frozen=True)
 class Due:
     key: str
-    team_id: int
+    team_ids: tuple[int, ...]  # one part per team, in this order
     week: str
     channel: str
     locales: tuple[str | None, ...]
@@ -118,8 +116,11 @@ def due_moment(config: DigestConfig, now: datetime, tz: str) -> tuple[datetime, 
 
 
 async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
-    """Every manager DM (and team channel) whose digest time has come this week and was not sent yet."""
+    """Every manager DM (and team channel) whose digest time has come this week and was not sent yet.
+    A manager's teams that fall due at the same moment share one DM."""
     wanted: list[Due] = []
+    managers: dict[tuple[str, str, datetime], list[Team]] = {}
+    locales: dict[str, str | None] = {}
     for team in await active_teams(session):
         config = kpi_config(team.config).digest
         if not config.enabled:
@@ -127,15 +128,18 @@ async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
         for member, _roles in await team_members(session, team.id, "manager"):
             if member.slack_user_id and not member.on_leave:
                 moment, week = due_moment(config, now, member.timezone or team.timezone)
-                if now - moment >= CATCH_UP:
-                    continue
-                wanted.append(Due(f"digest:{team.key}:{week}:{member.slack_user_id}", team.id, week,
-                                  member.slack_user_id, (member.locale, team.locale)))
+                if now - moment < CATCH_UP:
+                    managers.setdefault((member.slack_user_id, week, moment), []).append(team)
+                    locales[member.slack_user_id] = member.locale
         if config.channel:
             moment, week = due_moment(config, now, team.timezone)
             if now - moment < CATCH_UP:
-                    wanted.append(Due(f"digest:{team.key}:{week}:channel", team.id, week, config.channel,
-                                      (team.locale,)))
+                wanted.append(Due(f"digest:{team.key}:{week}:channel", (team.id,), week, config.channel,
+                                  (team.locale,)))
+    for (user, week, moment), teams in managers.items():
+        key = (f"digest:{teams[0].key}:{week}:{user}" if len(teams) == 1
+               else f"digest:{week}:{user}:{moment:%a%H%M}")
+        wanted.append(Due(key, tuple(t.id for t in teams), week, user, (locales[user], teams[0].locale)))
     if not wanted:
         return []
     done = set((await session.scalars(select(Delivery.key).where(Delivery.key.in_([d.key for d in wanted])))).all())
@@ -151,32 +155,40 @@ async def send_due_digests(services: Services) -> int:
     built: dict[tuple[int, str, str], tuple[Digest, bytes | None]] = {}
     for item in due:
         t = translator(*item.locales)
-        cache_key = (item.team_id, item.week, t.locale)
-        if cache_key not in built:
-            async with services.sessions.begin() as session:
-                team = await session.get(Team, item.team_id)
-                assert team is not None
-                digest = await build_digest(session, team, item.week, now, t)
-            built[cache_key] = (digest, await asyncio.to_thread(chart.render_png, digest))
-        digest, png = built[cache_key]
-        if await send_digest(services, item.key, item.channel, digest, png, t):
+        parts = []
+        for team_id in item.team_ids:
+            cache_key = (team_id, item.week, t.locale)
+            if cache_key not in built:
+                async with services.sessions.begin() as session:
+                    team = await session.get(Team, team_id)
+                    if team is None:
+                        continue
+                    digest = await build_digest(session, team, item.week, now, t, services.metrics)
+                built[cache_key] = (digest, await asyncio.to_thread(chart.render_png, digest))
+            parts.append(built[cache_key])
+        if parts and await send_digest(services, item.key, item.channel, parts, t):
             sent += 1
     return sent
 
 
-async def send_digest(services: Services, key: str, channel: str, digest: Digest, png: bytes | None,
+async def send_digest(services: Services, key: str, channel: str, parts: list[tuple[Digest, bytes | None]],
                       t: Translator) -> bool:
-    """Posts the digest once per key, then its chart in the message's thread (also at most once)."""
-    message = render.slack(digest)
+    """Posts the digest once per key (one part per team), then each team's chart in the message's thread
+    (each also at most once)."""
+    digests = tuple(digest for digest, _ in parts)
+    title = digests[0].title if len(digests) == 1 else t(
+        "digest.title_many", week=digests[0].week, teams=", ".join(d.team_name for d in digests))
+    message = render.slack_bundle(Bundle(title, digests))
     result = await deliver_once(services, key, channel, text=message.text, blocks=message.blocks)
     if result is None or not result.fresh:
         return False
-    log.info("digest sent", extra={"team": digest.team_key, "week": digest.week})
-    if png is not None and await _claim(services, f"{key}:chart"):
-        await services.slack.files_upload_v2(
-            channel=result.channel, thread_ts=result.ts, content=png,
-            filename=f"oneteam-{digest.team_key}-{digest.week}.png",
-            title=t("digest.chart.file_title", team=digest.team_name, week=digest.week))
+    log.info("digest sent", extra={"teams": [d.team_key for d in digests], "week": digests[0].week})
+    for digest, png in parts:
+        if png is not None and await _claim(services, f"{key}:chart:{digest.team_key}"):
+            await services.slack.files_upload_v2(
+                channel=result.channel, thread_ts=result.ts, content=png,
+                filename=f"oneteam-{digest.team_key}-{digest.week}.png",
+                title=t("digest.chart.file_title", team=digest.team_name, week=digest.week))
     return True
 
 

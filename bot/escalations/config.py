@@ -13,8 +13,8 @@ ROLE_NAMES = ("member", "vendor_lead", "liaison", "manager", "admin")
 NEXT_BUSINESS_DAY = "next_business_day"
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-DEFAULT_TIMEOUTS = {"P1": "15m", "P2": "1h", "P3": "4h", "P4": NEXT_BUSINESS_DAY}
-DEFAULT_ACKED_TIMEOUTS = {"P1": "30m", "P2": "2h"}
+DEFAULT_TIMEOUTS: dict[str, str | None] = {"P1": "15m", "P2": "1h", "P3": "4h", "P4": NEXT_BUSINESS_DAY}
+DEFAULT_ACKED_TIMEOUTS: dict[str, str | None] = {"P1": "30m", "P2": "2h"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.escalations import service
 from bot.escalations.ids import Action, Block, View
 from storage.models import Escalation
+from storage.rows import existing
 
 SUMMARY = "Card refunds failing for every customer since 09:40"
 
@@ -53,7 +54,7 @@ async def scene(stage: Any) -> None:
     h.clock.advance(minutes=20)
     await service.advance_due(h.services)
     async with h.services.sessions() as session:
-        esc = await session.get(Escalation, esc.id)
+        esc = await existing(session, Escalation, esc.id)
     stage.check(esc.state == "acknowledged" and esc.level == 2, "acknowledged at level 2; no further escalation")
 
     stage.narrate("The refund worker is restarted; Sam resolves with a note.")
@@ -71,7 +72,9 @@ async def scene(stage: Any) -> None:
         await h.settle()
         stage.screen(stage.name(priya), "the DM after clicking 5", text_of(dms(priya)[0]))
     async with h.services.sessions() as session:
-        esc = await service.get(session, esc.id)
+        found = await service.get(session, esc.id)
+    assert found is not None
+    esc = found
     stage.screen("OneTeam", f"the {ref} timeline", "\n".join(
         f"{s.at:%H:%M} {s.kind} (level {s.level}){' by ' + s.actor_name if s.actor_name else ''}"
         f"{' of ' + s.actor_org if s.actor_org else ''}" for s in esc.steps))

@@ -20,6 +20,7 @@ from bot.escalations import blocks
 from bot.escalations.policy import level_people, team_policy
 from bot.services import Services
 from storage.models import Escalation, Member, Team
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.escalations")
 
@@ -41,7 +42,7 @@ async def sync(services: Services, esc_id: int) -> bool:
                                    .options(selectinload(Escalation.steps)))
         if esc is None:
             return True
-        team = await session.get(Team, esc.team_id)
+        team = await existing(session, Team, esc.team_id)
         cfg = team_policy(team)
         people = await level_people(session, team, cfg, esc.level)
         pending = [s for s in esc.steps if s.seq > esc.synced_step]

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import math
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,9 +28,11 @@ from bot.escalations.ids import CATEGORIES
 from bot.escalations.policy import level_people, may_respond, next_staffed_level, team_policy
 from bot.escalations.timers import due_after
 from bot.i18n import Translator
+from bot.metrics import EscalationMetrics
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
 from storage.org import active_teams, member_by_slack_id, team_by_key
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.escalations")
 LIVE = ("open", "acknowledged")
@@ -179,7 +181,7 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
         channel = team_policy(team).channel or team.channel_id
     shared = await notify.channel_is_shared(services, channel) if channel else False
     async with services.sessions.begin() as session:
-        team = await session.get(Team, team.id)
+        team = await existing(session, Team, team.id)
         cfg = team_policy(team)
         first = await next_staffed_level(session, team, cfg, 0)
         level, people = first or (1, [])
@@ -265,7 +267,7 @@ async def _transition(session: AsyncSession, esc: Escalation, steps: list[dict[s
     result = await session.execute(
         update(Escalation).where(Escalation.id == esc.id, Escalation.step == seq, Escalation.state == esc.state)
         .values(step=seq + len(steps), **changes).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict
     level = changes.get("level", esc.level)
     for n, step in enumerate(steps, start=1):
@@ -302,7 +304,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> str | None
         esc = await session.get(Escalation, esc_id)
         if esc is None or esc.state not in LIVE or esc.next_step_at is None or esc.next_step_at > now:
             return None
-        team = await session.get(Team, esc.team_id)
+        team = await existing(session, Team, esc.team_id)
         cfg = team_policy(team)
         if esc.state == "acknowledged":
             if esc.rounds >= cfg.renotify_last:
@@ -347,7 +349,7 @@ async def _act(services: Services, actor: Actor, esc_id: int, decide: Any) -> Es
                 esc = await session.get(Escalation, esc_id)
                 if esc is None:
                     raise UserFacingError("escalations.errors.not_found")
-                team = await session.get(Team, esc.team_id)
+                team = await existing(session, Team, esc.team_id)
                 await decide(session, esc, team, team_policy(team), member, now)
             return esc
         except Conflict:
@@ -417,7 +419,7 @@ async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -
     if esc.state == "resolved":
         raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
     if member is not None:
-        team = await session.get(Team, esc.team_id)
+        team = await existing(session, Team, esc.team_id)
         _require_responder(member, team, team_policy(team), esc)
     return esc, member
 
@@ -496,8 +498,8 @@ async def _after(services: Services, esc_id: int, event: str | None) -> None:
 
 async def _publish(services: Services, event: str, esc_id: int) -> None:
     async with services.sessions() as session:
-        esc = await session.get(Escalation, esc_id)
-        team = await session.get(Team, esc.team_id)
+        esc = await existing(session, Escalation, esc_id)
+        team = await existing(session, Team, esc.team_id)
         people = await level_people(session, team, team_policy(team), esc.level)
     if event != "escalation.reminded":
         await services.events.publish(event, {
@@ -553,24 +555,6 @@ async def resolve_from_jira(services: Services, ref: str, note: str) -> bool:
 
 
 # --- KPIs and the digest ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EscalationMetrics:
-    """Field names are what the digest and the KPI sources read (bot/kpi/sources.py)."""
-
-    opened: int = 0
-    resolved: int = 0
-    open_now: int = 0
-    sla_breaches: int = 0
-    within_sla_rate: float | None = None
-    ack_median_hours: float | None = None
-    ack_p90_hours: float | None = None
-    resolve_median_hours: float | None = None
-    resolve_p90_hours: float | None = None
-    reopen_rate: float | None = None
-    satisfaction_avg: float | None = None
-    by_severity: dict[str, int] = field(default_factory=dict)
-
-
 def _p90(values: list[float]) -> float | None:
     """Nearest-rank 90th percentile."""
     if not values:
@@ -613,8 +597,7 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
     for esc in opened:
         by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
     return EscalationMetrics(
-        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_breaches=breaches,
-        within_sla_rate=(judged - breaches) / judged if judged else None,
+        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged, sla_breaches=breaches,
         ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
         resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,
         resolve_p90_hours=_p90(to_resolve),

@@ -100,7 +100,7 @@ async def home_data(services: Services, member: Member) -> HomeData:
     async with services.sessions.begin() as session:
         data.checkin = await _open_checkin(session, member)
         data.my_escalations, data.team_escalations = await _escalations(session, member)
-        data.kpis = [await team_kpis(session, team, now) for team in overseen
+        data.kpis = [await team_kpis(session, team, now, services.metrics) for team in overseen
                      if kpi_config(team.config).definitions]
     data.survey = await _open_survey(services, member)
     return data

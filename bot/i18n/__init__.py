@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
-from babel.dates import format_datetime
+from babel.dates import format_datetime, get_timezone
 from babel.numbers import format_decimal
 from ruamel.yaml import YAML
 
@@ -67,7 +67,7 @@ class Translator:
         return format_decimal(value, format=fmt, locale=self._babel())
 
     def datetime(self, value: Any, fmt: str = "medium", tz: str | None = None) -> str:
-        return format_datetime(value, format=fmt, tzinfo=tz, locale=self._babel())
+        return format_datetime(value, format=fmt, tzinfo=get_timezone(tz) if tz else None, locale=self._babel())
 
     def _babel(self) -> Locale:
         try:

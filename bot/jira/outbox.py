@@ -18,11 +18,12 @@ from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from bot.jira.adapter import IssueDraft, IssueRef, JiraAdapter, JiraRejected, JiraUnavailable
 from bot.services import Services
 from storage.models import JiraLink, JiraOutboxItem
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
 LEASE = timedelta(minutes=2)
@@ -91,10 +92,10 @@ async def process(services: Services, item_id: int) -> int:
         claimed = await session.execute(
             update(JiraOutboxItem).where(JiraOutboxItem.id == item_id, _due(now))
             .values(state="running", lease_until=now + LEASE, attempts=JiraOutboxItem.attempts + 1))
-        if claimed.rowcount != 1:
+        if rowcount(claimed) != 1:
             return 0
-        item = await session.get(JiraOutboxItem, item_id)
-        link = await session.get(JiraLink, item.link_id)
+        item = await existing(session, JiraOutboxItem, item_id)
+        link = await existing(session, JiraLink, item.link_id)
     from bot.jira import service  # the flows that tell Slack and the other features
 
     try:
@@ -113,7 +114,7 @@ async def process(services: Services, item_id: int) -> int:
         return 1
     await _finish(services, item_id, state="done", done_at=services.clock.now(), last_error=None)
     log.info("jira issue linked", extra={"item": item_id, "jira_key": ref.key})
-    await service.on_created(services, link.id, ref)
+    await service.on_created(services, adapter, link.id, ref)
     return 1
 
 
@@ -151,7 +152,7 @@ async def listing(services: Services) -> Sequence[tuple[JiraOutboxItem, JiraLink
 async def retry(services: Services, item_ids: Sequence[int] | None) -> list[int]:
     """Makes failed or waiting writes due now (all of them when `item_ids` is None)."""
     now = services.clock.now()
-    cond = JiraOutboxItem.state.in_(("pending", "failed"))
+    cond: ColumnElement[bool] = JiraOutboxItem.state.in_(("pending", "failed"))
     if item_ids is not None:
         cond = and_(cond, JiraOutboxItem.id.in_(item_ids))
     async with services.sessions.begin() as session:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins.service import blocker_info, link_blocker_jira
 from bot.delivery import deliver_once
@@ -25,10 +26,12 @@ from bot.i18n import Translator
 from bot.jira import outbox
 from bot.jira.adapter import IssueRef, IssueState, JiraAdapter, jql_string
 from bot.jira.config import JiraConfig
+from bot.metrics import JiraMetrics
 from bot.services import Services
 from bot.settings import secret_value
 from storage.models import JiraLink, JiraWeeklyStats, Team
 from storage.org import team_by_key
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
 ORIGINS = ("escalation", "blocker")
@@ -142,7 +145,7 @@ async def _request(services: Services, link: JiraLink) -> TicketRequest:
     adapter = outbox.adapter_of(services)
     assert adapter is not None
     async with services.sessions() as session:
-        team = await session.get(Team, link.team_id)
+        team = await existing(session, Team, link.team_id)
     cfg = team_jira(team)
     if not cfg.project:
         raise UserFacingError("jira.errors.no_project", team=team.name)
@@ -152,9 +155,9 @@ async def _request(services: Services, link: JiraLink) -> TicketRequest:
         # Only a link that has no ticket (or whose ticket was given up on) moves to pending: one queue entry each.
         moved = await session.execute(update(JiraLink).where(
             JiraLink.id == link.id, JiraLink.state.in_(("none", "dropped"))).values(state="pending"))
-        item = outbox.enqueue(session, link, "create", payload, now) if moved.rowcount == 1 else None
+        item = outbox.enqueue(session, link, "create", payload, now) if rowcount(moved) == 1 else None
         await session.flush()
-        fresh = await session.get(JiraLink, link.id, populate_existing=True)
+        fresh = await existing(session, JiraLink, link.id, populate_existing=True)
     if item is not None:
         outbox.spawn(services, outbox.process(services, item.id))
     key = fresh.jira_key
@@ -189,14 +192,13 @@ async def _permalink(services: Services, channel: str | None, ts: str | None) ->
 
 # --- outcomes of a queued write (called by the outbox) -------------------------------------------------------
 
-async def on_created(services: Services, link_id: int, ref: IssueRef) -> None:
-    adapter = outbox.adapter_of(services)
+async def on_created(services: Services, adapter: JiraAdapter, link_id: int, ref: IssueRef) -> None:
     async with services.sessions.begin() as session:
         await session.execute(update(JiraLink).where(JiraLink.id == link_id).values(
             state="linked", jira_key=ref.key, jira_id=ref.id))
-        link = await session.get(JiraLink, link_id, populate_existing=True)
+        link = await existing(session, JiraLink, link_id, populate_existing=True)
         await _tell_origin(session, link, ref.key)
-        team = await session.get(Team, link.team_id)
+        team = await existing(session, Team, link.team_id)
     try:  # the baseline later changes are compared with (a read by key is consistent at once)
         await apply_issue(services, link_id, await adapter.get_issue(ref.key), announce=False)
     except Exception:
@@ -238,8 +240,8 @@ async def on_failed(services: Services, link_id: int, item_id: int, reason: str)
 
 async def _link_and_team(services: Services, link_id: int) -> tuple[JiraLink, Team]:
     async with services.sessions() as session:
-        link = await session.get(JiraLink, link_id)
-        return link, await session.get(Team, link.team_id)
+        link = await existing(session, JiraLink, link_id)
+        return link, await existing(session, Team, link.team_id)
 
 
 async def _post(services: Services, link: JiraLink, what: str, text: str) -> None:
@@ -273,9 +275,9 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
         cond = JiraLink.jira_updated.is_(None) if first else JiraLink.jira_updated == link.jira_updated
         moved = await session.execute(update(JiraLink).where(JiraLink.id == link_id, cond)
                                       .values(**issue_values(issue)))
-        if moved.rowcount != 1:
+        if rowcount(moved) != 1:
             return False
-        team = await session.get(Team, link.team_id)
+        team = await existing(session, Team, link.team_id)
         if link.origin == "blocker" and issue.status != before[0]:
             await _tell_origin(session, link, issue.key, issue.status)
     if not announce or first:
@@ -341,14 +343,7 @@ async def open_issues_for(services: Services, email: str, limit: int = 10) -> li
 
 # --- weekly counts (KPIs and the digest) -----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class JiraMetrics:
-    created: int | None = None
-    resolved: int | None = None
-    overdue: int | None = None
-
-
-async def jira_metrics(session: Any, team_id: int, start: datetime, end: datetime) -> JiraMetrics:
+async def jira_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> JiraMetrics:
     """Sums of the stored weekly counts for the weeks starting in [start, end) (team's time zone);
     `overdue` is the latest week's. None fields: no data (Jira off or not computed yet)."""
     team = await session.get(Team, team_id)
@@ -378,13 +373,13 @@ async def compute_weekly_stats(services: Services) -> int:
     if adapter is None:
         return 0
     async with services.sessions() as session:
-        teams = [t for t in (await session.scalars(select(Team).where(Team.active.is_(True)))).all()
-                 if team_jira(t).project]
+        teams = [(t, project) for t in (await session.scalars(select(Team).where(Team.active.is_(True)))).all()
+                 if (project := team_jira(t).project)]
     stored = 0
-    for team in teams:
+    for team, project in teams:
         for back in (1, 0):
             try:
-                counts = await _week_counts(adapter, team_jira(team).project, *week_bounds(
+                counts = await _week_counts(adapter, project, *week_bounds(
                     services.clock.now(), team.timezone, back)[1:])
             except Exception:  # Jira down or refusing: keep last good numbers
                 log.warning("weekly Jira counts not available", extra={"team": team.key})
@@ -415,7 +410,7 @@ async def _store_week(services: Services, team_id: int, monday: date, counts: tu
             async with services.sessions.begin() as session:
                 done = await session.execute(update(JiraWeeklyStats).where(
                     JiraWeeklyStats.team_id == team_id, JiraWeeklyStats.week_start == monday).values(**values))
-                if done.rowcount == 0:
+                if rowcount(done) == 0:
                     session.add(JiraWeeklyStats(team_id=team_id, week_start=monday, **values))
             return
         except IntegrityError:

@@ -20,6 +20,7 @@ from bot.jira import outbox, service
 from bot.jira.adapter import PROPERTY, IssueState, JiraAdapter
 from bot.services import Services
 from storage.models import JiraLink, JiraSyncState
+from storage.rows import rowcount
 
 log = logging.getLogger("oneteam.jira")
 NAME = "pull"
@@ -72,7 +73,7 @@ async def _claim(services: Services) -> bool:
         got = await session.execute(update(JiraSyncState).where(
             JiraSyncState.name == NAME, or_(JiraSyncState.lease_until.is_(None), JiraSyncState.lease_until < now),
         ).values(lease_until=now + LEASE))
-        return got.rowcount == 1
+        return rowcount(got) == 1
 
 
 async def sync_once(services: Services, adapter: JiraAdapter) -> SyncReport:
@@ -112,7 +113,7 @@ async def _apply_page(services: Services, page: list[IssueState]) -> int:
             for link_id, issue in first_seen:
                 done = await session.execute(update(JiraLink).where(
                     JiraLink.id == link_id, JiraLink.jira_updated.is_(None)).values(**service.issue_values(issue)))
-                applied += done.rowcount
+                applied += rowcount(done)
     for issue in page:
         hit = known.get(issue.id)
         if hit is None or hit[1] is None or issue.updated <= hit[1]:

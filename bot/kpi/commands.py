@@ -41,7 +41,7 @@ async def _overview(services: Services, member: Member | None, team_key: str | N
         teams = [await pick_team(session, member, team_key)] if team_key else await kpi_teams(session, member)
         if not teams:
             raise UserFacingError("kpi.errors.no_teams")
-        return blocks.overview(t, [await team_kpis(session, team, now) for team in teams])
+        return blocks.overview(t, [await team_kpis(session, team, now, services.metrics) for team in teams])
 
 
 def _team_and_week(extra: list[str]) -> tuple[str | None, str | None]:
@@ -57,6 +57,8 @@ def _team_and_week(extra: list[str]) -> tuple[str | None, str | None]:
 
 
 async def _set(services: Services, member: Member | None, args: list[str], t: Translator) -> bk.Rendered:
+    if member is None:
+        raise UserFacingError("core.errors.not_in_org")
     if len(args) < 2 or len(args) > 4:
         raise UserFacingError("kpi.errors.set_usage")
     team_key, week = _team_and_week(args[2:])
@@ -79,6 +81,6 @@ async def _history(services: Services, member: Member | None, args: list[str], t
         team = await pick_team(session, member, args[1].lower() if len(args) == 2 else None)
         spec = find_kpi(kpi_config(team.config), args[0])
         week_list = weeks.last_weeks(weeks.current_week(now, team.timezone), HISTORY_WEEKS)
-        statuses = await kpi_statuses(session, team, week_list, now)
+        statuses = await kpi_statuses(session, team, week_list, now, services.metrics)
     status = next(s for s in statuses if s.spec.key == spec.key)
     return blocks.history(t, team.name, status)

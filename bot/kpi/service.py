@@ -15,6 +15,7 @@ from bot.errors import UserFacingError
 from bot.kpi import weeks
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
 from bot.kpi.sources import Metrics
+from bot.metrics import MetricsProviders
 from storage.models import KpiValue, Member, Membership, Team
 from storage.upsert import upsert
 
@@ -107,16 +108,17 @@ def find_kpi(config: KpiConfig, name: str) -> KpiSpec:
 
 # --- values ---------------------------------------------------------------------------------------------
 async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[str], now: datetime,
-                       metrics: Metrics | None = None) -> tuple[KpiStatus, ...]:
+                       providers: MetricsProviders, metrics: Metrics | None = None) -> tuple[KpiStatus, ...]:
     """Each KPI's values over `week_list`. Computed KPIs missing a week are computed from the other
-    features' data; a finished week's value is stored as a snapshot, the running week's is not."""
+    features' data (`providers`, or an existing `metrics` cache); a finished week's value is stored as a
+    snapshot, the running week's is not."""
     config = kpi_config(team.config)
     if not config.definitions:
         return ()
     rows = (await session.scalars(select(KpiValue).where(
         KpiValue.team_id == team.id, KpiValue.week.in_(list(week_list))))).all()
     stored = {(r.kpi_key, r.week): r for r in rows}
-    metrics = metrics or Metrics(session, team.id)
+    metrics = metrics or Metrics(session, team.id, providers)
     out = []
     for spec in config.definitions:
         points = []
@@ -140,10 +142,12 @@ async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[st
     return tuple(out)
 
 
-async def team_kpis(session: AsyncSession, team: Team, now: datetime, count: int = TABLE_WEEKS) -> TeamKpis:
+async def team_kpis(session: AsyncSession, team: Team, now: datetime, providers: MetricsProviders,
+                    count: int = TABLE_WEEKS) -> TeamKpis:
     week = weeks.current_week(now, team.timezone)
     week_list = weeks.last_weeks(week, count)
-    return TeamKpis(team.key, team.name, week, tuple(week_list), await kpi_statuses(session, team, week_list, now))
+    return TeamKpis(team.key, team.name, week, tuple(week_list),
+                    await kpi_statuses(session, team, week_list, now, providers))
 
 
 def check_value(spec: KpiSpec, raw: str) -> float:
@@ -183,4 +187,4 @@ async def kpi_viewers(session: AsyncSession, team_id: int) -> tuple[str, ...]:
     rows = await session.execute(
         select(Member.slack_user_id, Membership.roles).join(Membership, Membership.member_id == Member.id)
         .where(Membership.team_id == team_id, Member.slack_user_id.is_not(None), Member.active.is_(True)))
-    return tuple(sorted(uid for uid, roles in rows.all() if KPI_ROLES & set(roles)))
+    return tuple(sorted(uid for uid, roles in rows.all() if uid is not None and KPI_ROLES & set(roles)))

@@ -1,117 +1,128 @@
-"""Reads what the other features record, through their `<feature>_metrics(session, team_id, start, end)`
-functions, imported by name from `FEATURES`.
+"""Reads what the other features record, through the providers they register (`bot.metrics`).
 
-Metrics objects are plain dataclasses; fields are read with `getattr` so that a field a feature drops
-or renames reads as "no data" instead of failing the whole digest.
+Every computed KPI source reads a typed field of a feature's metrics, so a field a feature renames fails
+the type checker rather than showing "no data" forever.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.metrics import (
+    CheckinMetrics,
+    EscalationMetrics,
+    JiraMetrics,
+    MetricsFn,
+    MetricsProviders,
+    PulseMetrics,
+)
+
 log = logging.getLogger("oneteam.kpi")
 
-MetricsFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[Any]]
-FEATURES = {
-    "checkins": ("bot.checkins.service", "checkin_metrics"),
-    "escalations": ("bot.escalations.service", "escalation_metrics"),
-    "pulse": ("bot.pulse.service", "pulse_metrics"),
-    "jira": ("bot.jira.service", "jira_metrics"),
-}
-Extract = Callable[[Any], float | None]
+M = TypeVar("M")
+M_co = TypeVar("M_co", covariant=True)
 
 
-def _field(name: str, scale: float = 1.0) -> Extract:
-    def get(metrics: Any) -> float | None:
-        value = getattr(metrics, name, None)
-        return None if value is None else float(value) * scale
+class Cached(Generic[M_co]):
+    """One feature's metrics for one team, cached per period: the digest and the KPI table ask for the
+    same week more than once. A feature that fails reads as "no data" and does not take the digest or
+    /kpi down with it."""
 
-    return get
+    def __init__(self, feature: str, fn: MetricsFn[M_co] | None, session: AsyncSession, team_id: int) -> None:
+        self.feature, self.fn, self.session, self.team_id = feature, fn, session, team_id
+        self._cache: dict[tuple[datetime, datetime], M_co | None] = {}
 
+    async def get(self, start: datetime, end: datetime) -> M_co | None:
+        if (start, end) not in self._cache:
+            self._cache[(start, end)] = await self._call(start, end)
+        return self._cache[(start, end)]
 
-def _within_sla(metrics: Any) -> float | None:
-    opened = getattr(metrics, "opened", 0) or 0
-    return None if not opened else 100.0 * (opened - (getattr(metrics, "sla_breaches", 0) or 0)) / opened
-
-
-def latest_survey(metrics: Any) -> Any | None:
-    """The last pulse survey of the period whose team figures pass the anonymity threshold."""
-    visible = [s for s in getattr(metrics, "surveys", None) or () if getattr(s, "respondents", None) is not None]
-    return visible[-1] if visible else None
-
-
-def pulse_score(survey: Any) -> float | None:
-    averages = [c.average for c in getattr(survey, "concerns", None) or ()]
-    return sum(averages) / len(averages) if averages else None
-
-
-def _pulse_score(metrics: Any) -> float | None:
-    survey = latest_survey(metrics)
-    return None if survey is None else pulse_score(survey)
-
-
-def _enps(metrics: Any) -> float | None:
-    survey = latest_survey(metrics)
-    return None if survey is None or survey.enps is None else float(survey.enps)
-
-
-# Computed KPI source -> (feature, how to read it). Rates are in %, durations in hours.
-SOURCES: dict[str, tuple[str, Extract]] = {
-    "checkin_response_rate": ("checkins", _field("response_rate", 100)),
-    "escalation_ack_median": ("escalations", _field("median_ack_minutes", 1 / 60)),
-    "escalation_ack_p90": ("escalations", _field("p90_ack_minutes", 1 / 60)),
-    "escalation_resolve_median": ("escalations", _field("median_resolve_minutes", 1 / 60)),
-    "escalation_resolve_p90": ("escalations", _field("p90_resolve_minutes", 1 / 60)),
-    "escalation_within_sla": ("escalations", _within_sla),
-    "escalation_reopen_rate": ("escalations", _field("reopen_rate", 100)),
-    "escalation_satisfaction": ("escalations", _field("satisfaction_avg")),
-    "escalation_sla_breaches": ("escalations", _field("sla_breaches")),
-    "jira_resolved": ("jira", _field("resolved")),
-    "jira_overdue": ("jira", _field("overdue")),
-    "pulse_score": ("pulse", _pulse_score),
-    "enps": ("pulse", _enps),
-}
-
-
-def metrics_function(feature: str) -> MetricsFn:
-    module_name, fn_name = FEATURES[feature]
-    return getattr(importlib.import_module(module_name), fn_name)
+    async def _call(self, start: datetime, end: datetime) -> M_co | None:
+        if self.fn is None:
+            return None
+        try:
+            return await self.fn(self.session, self.team_id, start, end)
+        except Exception:
+            log.exception("metrics failed", extra={"feature": self.feature, "team_id": self.team_id})
+            return None
 
 
 class Metrics:
-    """Per-request cache of metrics calls: the digest and the KPI table ask for the same week twice."""
+    """Per-request access to every feature's metrics for one team."""
 
-    def __init__(self, session: AsyncSession, team_id: int,
-                 functions: Mapping[str, MetricsFn | None] | None = None) -> None:
-        self.session = session
-        self.team_id = team_id
-        self.functions = functions  # tests and benchmarks may supply their own; default: the features'
-        self._cache: dict[tuple[str, datetime, datetime], Any] = {}
-
-    async def get(self, feature: str, start: datetime, end: datetime) -> Any | None:
-        key = (feature, start, end)
-        if key not in self._cache:
-            self._cache[key] = await self._call(feature, start, end)
-        return self._cache[key]
-
-    async def _call(self, feature: str, start: datetime, end: datetime) -> Any | None:
-        fn = self.functions.get(feature) if self.functions is not None else metrics_function(feature)
-        if fn is None:
-            return None
-        try:
-            return await fn(self.session, self.team_id, start, end)
-        except Exception:  # one feature's failure must not take the digest or /kpi down with it
-            log.exception("metrics failed", extra={"feature": feature, "team_id": self.team_id})
-            return None
+    def __init__(self, session: AsyncSession, team_id: int, providers: MetricsProviders) -> None:
+        self.checkins = Cached("checkins", providers.checkins, session, team_id)
+        self.escalations = Cached("escalations", providers.escalations, session, team_id)
+        self.pulse = Cached("pulse", providers.pulse, session, team_id)
+        self.jira = Cached("jira", providers.jira, session, team_id)
+        self.open_blockers = providers.open_blockers
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
         """The value of a computed KPI source for one period, None when there is no data."""
-        feature, extract = SOURCES[source]
-        metrics = await self.get(feature, start, end)
-        return None if metrics is None else extract(metrics)
+        return await SOURCES[source](self, start, end)
+
+
+SourceFn = Callable[[Metrics, datetime, datetime], Awaitable[float | None]]
+
+
+def _scaled(value: float | int | None, scale: float = 1.0) -> float | None:
+    return None if value is None else float(value) * scale
+
+
+def _source(feature: Callable[[Metrics], Cached[M]], read: Callable[[M], float | None]) -> SourceFn:
+    """A KPI source reading one field of one feature's metrics."""
+
+    async def value(metrics: Metrics, start: datetime, end: datetime) -> float | None:
+        m = await feature(metrics).get(start, end)
+        return None if m is None else read(m)
+
+    return value
+
+
+def _checkins(m: Metrics) -> Cached[CheckinMetrics]:
+    return m.checkins
+
+
+def _escalations(m: Metrics) -> Cached[EscalationMetrics]:
+    return m.escalations
+
+
+def _pulse(m: Metrics) -> Cached[PulseMetrics]:
+    return m.pulse
+
+
+def _jira(m: Metrics) -> Cached[JiraMetrics]:
+    return m.jira
+
+
+def _pulse_score(m: PulseMetrics) -> float | None:
+    survey = m.latest_visible
+    return None if survey is None else survey.score
+
+
+def _enps(m: PulseMetrics) -> float | None:
+    survey = m.latest_visible
+    return None if survey is None else _scaled(survey.enps)
+
+
+# Computed KPI source -> how to read it. Rates are in %, durations in hours.
+SOURCES: dict[str, SourceFn] = {
+    "checkin_response_rate": _source(_checkins, lambda m: _scaled(m.response_rate, 100)),
+    "escalation_ack_median": _source(_escalations, lambda m: m.ack_median_hours),
+    "escalation_ack_p90": _source(_escalations, lambda m: m.ack_p90_hours),
+    "escalation_resolve_median": _source(_escalations, lambda m: m.resolve_median_hours),
+    "escalation_resolve_p90": _source(_escalations, lambda m: m.resolve_p90_hours),
+    "escalation_within_sla": _source(_escalations, lambda m: _scaled(m.within_sla_rate, 100)),
+    "escalation_reopen_rate": _source(_escalations, lambda m: _scaled(m.reopen_rate, 100)),
+    "escalation_satisfaction": _source(_escalations, lambda m: m.satisfaction_avg),
+    "escalation_sla_breaches": _source(_escalations, lambda m: float(m.sla_breaches)),
+    "jira_resolved": _source(_jira, lambda m: _scaled(m.resolved)),
+    "jira_overdue": _source(_jira, lambda m: _scaled(m.overdue)),
+    "pulse_score": _source(_pulse, _pulse_score),
+    "enps": _source(_pulse, _enps),
+}

@@ -155,7 +155,7 @@ async def _apply_memberships(session: AsyncSession, spec: OrgSpec, teams: dict[s
     for pair, ms in existing.items():
         if pair not in keep:
             await session.delete(ms)
-            team = next((t for t in teams.values() if t.id == pair[0]), None)
-            member = next((m for m in members.values() if m.id == pair[1]), None)
-            if team is not None and member is not None:
-                report.removed.append(f"{member.email} from {team.key}")
+            left = next((t for t in teams.values() if t.id == pair[0]), None)
+            leaver = next((m for m in members.values() if m.id == pair[1]), None)
+            if left is not None and leaver is not None:
+                report.removed.append(f"{leaver.email} from {left.key}")

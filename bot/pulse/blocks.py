@@ -10,7 +10,7 @@ from bot.i18n import Translator
 from bot.pulse import results
 from bot.pulse.ids import Action, Block, Callback, question_block
 from bot.pulse.questions import ENPS_RANGE, LIKERT, find
-from bot.pulse.service import Ballot, FollowUpTarget, ResultsPage
+from bot.pulse.service import Ballot, FollowUpTarget, ResultsPage, SurveyReport
 
 View = dict[str, Any]
 
@@ -96,8 +96,7 @@ def _signed(value: float) -> str:
     return f"{value:+.2f}"
 
 
-def _concern(t: Translator, page: ResultsPage, line: results.Concern) -> list[dict[str, Any]]:
-    rep = page.report
+def _concern(t: Translator, page: ResultsPage, rep: SurveyReport, line: results.Concern) -> list[dict[str, Any]]:
     config = page.team.config.get("pulse") or {}
     parts = [t("pulse.results.average", avg=f"{line.average:.2f}"),
              t("pulse.results.distribution", dist=" ".join(f"{v}:{n}" for v, n in zip(LIKERT, line.distribution,
@@ -153,7 +152,7 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
     body.append(blocks.context(*sides))
     body.append(blocks.divider())
     for line in rep.concerns[:20]:
-        body.extend(_concern(t, page, line))
+        body.extend(_concern(t, page, rep, line))
     if figs.comments:
         body.append(blocks.divider())
         shown = figs.comments[:10]

@@ -35,6 +35,8 @@ async def _invite(services: Services, *, reminder: bool = False) -> None:
         team, people, _readers = await service.team_of(services, survey.team_id)
         complete = True
         for member in people:
+            if member.slack_user_id is None:  # never: only people with a Slack id are surveyed
+                continue
             t = services.t(member.locale, team.locale)
             msg = blocks.invitation(t, survey.id, team.name, survey.closes_at, member.timezone or team.timezone,
                                     len(survey.question_ids) + 1, reminder=reminder)
@@ -55,6 +57,8 @@ async def _announce(services: Services) -> None:
         team, _people, readers = await service.team_of(services, survey.team_id)
         complete = True
         for member in readers:
+            if member.slack_user_id is None:  # never: only readers with a Slack id are listed
+                continue
             msg = blocks.results_ready(services.t(member.locale, team.locale), team.name, team.key)
             sent = await deliver_once(services, f"pulse:ready:{survey.id}:{member.id}", member.slack_user_id,
                                       text=msg.text, blocks=msg.blocks)
@@ -69,6 +73,8 @@ async def send_follow_ups(services: Services) -> None:
         team, people, _readers = await service.team_of(services, survey.team_id)
         complete = True
         for member in people:
+            if member.slack_user_id is None:  # never: only people with a Slack id are surveyed
+                continue
             t = services.t(member.locale, team.locale)
             msg = blocks.follow_up_message(t, team.name, team.config.get("pulse") or {}, follow_up.question_id,
                                            follow_up.text)

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import UserFacingError
+from bot.metrics import ConcernMetrics, FollowUpMetrics, PulseMetrics, SurveyMetrics
 from bot.pulse import results
 from bot.pulse.config import PulseConfig
-from bot.pulse.questions import ENPS, ENPS_RANGE, LIKERT, rotation
+from bot.pulse.questions import ENPS, ENPS_RANGE, LIKERT, find, rotation
 from bot.services import Services
 from storage.models import (
     Member,
@@ -31,6 +32,7 @@ from storage.models import (
     Team,
 )
 from storage.org import active_teams, member_by_slack_id, roles_in, team_by_key, team_members
+from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.pulse")
 RESULT_ROLES = frozenset({"manager", "liaison"})
@@ -148,7 +150,7 @@ async def close_due(services: Services) -> list[int]:
         async with services.sessions.begin() as session:
             done = await session.execute(update(PulseSurvey).where(
                 PulseSurvey.id == survey_id, PulseSurvey.state == "open").values(state="closed"))
-        if done.rowcount == 1:
+        if rowcount(done) == 1:
             closed.append(survey_id)
             log.info("pulse survey closed", extra={"survey_id": survey_id})
     return closed
@@ -163,7 +165,7 @@ async def unannounced(services: Services) -> list[PulseSurvey]:
 async def team_of(services: Services, team_id: int) -> tuple[Team, list[Member], list[Member]]:
     """A team, the people it surveys, and its result readers (managers and liaisons)."""
     async with services.sessions() as session:
-        team = await session.get(Team, team_id)
+        team = await existing(session, Team, team_id)
         people = await surveyed(session, team)
         readers = [m for m, _r in await team_members(session, team_id, *RESULT_ROLES) if m.slack_user_id]
     return team, people, readers
@@ -197,8 +199,8 @@ async def _ballot(session: AsyncSession, secret: bytes, survey: PulseSurvey | No
                   now: datetime) -> Ballot:
     if survey is None:
         raise UserFacingError("pulse.errors.not_found")
-    team = await session.get(Team, survey.team_id)
-    if member.id not in {m.id for m in await surveyed(session, team)}:
+    team = await existing(session, Team, survey.team_id)
+    if member.slack_user_id is None or member.id not in {m.id for m in await surveyed(session, team)}:
         raise UserFacingError("pulse.errors.not_surveyed", team=team.name)
     if survey.state != "open" or survey.closes_at <= now:
         raise UserFacingError("pulse.errors.closed", team=team.name)
@@ -268,7 +270,7 @@ async def submit(services: Services, slack_user_id: str, survey_id: int, raw: di
     now = services.clock.now()
     async with services.sessions() as session:
         member = await _member(session, slack_user_id)
-        survey = await session.get(PulseSurvey, survey_id)
+        survey = await existing(session, PulseSurvey, survey_id)
         try:
             await _ballot(session, secret, survey, member, now)
         except UserFacingError as err:
@@ -277,7 +279,7 @@ async def submit(services: Services, slack_user_id: str, survey_id: int, raw: di
             if err.key == "pulse.errors.already":
                 return Outcome.ALREADY
             raise
-        team = await session.get(Team, survey.team_id)
+        team = await existing(session, Team, survey.team_id)
         side = side_of(member)
     values, text = parse_answers(survey.question_ids, raw, comment)
     today = _local_date(now, team.timezone)
@@ -312,7 +314,8 @@ async def survey_figures(session: AsyncSession, survey: PulseSurvey) -> results.
                                      .where(PulseAnswer.survey_id == survey.id))).all()
     comments = (await session.execute(select(PulseComment.side, PulseComment.text)
                                       .where(PulseComment.survey_id == survey.id))).all()
-    return results.figures([tuple(a) for a in answers], [tuple(c) for c in comments], survey.threshold)
+    return results.figures([(side, qid, value) for side, qid, value in answers],
+                           [(side, text) for side, text in comments], survey.threshold)
 
 
 async def previous_averages(session: AsyncSession, survey: PulseSurvey) -> dict[str, float]:
@@ -410,7 +413,7 @@ async def follow_up_target(services: Services, slack_user_id: str, survey_id: in
         survey = await session.get(PulseSurvey, survey_id)
         if survey is None or survey.state != "closed":
             raise UserFacingError("pulse.errors.not_found")
-        team = await session.get(Team, survey.team_id)
+        team = await existing(session, Team, survey.team_id)
         if "manager" not in roles_in(member, team.id):
             raise UserFacingError("pulse.errors.follow_up_refused", team=team.name)
         flagged = {c.question_id for c in (await report(session, survey)).concerns if c.flagged}
@@ -449,42 +452,22 @@ async def mark_follow_up_sent(services: Services, follow_up_id: int) -> None:
 
 
 # --- digest -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SurveyMetrics:
-    survey_id: int
-    closed_on: date
-    respondents: int | None  # None: below the threshold
-    enps: int | None
-    enps_change: int | None
-    concerns: list[results.Concern]
-
-
-@dataclass(frozen=True)
-class FollowUpMetrics:
-    question_id: str
-    text: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class PulseMetrics:
-    team_id: int
-    surveys: list[SurveyMetrics]
-    follow_ups: list[FollowUpMetrics]
-
-
 async def pulse_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> PulseMetrics:
     """Surveys that closed in [start, end) with team-level figures that pass the threshold only,
     and the "you said, we did" updates posted in the same window."""
     surveys = (await session.scalars(select(PulseSurvey).where(
         PulseSurvey.team_id == team_id, PulseSurvey.state == "closed",
         PulseSurvey.closes_at >= start, PulseSurvey.closes_at < end).order_by(PulseSurvey.seq))).all()
+    owner = await session.get(Team, team_id)
+    bank_config = (owner.config.get("pulse") or {}) if owner is not None else {}
     out = []
     for survey in surveys:
         rep = await report(session, survey)
         team = rep.figures.team
+        concerns = [ConcernMetrics(c.question_id, find(bank_config, c.question_id), c.average, c.flagged)
+                    for c in rep.concerns]
         out.append(SurveyMetrics(survey.id, survey.closes_at.date(), team.respondents if team else None,
-                                 team.enps if team else None, rep.enps_change, rep.concerns))
+                                 team.enps if team else None, rep.enps_change, concerns))
     follow = (await session.scalars(select(PulseFollowUp).join(PulseSurvey).where(
         PulseSurvey.team_id == team_id, PulseFollowUp.created_at >= start, PulseFollowUp.created_at < end)
         .order_by(PulseFollowUp.id))).all()

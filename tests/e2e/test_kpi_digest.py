@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.escalations.ids import Action, Block
 from sandbox.harness import Harness
 from sandbox.slack import text_of
-from schedules import digest
+from schedules import digest, escalations
 
 DANA, SAM = "dana@acme.example", "sam@acme.example"
+PRIYA, MINJI = "priya@acme.example", "minji@hanabpo.example"
+HANA = "C0HANA"
 
 
 async def test_digest_goes_to_each_manager_once_on_monday_morning_with_a_chart(harness: Harness) -> None:
@@ -24,14 +27,50 @@ async def test_digest_goes_to_each_manager_once_on_monday_morning_with_a_chart(h
     await digest.tick(harness.services)
     await digest.tick(harness.services)  # a second run (or a second instance) sends nothing more
     top = [m for m in harness.sandbox.dms(dana) if not m.is_reply]
-    hana = [m for m in top if "Customer Service, Hana BPO Seoul, 2026-W47" in text_of(m)]
-    assert len(hana) == 1, [text_of(m) for m in top]
-    assert "Customer satisfaction" in text_of(hana[0]) and "4.8/5" in text_of(hana[0])
-    assert len([m for m in top if "Customer Care (internal), 2026-W47" in text_of(m)]) == 1  # her other team
+    # Dana manages two teams: one digest for the week, with a part per team.
+    assert len(top) == 1, [text_of(m) for m in top]
+    digest_dm = text_of(top[0])
+    assert "Customer Service, Hana BPO Seoul" in digest_dm and "Customer Care (internal)" in digest_dm
+    assert "2026-W47" in digest_dm
+    assert "Customer satisfaction" in digest_dm and "4.8/5" in digest_dm
     files = [f for f in harness.sandbox.files() if "care-hana" in f["name"]]
-    assert len(files) == 1 and files[0]["bytes"].startswith(b"\x89PNG") and files[0]["thread_ts"] == hana[0].ts
+    assert len(files) == 1 and files[0]["bytes"].startswith(b"\x89PNG") and files[0]["thread_ts"] == top[0].ts
     assert harness.sandbox.dms(harness.user(SAM)) == []  # liaisons are not managers: no digest
 
     harness.clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))  # Tuesday: still the same week's digest
     await digest.tick(harness.services)
     assert len([m for m in harness.sandbox.dms(dana) if not m.is_reply]) == len(top)
+
+
+async def test_time_to_acknowledge_reaches_kpi_and_digest(harness: Harness) -> None:
+    """Raised, acknowledged 20 minutes later, resolved: /kpi and the digest both say 0.33 h."""
+    h = harness
+    h.clock.set(datetime(2026, 11, 20, 1, 0, tzinfo=UTC))  # Friday 10:00 in Seoul, week 47
+    raised = await h.command(PRIYA, "/escalate", "P2 care-hana Refund queue stuck since 9am")
+    assert raised.status == 200
+    await h.settle()
+    card = next(m for m in h.sandbox.channel_messages(HANA) if "ESC-1" in text_of(m))
+    h.clock.advance(minutes=20)
+    await escalations.tick(h.services)
+    await h.driver.block_action(h.user(MINJI), Action.ACK, message=card)
+    await h.settle()
+    h.clock.advance(minutes=40)
+    await h.driver.block_action(h.user(MINJI), Action.RESOLVE, message=card)
+    await h.settle()
+    await h.driver.submit_view(h.user(MINJI), h.sandbox.open_views(h.user(MINJI))[-1],
+                               inputs={Block.NOTE: "Restarted the refund worker"})
+    await h.settle()
+
+    sam = h.user(SAM)
+    await h.command(SAM, "/kpi", "care-hana")
+    await h.settle()
+    table = text_of(h.sandbox.ephemerals(sam)[-1])
+    assert "*Time to acknowledge (median)* - ✅ on track" in table and "Latest 0.33 h (W47)" in table
+
+    h.clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # Monday 09:00 in New York
+    await digest.tick(h.services)
+    hana = [text_of(m) for m in h.sandbox.dms(h.user(DANA)) if not m.is_reply]
+    assert len(hana) == 1 and "Hana BPO" in hana[0]
+    assert "Time to acknowledge*: median 0.33 h, p90 0.33 h" in hana[0]
+    assert "Time to resolve*: median 1 h, p90 1 h" in hana[0]
+    assert "Time to acknowledge (median)*: 0.33 h (target ≤ 2 h) ✅ on track" in hana[0]

@@ -2,77 +2,73 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+import json
+import warnings
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import TypeVar
 
+from fontTools.ttLib import TTFont
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.digest import chart, render
+from bot.digest.model import Digest
 from bot.digest.service import build_digest
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.kpi import weeks
+from bot.metrics import (
+    CheckinMetrics,
+    ConcernMetrics,
+    EscalationMetrics,
+    JiraMetrics,
+    MetricsFn,
+    MetricsProviders,
+    PulseMetrics,
+    SurveyMetrics,
+)
 from bot.services import Services
 from storage.models import KpiValue, Team
 
 WEEK, PREV = "2026-W47", "2026-W46"
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
+M = TypeVar("M")
 
 
-@dataclass(frozen=True)
-class Checkins:
-    rounds: int = 1
-    expected: int = 10
-    answered: int = 8
-    response_rate: float | None = 0.8
-    mood_average: float | None = 3.6
-    blockers: int = 2
+class Statement:
+    """A pulse statement the way the pulse feature publishes it (bot.pulse.questions.Question)."""
+
+    def __init__(self, en: str, ko: str) -> None:
+        self.en, self.ko = en, ko
+
+    def text(self, t: Translator) -> str:
+        return self.ko if t.locale == "ko" else self.en
 
 
-@dataclass(frozen=True)
-class Escalations:
-    opened: int = 3
-    resolved: int = 2
-    sla_breaches: int = 1
-    median_ack_minutes: float | None = 30
-    p90_ack_minutes: float | None = 90
-    median_resolve_minutes: float | None = 240
-    p90_resolve_minutes: float | None = 600
-    reopen_rate: float | None = 0.0
-    satisfaction_avg: float | None = 4.5
+WORKLOAD = ConcernMetrics("workload", Statement("My workload is manageable.", "업무량이 적당합니다."), 2.5, True)
+SUPPORT = ConcernMetrics("support", Statement("I get the support I need.", "필요한 지원을 받습니다."), 4.5, False)
 
 
-@dataclass(frozen=True)
-class Concern:
-    question_id: str
-    average: float
-    flagged: bool = False
+def checkins(answered: int = 8, mood: float = 3.6) -> CheckinMetrics:
+    return CheckinMetrics(rounds=1, expected=10, answered=answered, response_rate=answered / 10,
+                          median_minutes_to_answer=None, mood_average=mood, mood_distribution={}, blockers=2)
 
 
-@dataclass(frozen=True)
-class Survey:
-    respondents: int | None
-    enps: int | None
-    enps_change: int | None = None
-    concerns: list[Concern] = field(default_factory=list)
+def escalations(breaches: int = 1) -> EscalationMetrics:
+    return EscalationMetrics(opened=3, resolved=2, sla_judged=3, sla_breaches=breaches, ack_median_hours=0.5,
+                             ack_p90_hours=1.5, resolve_median_hours=4, resolve_p90_hours=10, reopen_rate=0.0,
+                             satisfaction_avg=4.5)
 
 
-@dataclass(frozen=True)
-class Pulse:
-    surveys: list[Survey]
+def survey(respondents: int | None = 6, enps: int | None = 20, change: int | None = 5,
+           concerns: tuple[ConcernMetrics, ...] = (WORKLOAD, SUPPORT)) -> PulseMetrics:
+    return PulseMetrics(0, [SurveyMetrics(1, date(2026, 11, 20), respondents, enps, change, concerns)], [])
 
 
-@dataclass(frozen=True)
-class Jira:
-    created: int | None = 5
-    resolved: int | None = 4
-    overdue: int | None = 1
+def by_week(team_tz: str, data: dict[str, M]) -> MetricsFn[M]:
+    """A metrics provider answering per week (by the week its period starts in)."""
 
-
-def by_week(team_tz: str, data: dict[str, Any]) -> Any:
-    """A metrics function answering per week (by the week its period starts in)."""
-
-    async def metrics(session: Any, team_id: int, start: datetime, end: datetime) -> Any:
+    async def metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> M | None:
         return data.get(weeks.current_week(start, team_tz))
 
     return metrics
@@ -80,7 +76,9 @@ def by_week(team_tz: str, data: dict[str, Any]) -> Any:
 
 async def hana(services: Services) -> Team:
     async with services.sessions() as session:
-        return await session.scalar(select(Team).where(Team.key == "care-hana"))
+        team = await session.scalar(select(Team).where(Team.key == "care-hana"))
+    assert team is not None
+    return team
 
 
 async def seed_kpis(services: Services, team: Team) -> None:
@@ -90,19 +88,18 @@ async def seed_kpis(services: Services, team: Team) -> None:
                                  recorded_at=NOW))
 
 
-async def build(services: Services, team: Team, functions: dict[str, Any]) -> Any:
+async def build(services: Services, team: Team, providers: MetricsProviders, locale: str = "en") -> Digest:
     async with services.sessions.begin() as session:
-        return await build_digest(session, team, WEEK, NOW, translator("en"), functions)
+        return await build_digest(session, team, WEEK, NOW, translator(locale), providers)
 
 
-def full(tz: str, pulse: Pulse | None = None) -> dict[str, Any]:
-    return {
-        "checkins": by_week(tz, {WEEK: Checkins(), PREV: Checkins(answered=7, response_rate=0.7, mood_average=3.9)}),
-        "escalations": by_week(tz, {WEEK: Escalations(), PREV: Escalations(sla_breaches=0)}),
-        "pulse": by_week(tz, {WEEK: pulse or Pulse([Survey(6, 20, 5, [Concern("workload", 2.5, True),
-                                                                      Concern("support", 4.5)])])}),
-        "jira": by_week(tz, {WEEK: Jira()}),
-    }
+def full(tz: str, pulse: PulseMetrics | None = None) -> MetricsProviders:
+    return MetricsProviders(
+        checkins=by_week(tz, {WEEK: checkins(), PREV: checkins(answered=7, mood=3.9)}),
+        escalations=by_week(tz, {WEEK: escalations(), PREV: escalations(breaches=0)}),
+        pulse=by_week(tz, {WEEK: pulse or survey()}),
+        jira=by_week(tz, {WEEK: JiraMetrics(created=5, resolved=4, overdue=1)}),
+    )
 
 
 async def test_every_section_with_its_numbers(services: Services) -> None:
@@ -119,7 +116,8 @@ async def test_every_section_with_its_numbers(services: Services) -> None:
     assert "- **Customer satisfaction**: 4.7/5 (target ≥ 4.5/5) ✅ on track (last week 4.2/5)" in md
     assert "- **Check-in response rate**: 80% (target ≥ 90%) ⚠️ off track" in md  # computed from check-ins
     assert "- **Responses**: 6" in md and "- **eNPS**: +20 (+5 vs last week)" in md
-    assert "- **Flagged questions**: workload" in md and "- **Score**: 3.5 / 5" in md
+    assert "- **My workload is manageable.**: 2.5 / 5 (⚠️ needs attention)" in md and "- **Score**: 3.5 / 5" in md
+    assert "- **I get the support I need.**: 4.5 / 5" in md and "workload," not in md
     assert "- **Created**: 5" in md and "- **Overdue**: 1" in md
     changes = digest.section("changes")
     assert changes is not None
@@ -140,22 +138,21 @@ async def test_computed_kpi_snapshot_is_stored_for_a_finished_week(services: Ser
 
 async def test_sections_without_data_are_hidden(services: Services) -> None:
     team = await hana(services)
-    digest = await build(services, team, {"checkins": None, "escalations": None, "pulse": None, "jira": None})
+    digest = await build(services, team, MetricsProviders())
     assert digest.sections == ()
     assert "Nothing was recorded" in render.markdown(digest)
     assert chart.render_png(digest) is None
-    only_kpis = await build(services, team, {"checkins": None, "escalations": by_week(team.timezone, {}),
-                                             "pulse": None, "jira": by_week(team.timezone, {WEEK: Jira(None, None,
-                                                                                                      None)})})
+    only_kpis = await build(services, team, MetricsProviders(
+        escalations=by_week(team.timezone, {}), jira=by_week(team.timezone, {WEEK: JiraMetrics()})))
     assert [s.key for s in only_kpis.sections] == []  # no KPI values either
     await seed_kpis(services, team)
-    with_kpis = await build(services, team, {"checkins": None, "escalations": None, "pulse": None, "jira": None})
+    with_kpis = await build(services, team, MetricsProviders())
     assert [s.key for s in with_kpis.sections] == ["kpis", "changes"]
 
 
 async def test_pulse_below_the_anonymity_threshold_is_not_shown(services: Services) -> None:
     team = await hana(services)
-    digest = await build(services, team, full(team.timezone, Pulse([Survey(None, None)])))
+    digest = await build(services, team, full(team.timezone, survey(None, None)))
     assert digest.section("pulse") is None
     assert "eNPS" not in render.markdown(digest)
 
@@ -172,6 +169,37 @@ async def test_chart_is_a_png_of_kpis_and_mood(services: Services) -> None:
 async def test_korean_digest(services: Services) -> None:
     team = await hana(services)
     await seed_kpis(services, team)
-    async with services.sessions.begin() as session:
-        digest = await build_digest(session, team, WEEK, NOW, translator("ko"), full(team.timezone))
-    assert "주간 요약" in digest.title and digest.section("checkins").title == "체크인 현황"
+    digest = await build(services, team, full(team.timezone), "ko")
+    checkins_section = digest.section("checkins")
+    assert "주간 요약" in digest.title and checkins_section is not None and checkins_section.title == "체크인 현황"
+    md = render.markdown(digest)
+    assert "- **업무량이 적당합니다.**: 2.5 / 5 (⚠️ 주의 필요)" in md and "workload" not in md
+
+
+async def test_korean_chart_draws_every_label_in_a_hangul_font(services: Services) -> None:
+    """Korean readers get Korean chart labels, and no glyph falls back to a missing-glyph box."""
+    team = await hana(services)
+    await seed_kpis(services, team)
+    digest = await build(services, team, full(team.timezone), "ko")
+    assert digest.chart_labels["title"] == "KPI와 기분 추이"
+    texts = [*digest.chart_labels.values(), *(s.label for s in digest.kpi_series)]
+    cmap = TTFont(chart.font_file()).getBestCmap()
+    assert [ch for text in texts for ch in text if ord(ch) not in cmap and not ch.isspace()] == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for each box
+        png = chart.render_png(digest)
+    assert png is not None and png.startswith(b"\x89PNG")
+
+
+async def test_blocker_quotes_are_escaped_in_slack(services: Services) -> None:
+    """What people typed reaches the manager as text, never as a mention or a link."""
+    team = await hana(services)
+
+    async def blockers(session: AsyncSession, team_id: int, limit: int) -> list[str]:
+        return ["<!channel> see <https://evil.example|the policy> & more"][:limit]
+
+    digest = await build(services, team, replace(full(team.timezone), open_blockers=blockers))
+    assert "  > <!channel> see <https://evil.example|the policy> & more" in render.markdown(digest)
+    slack = json.dumps(render.slack(digest).blocks)
+    assert "&lt;!channel&gt; see &lt;https://evil.example|the policy&gt; &amp; more" in slack
+    assert "<!channel>" not in slack

@@ -1,0 +1,128 @@
+"""What features publish for KPIs and the digest: typed metrics, and the registry of read-only providers.
+
+Features never import each other. Each one computes its own figures as one of the dataclasses below and
+registers its provider in `MetricsProviders` at start-up (`bot/wiring.py`); KPIs and the digest read the
+fields through these types, so a renamed or misspelt field fails the type checker instead of reading
+as "no data" at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+
+M = TypeVar("M")
+# A feature's figures for one team over [start, end); None when it has nothing for that period.
+MetricsFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[M | None]]
+# A team's latest unresolved blockers as people wrote them, newest first, at most `limit` (team id, limit).
+BlockersFn = Callable[[AsyncSession, int, int], Awaitable[Sequence[str]]]
+
+
+@dataclass(frozen=True)
+class CheckinMetrics:
+    rounds: int
+    expected: int  # prompts that count (skips and leave/away excluded)
+    answered: int
+    response_rate: float | None  # answered / expected
+    median_minutes_to_answer: float | None
+    mood_average: float | None
+    mood_distribution: dict[int, int]
+    blockers: int
+
+
+@dataclass(frozen=True)
+class EscalationMetrics:
+    opened: int = 0
+    resolved: int = 0
+    open_now: int = 0
+    sla_judged: int = 0  # opened escalations whose first deadline has been met or has passed
+    sla_breaches: int = 0  # of those, level 1 did not acknowledge before the deadline
+    ack_median_hours: float | None = None
+    ack_p90_hours: float | None = None
+    resolve_median_hours: float | None = None
+    resolve_p90_hours: float | None = None
+    reopen_rate: float | None = None
+    satisfaction_avg: float | None = None
+    by_severity: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def within_sla_rate(self) -> float | None:
+        """The one definition of "within SLA" (KPIs and the digest read it): the share of judged escalations
+        acknowledged in time. One whose deadline is still ahead is not judged yet, either way."""
+        return (self.sla_judged - self.sla_breaches) / self.sla_judged if self.sla_judged else None
+
+
+class Statement(Protocol):
+    """A pulse statement, as the reader reads it."""
+
+    def text(self, t: Translator) -> str: ...
+
+
+@dataclass(frozen=True)
+class ConcernMetrics:
+    """One statement of a survey at team level."""
+
+    question_id: str
+    statement: Statement
+    average: float
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class SurveyMetrics:
+    survey_id: int
+    closed_on: date
+    respondents: int | None  # None: below the threshold
+    enps: int | None
+    enps_change: int | None
+    concerns: Sequence[ConcernMetrics]
+
+    @property
+    def score(self) -> float | None:
+        """The average agreement over the survey's statements (1-5)."""
+        averages = [c.average for c in self.concerns]
+        return sum(averages) / len(averages) if averages else None
+
+
+@dataclass(frozen=True)
+class FollowUpMetrics:
+    question_id: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PulseMetrics:
+    team_id: int
+    surveys: Sequence[SurveyMetrics]
+    follow_ups: Sequence[FollowUpMetrics]
+
+    @property
+    def latest_visible(self) -> SurveyMetrics | None:
+        """The last survey of the period whose team figures pass the anonymity threshold."""
+        visible = [s for s in self.surveys if s.respondents is not None]
+        return visible[-1] if visible else None
+
+
+@dataclass(frozen=True)
+class JiraMetrics:
+    created: int | None = None
+    resolved: int | None = None
+    overdue: int | None = None
+
+
+@dataclass(frozen=True)
+class MetricsProviders:
+    """The registry KPIs and the digest read: each feature's provider, None where a feature is absent."""
+
+    checkins: MetricsFn[CheckinMetrics] | None = None
+    escalations: MetricsFn[EscalationMetrics] | None = None
+    pulse: MetricsFn[PulseMetrics] | None = None
+    jira: MetricsFn[JiraMetrics] | None = None
+    open_blockers: BlockersFn | None = None
