@@ -5,10 +5,13 @@ re-run after a crash or on a second instance sends nothing twice."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from bot.calendar import EVERY_DAY, next_working, zone
 from bot.delivery import deliver_once
-from bot.pulse import blocks, service
+from bot.pulse import batches, blocks, service
 from bot.services import Services
+from storage.models import Member, PulseSurvey, Team
 
 log = logging.getLogger("oneteam.pulse")
 
@@ -20,6 +23,7 @@ async def run(services: Services) -> None:
     except service.SecretMissing:
         log.error("ONETEAM_SECRET is not set: pulse surveys are not run (answers could not be kept anonymous)")
         return
+    await _recover(services)
     await service.open_due(services)
     await _invite(services)
     await _remind(services)
@@ -28,13 +32,33 @@ async def run(services: Services) -> None:
     await send_follow_ups(services)
 
 
+def send_at(survey: PulseSurvey, member: Member, team: Team, *, reminder: bool) -> datetime | None:
+    """When a member gets the invitation (or reminder): the first moment of their local working hours
+    from the survey's opening (or reminder time). When that is after the close: their next local daytime,
+    any day; failing that, the invitation goes at once and the reminder not at all."""
+    start = survey.remind_at if reminder else survey.opens_at
+    tz = zone(member.timezone, team.timezone)
+    for days in ({}, {"days": EVERY_DAY}):
+        at = next_working(start, tz, **days)
+        if at < survey.closes_at:
+            return at
+    return None if reminder else start
+
+
 async def _invite(services: Services, *, reminder: bool = False) -> None:
     flag = "reminded" if reminder else "invited"
-    due_by = services.clock.now() if reminder else None
+    now = services.clock.now()
+    due_by = now if reminder else None
     for survey in await service.open_surveys(services, flag=flag, due_by=due_by):
         team, people, _readers = await service.team_of(services, survey.team_id)
         complete = True
         for member in people:
+            at = send_at(survey, member, team, reminder=reminder)
+            if at is None:
+                continue
+            if at > now:  # outside their working hours: a later run sends it
+                complete = False
+                continue
             t = services.t(member.locale, team.locale)
             msg = blocks.invitation(t, survey.id, team.name, survey.closes_at, member.timezone or team.timezone,
                                     len(survey.question_ids) + 1, reminder=reminder)
@@ -48,6 +72,28 @@ async def _invite(services: Services, *, reminder: bool = False) -> None:
 async def _remind(services: Services) -> None:
     # Everyone surveyed gets the one reminder: skipping those who answered would write down who did.
     await _invite(services, reminder=True)
+
+
+async def _recover(services: Services) -> None:
+    """People whose answers were lost with the process that held them in memory: their receipt is deleted
+    and they are told, with the button to answer again while the survey is open. Nothing is logged per
+    person: who lost answers says who answered."""
+    for receipt in await batches.orphaned(services):
+        if not await batches.forget(services, receipt):
+            continue
+        async with services.sessions() as session:
+            survey = await session.get(PulseSurvey, receipt.survey_id)
+        team, people, _readers = await service.team_of(services, survey.team_id)
+        secret = service.secret_of(services)
+        who = next((m for m in people
+                    if service.receipt_token(secret, survey.id, m.slack_user_id) == receipt.token), None)
+        if who is None:  # no longer surveyed: nobody to tell
+            continue
+        t = services.t(who.locale, team.locale)
+        msg = blocks.lost(t, survey.id, team.name, survey.closes_at, who.timezone or team.timezone,
+                          reopen=survey.state == "open" and survey.closes_at > services.clock.now())
+        await deliver_once(services, f"pulse:lost:{survey.id}:{who.id}:{receipt.holder}", who.slack_user_id,
+                           text=msg.text, blocks=msg.blocks)
 
 
 async def _announce(services: Services) -> None:
