@@ -5,7 +5,7 @@ re-run after a crash or on a second instance sends nothing twice."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.calendar import EVERY_DAY, next_working, zone
 from bot.delivery import deliver_once
@@ -14,6 +14,7 @@ from bot.services import Services
 from storage.models import Member, PulseSurvey, Team
 
 log = logging.getLogger("oneteam.pulse")
+REMINDER_GAP = timedelta(hours=12)
 
 
 async def run(services: Services) -> None:
@@ -34,9 +35,13 @@ async def run(services: Services) -> None:
 
 def send_at(survey: PulseSurvey, member: Member, team: Team, *, reminder: bool) -> datetime | None:
     """When a member gets the invitation (or reminder): the first moment of their local working hours
-    from the survey's opening (or reminder time). When that is after the close: their next local daytime,
-    any day; failing that, the invitation goes at once and the reminder not at all."""
-    start = survey.remind_at if reminder else survey.opens_at
+    from the survey's opening (or reminder time, and at least half a day after their invitation). When
+    that is after the close: their next local daytime, any day; failing that, the invitation goes at
+    once and the reminder not at all."""
+    start = survey.opens_at
+    if reminder:
+        invited = send_at(survey, member, team, reminder=False) or start
+        start = max(survey.remind_at, invited + REMINDER_GAP)
     tz = zone(member.timezone, team.timezone)
     for days in ({}, {"days": EVERY_DAY}):
         at = next_working(start, tz, **days)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -153,3 +154,27 @@ async def test_anonymity_dump_links_no_answer_to_a_member(h: Harness, clock: Fak
     # 5. nor do the logs (ours and the libraries' at the production level) carry an answer
     leaks = [f"{r.name}: {r.getMessage()[:300]}" for r in caplog.records if comment in f"{r.getMessage()} {r.__dict__}"]
     assert not leaks, leaks
+
+
+async def test_invitations_wait_for_each_members_working_hours(clock: FakeClock) -> None:
+    friday_21_in_seoul = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # 07:00 in New York
+    clock.set(friday_21_in_seoul)
+    async with Harness(org=with_vendor_staff(load(EXAMPLE_ORG), "care-hana", 6), clock=clock) as h:
+        await tick(h.services)
+        hana = (await open_survey_ids(h))["care-hana"]
+        assert invitation_for(h, VENDOR[0], hana) is None  # not at 21:00 on a Friday night in Seoul
+        assert invitation_for(h, "sam@acme.example", hana) is None  # nor at 07:00 in New York
+
+        clock.set(datetime(2026, 11, 20, 13, 0, tzinfo=UTC))  # 08:00 in New York, 22:00 in Seoul
+        await tick(h.services)
+        sam = invitation_for(h, "sam@acme.example", hana)
+        assert sam is not None and invitation_for(h, VENDOR[0], hana) is None
+        assert not re.search(r"\d:\d\d:\d\d", text_of(sam))  # the closing time, to the minute
+
+        clock.set(datetime(2026, 11, 22, 22, 59, tzinfo=UTC))  # the weekend in Seoul, up to Monday 07:59
+        await tick(h.services)
+        assert invitation_for(h, VENDOR[0], hana) is None
+        clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=UTC))  # Monday 08:00 in Seoul
+        await tick(h.services)
+        assert all(invitation_for(h, e, hana) for e in VENDOR)
+        assert not any("알림" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[0])))  # no reminder right after
