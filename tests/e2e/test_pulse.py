@@ -178,3 +178,23 @@ async def test_invitations_wait_for_each_members_working_hours(clock: FakeClock)
         await tick(h.services)
         assert all(invitation_for(h, e, hana) for e in VENDOR)
         assert not any("알림" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[0])))  # no reminder right after
+
+
+async def test_answers_lost_in_a_restart_are_told_and_can_be_given_again(h: Harness) -> None:
+    await tick(h.services)
+    hana = (await open_survey_ids(h))["care-hana"]
+    for email in VENDOR[:2]:
+        await answer(h, email, hana, likert=3, enps=7)  # fewer than 2k: they wait in memory
+    await h.restart()  # the process dies with them
+    await tick(h.services)
+
+    for email in VENDOR[:2]:
+        lost = h.sandbox.dms(h.user(email))[-1]
+        assert KO("pulse.lost.text_open", team="Customer Service, Hana BPO Seoul", closes="")[:20] in text_of(lost)
+        assert invitation_for(h, email, hana) is lost  # with the button to answer again
+        _click, again = await answer(h, email, hana, likert=4, enps=8)
+        assert again is not None and KO("pulse.outcome.stored") in text_of(h.sandbox.open_views(h.user(email))[-1])
+    assert invitation_for(h, VENDOR[2], hana) is not None
+    assert not any("OneTeam" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[2])))  # only those who lost answers
+    await tick(h.services)  # told once
+    assert sum("OneTeam" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[0]))) == 1

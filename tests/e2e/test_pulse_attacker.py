@@ -145,3 +145,18 @@ async def test_the_operator_cannot_link_answers_to_people(h: Harness, clock: Fak
     assert not [r.name for r in records if COMMENT in f"{r.getMessage()} {r.__dict__}"]
     pulse_lines = [f"{r.getMessage()} {r.__dict__}" for r in records if "pulse" in f"{r.name} {r.getMessage()}"]
     assert not [line for line in pulse_lines if any(i in line for i in ids)]
+
+
+async def test_checkin_answers_are_not_in_the_debug_log(harness: Harness,
+                                                        debug_log: pytest.LogCaptureFixture) -> None:
+    from tests.e2e.test_checkins import MINJI, SEOUL_1600, THURSDAY, at
+    from tests.e2e.test_checkins import answer as answer_checkin
+
+    await at(harness, THURSDAY)
+    await at(harness, SEOUL_1600)
+    secret_words = ("Quietly interviewing elsewhere", "Team lead shouts at us")
+    ok = await answer_checkin(harness, MINJI, done=secret_words[0], next="Train two new agents", mood=2,
+                              blockers=secret_words[1])
+    assert ok.ok
+    leaks = [r.name for r in debug_log.records if any(w in f"{r.getMessage()} {r.__dict__}" for w in secret_words)]
+    assert not leaks, leaks

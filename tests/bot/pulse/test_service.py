@@ -164,3 +164,55 @@ async def test_threshold_is_configurable_and_snapshotted(pulse_services: Service
     async with pulse_services.sessions() as session:
         rep = await service.report(session, await session.get(PulseSurvey, survey.id))
     assert rep.figures.team.respondents == 3
+
+
+async def _set_threshold(services: Services, threshold: int) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Team
+
+    async with services.sessions.begin() as session:
+        team = await session.scalar(select(Team).where(Team.key == "care-hana"))
+        await session.execute(update(Team).where(Team.id == team.id).values(
+            config={**team.config, "pulse": {**team.config["pulse"], "threshold": threshold}}))
+
+
+async def test_answers_are_written_k_people_at_a_time_and_comments_at_close(pulse_services: Services,
+                                                                             clock: FakeClock) -> None:
+    await _set_threshold(pulse_services, 3)
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    people = [*VENDOR, SAM]
+    for n, user in enumerate(people[:5]):
+        await submit(pulse_services, user, survey, comment="Too many night shifts" if n == 0 else None)
+    assert await _count(pulse_services, PulseAnswer) == 0  # 5 < 2k wait
+    await submit(pulse_services, people[5], survey)
+    assert await _count(pulse_services, PulseAnswer) == 3 * 4  # 2k waited: a random k of them written
+    await submit(pulse_services, people[6], survey)
+    assert await _count(pulse_services, PulseAnswer) == 3 * 4  # 4 wait: at least k are kept for the last batch
+    assert await _count(pulse_services, PulseComment) == 0
+    async with pulse_services.sessions() as session:
+        held = (await session.scalars(select(PulseReceipt.holder))).all()
+    assert len(held) == 7 and held.count(None) == 3  # the written batch's receipts are released
+
+    clock.advance(days=3)
+    await service.close_due(pulse_services)
+    assert await _count(pulse_services, PulseAnswer) == 7 * 4 and await _count(pulse_services, PulseComment) == 1
+    async with pulse_services.sessions() as session:
+        assert set((await session.scalars(select(PulseReceipt.holder))).all()) == {None}
+        assert set((await session.scalars(select(PulseAnswer.side))).all()) == {"team"}  # Sam: a side of one
+        rep = await service.report(session, await session.get(PulseSurvey, survey.id))
+    assert rep.figures.team.respondents == 7 and rep.figures.comments == ("Too many night shifts",)
+
+
+async def test_fewer_than_k_in_all_stores_nothing(pulse_services: Services, clock: FakeClock) -> None:
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    for user in VENDOR[:4]:
+        await submit(pulse_services, user, survey, comment="hello")
+    clock.advance(days=3)
+    await service.close_due(pulse_services)
+    assert (await _count(pulse_services, PulseAnswer), await _count(pulse_services, PulseComment)) == (0, 0)
+    async with pulse_services.sessions() as session:
+        assert (await session.scalars(select(PulseReceipt.holder))).all() == [None] * 4
+    assert survey.id not in batches.pending(pulse_services).ballots
