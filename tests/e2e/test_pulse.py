@@ -180,7 +180,15 @@ async def test_invitations_wait_for_each_members_working_hours(clock: FakeClock)
         assert not any("알림" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[0])))  # no reminder right after
 
 
-async def test_answers_lost_in_a_restart_are_told_and_can_be_given_again(h: Harness) -> None:
+async def test_answers_lost_in_a_restart_are_told_and_can_be_given_again(clock: FakeClock,
+                                                                         database_url: str) -> None:
+    clock.set(WORKING_IN_SEOUL_AND_NEW_YORK)
+    async with Harness(org=with_vendor_staff(load(EXAMPLE_ORG), "care-hana", 6), clock=clock,
+                       database_url=database_url) as h:
+        await _lost_in_a_restart(h)
+
+
+async def _lost_in_a_restart(h: Harness) -> None:
     await tick(h.services)
     hana = (await open_survey_ids(h))["care-hana"]
     for email in VENDOR[:2]:

@@ -216,3 +216,22 @@ async def test_fewer_than_k_in_all_stores_nothing(pulse_services: Services, cloc
     async with pulse_services.sessions() as session:
         assert (await session.scalars(select(PulseReceipt.holder))).all() == [None] * 4
     assert survey.id not in batches.pending(pulse_services).ballots
+
+
+async def test_receipts_held_by_a_process_that_died_are_found_once(pulse_services: Services,
+                                                                   clock: FakeClock) -> None:
+    from bot.services import build_services
+
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    other = build_services(pulse_services.settings, clock=clock)  # a second process on the same database
+    await submit(other, VENDOR[0], survey)
+    if pulse_services.db.is_sqlite:  # SQLite serves one process: any other holder is gone
+        assert [r.holder for r in await batches.orphaned(pulse_services)] == [other.db.instance]
+    else:  # PostgreSQL: the other process's connections name it, so its answers are still held
+        assert await batches.orphaned(pulse_services) == []
+    await other.db.dispose()
+    [lost] = await batches.orphaned(pulse_services)
+    assert lost.holder == other.db.instance
+    assert await batches.forget(pulse_services, lost) and not await batches.forget(pulse_services, lost)
+    assert await submit(pulse_services, VENDOR[0], survey) == service.Outcome.STORED  # may answer again
