@@ -362,7 +362,9 @@ class ResultsPage:
 
 
 async def results_page(services: Services, slack_user_id: str, team_key: str | None) -> ResultsPage:
-    """`/pulse results [team]`: only a team's managers and liaisons may see its figures."""
+    """`/pulse results [team]`: only a team's managers and liaisons may see its figures. An instance that
+    does not run the clock writes what it still holds for closed surveys first."""
+    await batches.flush_closed(services)
     async with services.sessions() as session:
         member = await _member(session, slack_user_id)
         if team_key:

@@ -235,3 +235,20 @@ async def test_receipts_held_by_a_process_that_died_are_found_once(pulse_service
     assert lost.holder == other.db.instance
     assert await batches.forget(pulse_services, lost) and not await batches.forget(pulse_services, lost)
     assert await submit(pulse_services, VENDOR[0], survey) == service.Outcome.STORED  # may answer again
+
+
+async def test_an_instance_without_the_clock_writes_its_answers_when_next_asked(pulse_services: Services,
+                                                                                clock: FakeClock) -> None:
+    from bot.services import build_services
+
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    follower = build_services(pulse_services.settings, clock=clock)  # takes answers, runs no jobs
+    for user in VENDOR[:5]:
+        await submit(follower, user, survey)
+    clock.advance(days=3)
+    await service.close_due(pulse_services)  # the leader closes; the answers are in the follower's memory
+    assert await _count(pulse_services, PulseAnswer) == 0
+    page = await service.results_page(follower, "U0DANA", "care-hana")
+    assert page.report is not None and page.report.figures.team.respondents == 5
+    await follower.db.dispose()
