@@ -143,8 +143,7 @@ async def _seed_pulse_and_jira(session, team_id: int, ids: list[int], week: str,
     session.add(survey)
     await session.flush()
     answers = [{"id": str(uuid.UUID(int=rng.getrandbits(128))), "survey_id": survey.id, "side": "vendor",
-                "question_id": q, "value": rng.randint(0, 10) if q == "enps" else rng.randint(1, 5),
-                "answered_on": start.date()}
+                "question_id": q, "value": rng.randint(0, 10) if q == "enps" else rng.randint(1, 5)}
                for _ in range(int(len(ids) * 0.6)) for q in questions]
     await _bulk(session, PulseAnswer, answers)
 

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 
 _SECRET = re.compile(r"(xox[abpr]-|xapp-)[A-Za-z0-9-]+")
+SQL_LOGGERS = ("sqlalchemy", "aiosqlite", "asyncpg")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -40,3 +41,7 @@ def configure(level: str = "INFO") -> None:
     for noisy in ("slack_bolt", "slack_sdk", "aiohttp.access", "apscheduler", "oneteam.bolt"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The database drivers log statements with their parameters (pulse answers next to the member lookup
+    # that preceded them) from INFO / DEBUG: never, whatever the level asked for.
+    for driver in SQL_LOGGERS:
+        logging.getLogger(driver).setLevel(logging.WARNING)

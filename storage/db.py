@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,14 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {}
+        # Names this process: pulse receipts say which process holds their answers in memory, and on
+        # PostgreSQL the connections carry it, so that others can tell whether that process is alive.
+        self.instance = uuid.uuid4().hex
+        # Never echo SQL, and keep parameters (pulse answers, Slack ids) out of error messages as well.
+        kwargs: dict[str, Any] = {"echo": False, "hide_parameters": True}
         if not self.is_sqlite:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10,
+                          connect_args={"server_settings": {"application_name": f"oneteam:{self.instance}"}})
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

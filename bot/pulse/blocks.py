@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel import Locale
+
 from bot import blocks
 from bot.i18n import Translator
 from bot.pulse import results
@@ -20,7 +22,11 @@ def _plain(text: str, limit: int = 75) -> dict[str, Any]:
 
 
 def _when(t: Translator, when: datetime, tz: str | None) -> str:
-    return t.datetime(when, "medium", tz=tz or "UTC")
+    """Date and time to the minute ("Nov 23, 2026, 6:42 PM"): seconds mean nothing to a reader."""
+    loc = Locale.parse(t.locale.replace("-", "_"))
+    pattern = str(loc.datetime_formats["medium"]).replace("{1}", loc.date_formats["medium"].pattern).replace(
+        "{0}", loc.time_formats["short"].pattern)
+    return t.datetime(when, pattern, tz=tz or "UTC")
 
 
 def invitation(t: Translator, survey_id: int, team_name: str, closes_at: datetime, tz: str | None,
@@ -32,6 +38,18 @@ def invitation(t: Translator, survey_id: int, team_name: str, closes_at: datetim
         blocks.context(t("pulse.invite.anonymity")),
         blocks.actions(blocks.button(t("pulse.invite.button"), Action.OPEN, str(survey_id), style="primary")),
     ])
+
+
+def lost(t: Translator, survey_id: int, team_name: str, closes_at: datetime, tz: str | None, *,
+         reopen: bool) -> blocks.Rendered:
+    """Answers lost with a process that died before writing their batch: the person may answer again."""
+    text = t("pulse.lost.text_open" if reopen else "pulse.lost.text_closed", team=team_name,
+             closes=_when(t, closes_at, tz))
+    body = [blocks.section(text)]
+    if reopen:
+        body.append(blocks.actions(blocks.button(t("pulse.invite.button"), Action.OPEN, str(survey_id),
+                                                 style="primary")))
+    return blocks.Rendered(text=text, blocks=body)
 
 
 def results_ready(t: Translator, team_name: str, team_key: str) -> blocks.Rendered:
@@ -141,8 +159,8 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
             enps += " " + t("pulse.results.change", change=f"{rep.enps_change:+d}")
         summary += "\n" + enps
     body.append(blocks.section(summary))
-    sides = []
-    for side in results.SIDES:
+    sides = [] if rep.survey.by_side else [t("pulse.results.sides_not_split", threshold=threshold)]
+    for side in results.SIDES if rep.survey.by_side else ():
         seg = figs.segments.get(side)
         if seg is not None:
             enps_text = f"{seg.enps:+d}" if seg.enps is not None else "-"

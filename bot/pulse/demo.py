@@ -91,6 +91,7 @@ async def open_survey_ids(h: Any) -> dict[str, int]:
 
 
 async def scene(stage: Any) -> None:
+    from bot.calendar import next_working, zone
     from sandbox.slack import text_of
     from schedules.pulse import tick
 
@@ -99,12 +100,22 @@ async def scene(stage: Any) -> None:
     stage.title("Anonymous pulse survey: a vendor team says how it feels")
     await extend_org(h, with_vendor_staff(original, "care-hana", 3))
     stage.narrate("Three more Hana BPO agents join care-hana (6 vendor staff, Sam on the internal side). "
-                  "The pulse job opens each team's survey and DMs everyone except the managers.")
+                  "The pulse job opens each team's survey and DMs everyone except the managers, each inside "
+                  "their own working hours (08:00-20:00 local, Monday to Friday).")
     await tick(h.services)
     surveys = await open_survey_ids(h)
     hana = surveys["care-hana"]
+    opened = h.clock.now()
+    stage.check(invitation_for(h, "minji@hanabpo.example", hana) is None,
+                f"not yet for Min-ji: it is {opened.astimezone(zone('Asia/Seoul')):%A %H:%M} in Seoul")
+    h.clock.set(next_working(opened, zone("Asia/Seoul")))
+    await tick(h.services)
     stage.show_new("minji@hanabpo.example")
-    stage.check(invitation_for(h, "minji@hanabpo.example", hana) is not None, "Min-ji got the survey by DM")
+    stage.check(invitation_for(h, "minji@hanabpo.example", hana) is not None,
+                "Min-ji got the survey by DM at 08:00 on Monday, Seoul time")
+    h.clock.set(next_working(h.clock.now(), zone("America/New_York")))
+    await tick(h.services)
+    stage.check(invitation_for(h, "sam@acme.example", hana) is not None, "Sam got it at 08:00 in New York")
 
     stage.narrate("Five vendor agents and Sam answer; the 'one team' feeling is low across the board.")
     voters = ["minji@hanabpo.example", "jisoo@hanabpo.example", "hyun@hanabpo.example",
@@ -126,10 +137,11 @@ async def scene(stage: Any) -> None:
     while_open = text_of(h.sandbox.ephemerals(h.user("dana@acme.example"))[-1])
     stage.check(ack.ok and "answers" not in while_open, "no counts are shown while the survey is open")
 
-    h.clock.advance(days=2, minutes=1)
+    h.clock.set(opened + timedelta(days=3, minutes=-30))  # Tuesday morning in Seoul, just before the close
     await tick(h.services)
-    stage.check(invitation_for(h, "hyun@hanabpo.example", hana) is not None, "one reminder went out")
-    h.clock.advance(days=1)
+    stage.check(sum("pulse_open" in str(m.blocks) for m in h.sandbox.dms(h.user("hyun@hanabpo.example"))) == 2,
+                "one reminder went out, the next working morning in Seoul")
+    h.clock.set(opened + timedelta(days=3, minutes=1))
     await tick(h.services)
     stage.show_new("dana@acme.example")
 
@@ -138,9 +150,9 @@ async def scene(stage: Any) -> None:
     results = h.sandbox.ephemerals(h.user("dana@acme.example"))[-1]
     stage.screen("Dana Whitfield", "/pulse results care-hana", text_of(results))
     shown = text_of(results)
-    stage.check("6" in shown and "Vendor side: hidden" in shown and "Internal side: hidden" in shown,
-                "team results shown (6 answers); Sam alone on the internal side stays hidden, and so does the "
-                "vendor side (6 minus 5 would reveal him)")
+    stage.check("6" in shown and "Not split into internal and vendor sides" in shown,
+                "team results shown (6 answers), not split by side: Sam is the only internal person surveyed, "
+                "so his side is not even stored on its own")
     await h.command("minji@hanabpo.example", "/pulse", "results care-hana")
     await h.settle()
     refused = text_of(h.sandbox.ephemerals(h.user("minji@hanabpo.example"))[-1])

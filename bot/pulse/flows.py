@@ -5,12 +5,17 @@ re-run after a crash or on a second instance sends nothing twice."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from bot.calendar import EVERY_DAY, WORKING_DAYS, next_working, zone
 from bot.delivery import deliver_once
-from bot.pulse import blocks, service
+from bot.pulse import batches, blocks, service
 from bot.services import Services
+from storage.models import Member, PulseSurvey, Team
+from storage.rows import existing
 
 log = logging.getLogger("oneteam.pulse")
+REMINDER_GAP = timedelta(hours=12)
 
 
 async def run(services: Services) -> None:
@@ -20,6 +25,7 @@ async def run(services: Services) -> None:
     except service.SecretMissing:
         log.error("ONETEAM_SECRET is not set: pulse surveys are not run (answers could not be kept anonymous)")
         return
+    await _recover(services)
     await service.open_due(services)
     await _invite(services)
     await _remind(services)
@@ -28,14 +34,38 @@ async def run(services: Services) -> None:
     await send_follow_ups(services)
 
 
+def send_at(survey: PulseSurvey, member: Member, team: Team, *, reminder: bool) -> datetime | None:
+    """When a member gets the invitation (or reminder): the first moment of their local working hours
+    from the survey's opening (or reminder time, and at least half a day after their invitation). When
+    that is after the close: their next local daytime, any day; failing that, the invitation goes at
+    once and the reminder not at all."""
+    start = survey.opens_at
+    if reminder:
+        invited = send_at(survey, member, team, reminder=False) or start
+        start = max(survey.remind_at, invited + REMINDER_GAP)
+    tz = zone(member.timezone, team.timezone)
+    for days in (WORKING_DAYS, EVERY_DAY):
+        at = next_working(start, tz, days=days)
+        if at < survey.closes_at:
+            return at
+    return None if reminder else start
+
+
 async def _invite(services: Services, *, reminder: bool = False) -> None:
     flag = "reminded" if reminder else "invited"
-    due_by = services.clock.now() if reminder else None
+    now = services.clock.now()
+    due_by = now if reminder else None
     for survey in await service.open_surveys(services, flag=flag, due_by=due_by):
         team, people, _readers = await service.team_of(services, survey.team_id)
         complete = True
         for member in people:
             if member.slack_user_id is None:  # never: only people with a Slack id are surveyed
+                continue
+            at = send_at(survey, member, team, reminder=reminder)
+            if at is None:
+                continue
+            if at > now:  # outside their working hours: a later run sends it
+                complete = False
                 continue
             t = services.t(member.locale, team.locale)
             msg = blocks.invitation(t, survey.id, team.name, survey.closes_at, member.timezone or team.timezone,
@@ -50,6 +80,28 @@ async def _invite(services: Services, *, reminder: bool = False) -> None:
 async def _remind(services: Services) -> None:
     # Everyone surveyed gets the one reminder: skipping those who answered would write down who did.
     await _invite(services, reminder=True)
+
+
+async def _recover(services: Services) -> None:
+    """People whose answers were lost with the process that held them in memory: their receipt is deleted
+    and they are told, with the button to answer again while the survey is open. Nothing is logged per
+    person: who lost answers says who answered."""
+    for receipt in await batches.orphaned(services):
+        if not await batches.forget(services, receipt):
+            continue
+        async with services.sessions() as session:
+            survey = await existing(session, PulseSurvey, receipt.survey_id)
+        team, people, _readers = await service.team_of(services, survey.team_id)
+        secret = service.secret_of(services)
+        who = next((m for m in people if m.slack_user_id
+                    and service.receipt_token(secret, survey.id, m.slack_user_id) == receipt.token), None)
+        if who is None or who.slack_user_id is None:  # no longer surveyed: nobody to tell
+            continue
+        t = services.t(who.locale, team.locale)
+        msg = blocks.lost(t, survey.id, team.name, survey.closes_at, who.timezone or team.timezone,
+                          reopen=survey.state == "open" and survey.closes_at > services.clock.now())
+        await deliver_once(services, f"pulse:lost:{survey.id}:{who.id}:{receipt.holder}", who.slack_user_id,
+                           text=msg.text, blocks=msg.blocks)
 
 
 async def _announce(services: Services) -> None:

@@ -20,8 +20,9 @@ FLAG_DROP = 0.5
 
 
 def visible_segments(counts: Mapping[str, int], threshold: int) -> frozenset[str]:
-    """Which of team / internal / vendor may be shown, given respondents per side."""
-    total = sum(counts.get(s, 0) for s in SIDES)
+    """Which of team / internal / vendor may be shown, given respondents per side (`team`: answers of a
+    survey not split by side)."""
+    total = sum(counts.get(s, 0) for s in (*SIDES, TEAM))
     team = total >= threshold
     shown = {s for s in SIDES if counts.get(s, 0) >= threshold}
     hidden_with_answers = [s for s in SIDES if s not in shown and counts.get(s, 0) > 0]
@@ -89,16 +90,17 @@ def enps(values: Iterable[int]) -> int | None:
 def figures(answers: Iterable[tuple[str, str, int]], comments: Iterable[tuple[str, str]],
             threshold: int) -> Figures:
     """`answers` are (side, question_id, value) rows; `comments` (side, text). Everyone answers eNPS
-    (the modal requires it), so its rows count the respondents of each side."""
-    by_side: dict[str, dict[str, list[int]]] = {s: defaultdict(list) for s in SIDES}
+    (the modal requires it), so its rows count the respondents of each side. Side `team` holds the answers
+    of a survey that a small side kept from being split: they count for the whole team only."""
+    by_side: dict[str, dict[str, list[int]]] = {s: defaultdict(list) for s in (*SIDES, TEAM)}
     for side, qid, value in answers:
         if side in by_side:
             by_side[side][qid].append(value)
-    counts = {s: len(by_side[s][ENPS]) for s in SIDES}
+    counts = {s: len(by_side[s][ENPS]) for s in by_side}
     visible = visible_segments(counts, threshold)
     segments: dict[str, Segment] = {}
     for name in visible:
-        sides = SIDES if name == TEAM else (name,)
+        sides = (*SIDES, TEAM) if name == TEAM else (name,)
         merged: dict[str, list[int]] = defaultdict(list)
         for s in sides:
             for qid, values in by_side[s].items():

@@ -6,24 +6,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.errors import UserFacingError
 from bot.metrics import ConcernMetrics, FollowUpMetrics, PulseMetrics, SurveyMetrics
-from bot.pulse import results
+from bot.pulse import batches, results
 from bot.pulse.config import PulseConfig
 from bot.pulse.questions import ENPS, ENPS_RANGE, LIKERT, find, rotation
 from bot.services import Services
 from storage.models import (
     Member,
+    Membership,
     PulseAnswer,
     PulseComment,
     PulseFollowUp,
@@ -110,7 +112,13 @@ async def open_due(services: Services) -> list[int]:
             continue
         seq = 0 if last is None else last.seq + 1
         closes = now + timedelta(days=cfg.open_days)
+        async with services.sessions() as session:
+            ids = [m.id for m in await surveyed(session, team)]
+            people = (await session.scalars(select(Member).where(Member.id.in_(ids)).options(
+                selectinload(Member.memberships).selectinload(Membership.team)))).all()
+            sides = Counter(side_of(m) for m in people)
         survey = PulseSurvey(team_id=team.id, seq=seq, threshold=cfg.threshold, opens_at=now,
+                             by_side=all(sides[s] >= cfg.threshold for s in results.SIDES),
                              question_ids=rotation(team.config.get("pulse") or {}, seq, cfg.questions_per_survey),
                              remind_at=max(now + (closes - now) / 2, closes - timedelta(days=1)),
                              closes_at=closes, state="open")
@@ -140,7 +148,8 @@ async def mark(services: Services, survey_id: int, flag: str) -> None:
 
 
 async def close_due(services: Services) -> list[int]:
-    """Closes surveys past their end; the conditional update makes exactly one instance close each."""
+    """Closes surveys past their end (the conditional update makes exactly one instance close each), then
+    writes what this process still holds for closed surveys."""
     now = services.clock.now()
     closed = []
     async with services.sessions() as session:
@@ -153,6 +162,7 @@ async def close_due(services: Services) -> list[int]:
         if rowcount(done) == 1:
             closed.append(survey_id)
             log.info("pulse survey closed", extra={"survey_id": survey_id})
+    await batches.flush_closed(services)
     return closed
 
 
@@ -261,10 +271,11 @@ def parse_answers(question_ids: Sequence[str], raw: dict[str, str | None],
 
 async def submit(services: Services, slack_user_id: str, survey_id: int, raw: dict[str, str | None],
                  comment: str | None) -> Outcome:
-    """Stores one person's answers as unlinked rows, refusing a second answer through the receipt.
+    """Takes one person's answers, refusing a second answer through the receipt.
 
-    The receipt and the answers are written in one transaction but share nothing: no id, no
-    time, no order (random keys). Nothing here is logged with the person's id.
+    The receipt is written now, in a transaction of its own; the answers wait in memory and are written
+    later in a shuffled batch of at least the threshold of people (`batches`), so no transaction, row
+    order or time ties them to the receipt. Nothing here is logged with the person's id.
     """
     secret = secret_of(services)
     now = services.clock.now()
@@ -279,33 +290,19 @@ async def submit(services: Services, slack_user_id: str, survey_id: int, raw: di
             if err.key == "pulse.errors.already":
                 return Outcome.ALREADY
             raise
-        team = await existing(session, Team, survey.team_id)
-        side = side_of(member)
+        side = side_of(member) if survey.by_side else results.TEAM
     values, text = parse_answers(survey.question_ids, raw, comment)
-    today = _local_date(now, team.timezone)
-    rows: list[PulseAnswer | PulseComment] = [
-        PulseAnswer(id=str(uuid.uuid4()), survey_id=survey_id, side=side, question_id=qid, value=v,
-                    answered_on=today) for qid, v in values.items()]
-    if text:
-        rows.append(PulseComment(id=str(uuid.uuid4()), survey_id=survey_id, side=side, text=text,
-                                 answered_on=today))
+    token = receipt_token(secret, survey_id, slack_user_id)
     try:
         async with services.sessions.begin() as session:
             state = await session.scalar(select(PulseSurvey.state).where(PulseSurvey.id == survey_id))
             if state != "open":
                 return Outcome.CLOSED
-            session.add(PulseReceipt(token=receipt_token(secret, survey_id, slack_user_id), survey_id=survey_id))
-            await session.flush()  # the receipt first: a duplicate fails before any answer is written
-            session.add_all(rows)
+            session.add(PulseReceipt(token=token, survey_id=survey_id, holder=batches.pending(services).holder))
     except IntegrityError:
         return Outcome.ALREADY
+    await batches.hold(services, survey, batches.Ballot(token, side, values, text))
     return Outcome.STORED
-
-
-def _local_date(now: datetime, tz: str) -> date:
-    from zoneinfo import ZoneInfo
-
-    return now.astimezone(ZoneInfo(tz)).date()
 
 
 # --- results ------------------------------------------------------------------------------------------
@@ -368,7 +365,9 @@ class ResultsPage:
 
 
 async def results_page(services: Services, slack_user_id: str, team_key: str | None) -> ResultsPage:
-    """`/pulse results [team]`: only a team's managers and liaisons may see its figures."""
+    """`/pulse results [team]`: only a team's managers and liaisons may see its figures. An instance that
+    does not run the clock writes what it still holds for closed surveys first."""
+    await batches.flush_closed(services)
     async with services.sessions() as session:
         member = await _member(session, slack_user_id)
         if team_key:

@@ -1,18 +1,21 @@
 """Pulse surveys. Anonymity is structural:
 
-- `pulse_answers` / `pulse_comments` hold no member id, no Slack id, no time finer than a date, and a
-  random UUID key; the tables are WITHOUT ROWID on SQLite, so rows are kept in key (random) order
-  rather than insertion order that could be lined up with another table.
-- `pulse_receipts` holds only HMAC-SHA256(ONETEAM_SECRET, "survey:user") to refuse a second answer:
+- `pulse_answers` / `pulse_comments` hold no member id, no Slack id, no time at all (the survey is the
+  finest time), and a random UUID key; the tables are WITHOUT ROWID on SQLite, so rows are kept in key
+  (random) order rather than insertion order that could be lined up with another table. They are
+  written in shuffled batches of at least the survey's threshold of people, never in the transaction
+  of a receipt (see `bot.pulse.ballots`).
+- `pulse_receipts` holds only HMAC-SHA256(ONETEAM_SECRET, "survey:user") to refuse a second answer,
+  and, while that person's answers wait in a process's memory for their batch, that process's id:
   no date, no segment, no reference to answers.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -36,6 +39,9 @@ class PulseSurvey(Base):
     invited: Mapped[bool] = mapped_column(Boolean, default=False)
     reminded: Mapped[bool] = mapped_column(Boolean, default=False)
     announced: Mapped[bool] = mapped_column(Boolean, default=False)  # results-ready notice sent
+    # Both sides had at least `threshold` people surveyed at open: answers keep their side. Otherwise
+    # every answer is stored under the whole team (side "team"), so a small side is not in the database.
+    by_side: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class PulseAnswer(Base):
@@ -44,10 +50,9 @@ class PulseAnswer(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # random uuid4
     survey_id: Mapped[int] = mapped_column(ForeignKey("pulse_surveys.id", ondelete="CASCADE"), index=True)
-    side: Mapped[str] = mapped_column(String(16))  # internal | vendor
+    side: Mapped[str] = mapped_column(String(16))  # internal | vendor | team (not split by side)
     question_id: Mapped[str] = mapped_column(String(48))
     value: Mapped[int] = mapped_column(Integer)
-    answered_on: Mapped[date] = mapped_column(Date)
 
 
 class PulseComment(Base):
@@ -58,7 +63,6 @@ class PulseComment(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("pulse_surveys.id", ondelete="CASCADE"), index=True)
     side: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    answered_on: Mapped[date] = mapped_column(Date)
 
 
 class PulseReceipt(Base):
@@ -67,6 +71,7 @@ class PulseReceipt(Base):
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex HMAC of "survey:user"
     survey_id: Mapped[int] = mapped_column(ForeignKey("pulse_surveys.id", ondelete="CASCADE"), index=True)
+    holder: Mapped[str | None] = mapped_column(String(32))  # process whose memory holds the answers; None: written
 
 
 class PulseFollowUp(Base):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import inspect, text
@@ -18,10 +20,12 @@ from schedules.pulse import tick
 
 VENDOR = [f"{login}@hanabpo.example" for login, _ in EXTRA_STAFF]  # Korean-speaking agents
 KO = translator("ko")
+WORKING_IN_SEOUL_AND_NEW_YORK = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # Tue 08:30 Seoul, Mon 18:30 NY
 
 
 @pytest.fixture
 async def h(clock: FakeClock) -> AsyncIterator[Harness]:
+    clock.set(WORKING_IN_SEOUL_AND_NEW_YORK)
     async with Harness(org=with_vendor_staff(load(EXAMPLE_ORG), "care-hana", 6), clock=clock) as harness:
         yield harness
 
@@ -84,7 +88,8 @@ async def test_send_answer_remind_close_and_threshold(h: Harness, clock: FakeClo
     clock.advance(days=3)
     await tick(h.services)
     shown = await _results(h, "dana@acme.example")  # a segment of 5: shown
-    assert "*5* answers" in shown and "Vendor side: 5 answers" in shown and "Internal side: hidden" in shown
+    assert "*5* answers" in shown and "Not split into internal and vendor sides" in shown  # Sam is one person
+    assert "Vendor side" not in shown and "Internal side" not in shown
     assert "average *4.00*" in shown and "(+2.00 since last time)" not in shown  # the hidden survey is no baseline
     assert "Love the new huddles" in shown
 
@@ -126,15 +131,16 @@ async def test_anonymity_dump_links_no_answer_to_a_member(h: Harness, clock: Fak
     answers, comments, receipts = dump["pulse_answers"], dump["pulse_comments"], dump["pulse_receipts"]
     assert len(answers) == 6 * 4 and [c["text"] for c in comments] == [comment] and len(receipts) == 6
 
-    # 1. answer rows hold no identity, no time of day, no reference to anything but the survey
+    # 1. answer rows hold no identity, no time at all, no reference to anything but the survey
     for row in answers + comments:
-        assert set(row) <= {"id", "survey_id", "side", "question_id", "value", "answered_on", "text"}
+        assert set(row) <= {"id", "survey_id", "side", "question_id", "value", "text"}
         assert not {str(v) for v in row.values()} & identities
-        assert len(str(row["answered_on"])) == 10  # YYYY-MM-DD
-    # 2. receipts hold only the keyed hash and the survey: no date, no side, nothing of the answers
+    # 2. receipts hold only the keyed hash and the survey (their answers are written): no date, no side,
+    # nothing of the answers
     answer_keys = {r["id"] for r in answers + comments}
     for row in receipts:
-        assert set(row) == {"token", "survey_id"} and not {str(v) for v in row.values()} & identities
+        assert set(row) == {"token", "survey_id", "holder"} and row["holder"] is None
+        assert not {str(v) for v in row.values()} & identities
     # 3. no other table mentions an answer's key, value set or comment: there is nothing to join on
     for table, rows in dump.items():
         if table in ("pulse_answers", "pulse_comments"):
@@ -148,3 +154,55 @@ async def test_anonymity_dump_links_no_answer_to_a_member(h: Harness, clock: Fak
     # 5. nor do the logs (ours and the libraries' at the production level) carry an answer
     leaks = [f"{r.name}: {r.getMessage()[:300]}" for r in caplog.records if comment in f"{r.getMessage()} {r.__dict__}"]
     assert not leaks, leaks
+
+
+async def test_invitations_wait_for_each_members_working_hours(clock: FakeClock) -> None:
+    friday_21_in_seoul = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # 07:00 in New York
+    clock.set(friday_21_in_seoul)
+    async with Harness(org=with_vendor_staff(load(EXAMPLE_ORG), "care-hana", 6), clock=clock) as h:
+        await tick(h.services)
+        hana = (await open_survey_ids(h))["care-hana"]
+        assert invitation_for(h, VENDOR[0], hana) is None  # not at 21:00 on a Friday night in Seoul
+        assert invitation_for(h, "sam@acme.example", hana) is None  # nor at 07:00 in New York
+
+        clock.set(datetime(2026, 11, 20, 13, 0, tzinfo=UTC))  # 08:00 in New York, 22:00 in Seoul
+        await tick(h.services)
+        sam = invitation_for(h, "sam@acme.example", hana)
+        assert sam is not None and invitation_for(h, VENDOR[0], hana) is None
+        assert not re.search(r"\d:\d\d:\d\d", text_of(sam))  # the closing time, to the minute
+
+        clock.set(datetime(2026, 11, 22, 22, 59, tzinfo=UTC))  # the weekend in Seoul, up to Monday 07:59
+        await tick(h.services)
+        assert invitation_for(h, VENDOR[0], hana) is None
+        clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=UTC))  # Monday 08:00 in Seoul
+        await tick(h.services)
+        assert all(invitation_for(h, e, hana) for e in VENDOR)
+        assert not any("알림" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[0])))  # no reminder right after
+
+
+async def test_answers_lost_in_a_restart_are_told_and_can_be_given_again(clock: FakeClock,
+                                                                         database_url: str) -> None:
+    clock.set(WORKING_IN_SEOUL_AND_NEW_YORK)
+    async with Harness(org=with_vendor_staff(load(EXAMPLE_ORG), "care-hana", 6), clock=clock,
+                       database_url=database_url) as h:
+        await _lost_in_a_restart(h)
+
+
+async def _lost_in_a_restart(h: Harness) -> None:
+    await tick(h.services)
+    hana = (await open_survey_ids(h))["care-hana"]
+    for email in VENDOR[:2]:
+        await answer(h, email, hana, likert=3, enps=7)  # fewer than 2k: they wait in memory
+    await h.restart()  # the process dies with them
+    await tick(h.services)
+
+    for email in VENDOR[:2]:
+        lost = h.sandbox.dms(h.user(email))[-1]
+        assert KO("pulse.lost.text_open", team="Customer Service, Hana BPO Seoul", closes="")[:20] in text_of(lost)
+        assert invitation_for(h, email, hana) is lost  # with the button to answer again
+        _click, again = await answer(h, email, hana, likert=4, enps=8)
+        assert again is not None and KO("pulse.outcome.stored") in text_of(h.sandbox.open_views(h.user(email))[-1])
+    assert invitation_for(h, VENDOR[2], hana) is not None
+    assert not any("OneTeam" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[2])))  # only those who lost answers
+    await tick(h.services)  # told once
+    assert sum("OneTeam" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[0]))) == 1

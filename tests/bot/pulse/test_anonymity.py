@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from bot.clock import FakeClock
 from bot.org.schema import OrgSpec
 from bot.org.service import apply_org
-from bot.pulse import service
+from bot.pulse import batches, service
 from bot.pulse.demo import with_vendor_staff
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -25,13 +25,16 @@ RANDOM_KEYS = {"pulse_answers": "id", "pulse_comments": "id"}
 async def _world(path: Path, spec: OrgSpec, answers: list[tuple[str, int, int, str | None]]) -> Counter:
     services: Services = build_services(
         Settings(_env_file=None, database_url=f"sqlite+aiosqlite:///{path}", secret=ONETEAM_SECRET),
-        clock=FakeClock())
+        clock=FakeClock())  # each world its own process: receipts name it only until their batch is written
     await services.db.migrate()
     await apply_org(spec, services.sessions, None)
     await service.open_due(services)
     survey = await hana_survey(services)
     for user, likert, enps, comment in answers:
         await submit(services, user, survey, likert, enps, comment)
+    services.clock.advance(days=3)
+    await service.close_due(services)
+    await batches.flush_closed(services)  # answers are written at close at the latest
     dump = await dump_tables(services)
     await services.db.dispose()
     return dump
@@ -53,12 +56,11 @@ async def dump_tables(services: Services) -> Counter:
 async def test_swapping_who_answered_what_leaves_the_database_identical(tmp_path: Path, org_spec: OrgSpec) -> None:
     spec = with_vendor_staff(org_spec, "care-hana", 6)
     a, b = VENDOR[0], VENDOR[1]
-    honest = await _world(tmp_path / "a.db", spec, [(a, 1, 0, "I fear for my job"), (b, 5, 10, None),
-                                                     (SAM, 3, 7, None)])
-    swapped = await _world(tmp_path / "b.db", spec, [(a, 5, 10, None), (b, 1, 0, "I fear for my job"),
-                                                      (SAM, 3, 7, None)])
+    others = [(SAM, 3, 7, None), (VENDOR[2], 4, 8, None), (VENDOR[3], 2, 5, None)]
+    honest = await _world(tmp_path / "a.db", spec, [(a, 1, 0, "I fear for my job"), (b, 5, 10, None), *others])
+    swapped = await _world(tmp_path / "b.db", spec, [(a, 5, 10, None), (b, 1, 0, "I fear for my job"), *others])
     assert honest == swapped
-    assert sum(n for (table, _), n in honest.items() if table == "pulse_answers") == 12
+    assert sum(n for (table, _), n in honest.items() if table == "pulse_answers") == 20
 
 
 async def test_answer_tables_have_no_identity_time_or_order(pulse_services: Services) -> None:
@@ -69,9 +71,9 @@ async def test_answer_tables_have_no_identity_time_or_order(pulse_services: Serv
         columns = await conn.run_sync(lambda c: {t: {col["name"]: str(col["type"]) for col in inspect(c).get_columns(t)}
                                                  for t in ("pulse_answers", "pulse_comments", "pulse_receipts")})
         assert columns["pulse_answers"] == {"id": "VARCHAR(36)", "survey_id": "INTEGER", "side": "VARCHAR(16)",
-                                            "question_id": "VARCHAR(48)", "value": "INTEGER", "answered_on": "DATE"}
-        assert set(columns["pulse_comments"]) == {"id", "survey_id", "side", "text", "answered_on"}
-        assert columns["pulse_receipts"] == {"token": "VARCHAR(64)", "survey_id": "INTEGER"}
+                                            "question_id": "VARCHAR(48)", "value": "INTEGER"}
+        assert set(columns["pulse_comments"]) == {"id", "survey_id", "side", "text"}
+        assert columns["pulse_receipts"] == {"token": "VARCHAR(64)", "survey_id": "INTEGER", "holder": "VARCHAR(32)"}
         if conn.dialect.name == "sqlite":  # no hidden insertion order (PostgreSQL's ctid: see the README)
             for table in ("pulse_answers", "pulse_comments", "pulse_receipts"):
                 with pytest.raises(Exception, match="rowid"):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from bot.errors import UserFacingError
-from bot.pulse import service
+from bot.pulse import batches, service
 from bot.services import Services
 from storage.models import PulseAnswer, PulseComment, PulseReceipt, PulseSurvey
 from tests.bot.pulse.helpers import SAM, VENDOR, hana_survey, run_round, submit
@@ -42,9 +42,10 @@ async def test_one_answer_per_person_and_rows_carry_no_identity(pulse_services: 
     await service.open_due(pulse_services)
     survey = await hana_survey(pulse_services)
     assert await submit(pulse_services, VENDOR[0], survey, 2, 9, "Night shifts are lonely") == service.Outcome.STORED
-    before = (await _count(pulse_services, PulseAnswer), await _count(pulse_services, PulseComment))
     assert await submit(pulse_services, VENDOR[0], survey, 5, 10, "again") == service.Outcome.ALREADY
-    assert (await _count(pulse_services, PulseAnswer), await _count(pulse_services, PulseComment)) == before == (4, 1)
+    # the answers wait in memory for a batch; only the receipt is written
+    assert (await _count(pulse_services, PulseAnswer), await _count(pulse_services, PulseComment)) == (0, 0)
+    assert len(batches.pending(pulse_services).ballots[survey.id]) == 1
     assert await _count(pulse_services, PulseReceipt) == 1
     with pytest.raises(UserFacingError) as err:
         await service.ballot(pulse_services, VENDOR[0], survey.id)
@@ -163,3 +164,91 @@ async def test_threshold_is_configurable_and_snapshotted(pulse_services: Service
     async with pulse_services.sessions() as session:
         rep = await service.report(session, await session.get(PulseSurvey, survey.id))
     assert rep.figures.team.respondents == 3
+
+
+async def _set_threshold(services: Services, threshold: int) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Team
+
+    async with services.sessions.begin() as session:
+        team = await session.scalar(select(Team).where(Team.key == "care-hana"))
+        await session.execute(update(Team).where(Team.id == team.id).values(
+            config={**team.config, "pulse": {**team.config["pulse"], "threshold": threshold}}))
+
+
+async def test_answers_are_written_k_people_at_a_time_and_comments_at_close(pulse_services: Services,
+                                                                             clock: FakeClock) -> None:
+    await _set_threshold(pulse_services, 3)
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    people = [*VENDOR, SAM]
+    for n, user in enumerate(people[:5]):
+        await submit(pulse_services, user, survey, comment="Too many night shifts" if n == 0 else None)
+    assert await _count(pulse_services, PulseAnswer) == 0  # 5 < 2k wait
+    await submit(pulse_services, people[5], survey)
+    assert await _count(pulse_services, PulseAnswer) == 3 * 4  # 2k waited: a random k of them written
+    await submit(pulse_services, people[6], survey)
+    assert await _count(pulse_services, PulseAnswer) == 3 * 4  # 4 wait: at least k are kept for the last batch
+    assert await _count(pulse_services, PulseComment) == 0
+    async with pulse_services.sessions() as session:
+        held = (await session.scalars(select(PulseReceipt.holder))).all()
+    assert len(held) == 7 and held.count(None) == 3  # the written batch's receipts are released
+
+    clock.advance(days=3)
+    await service.close_due(pulse_services)
+    assert await _count(pulse_services, PulseAnswer) == 7 * 4 and await _count(pulse_services, PulseComment) == 1
+    async with pulse_services.sessions() as session:
+        assert set((await session.scalars(select(PulseReceipt.holder))).all()) == {None}
+        assert set((await session.scalars(select(PulseAnswer.side))).all()) == {"team"}  # Sam: a side of one
+        rep = await service.report(session, await session.get(PulseSurvey, survey.id))
+    assert rep.figures.team.respondents == 7 and rep.figures.comments == ("Too many night shifts",)
+
+
+async def test_fewer_than_k_in_all_stores_nothing(pulse_services: Services, clock: FakeClock) -> None:
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    for user in VENDOR[:4]:
+        await submit(pulse_services, user, survey, comment="hello")
+    clock.advance(days=3)
+    await service.close_due(pulse_services)
+    assert (await _count(pulse_services, PulseAnswer), await _count(pulse_services, PulseComment)) == (0, 0)
+    async with pulse_services.sessions() as session:
+        assert (await session.scalars(select(PulseReceipt.holder))).all() == [None] * 4
+    assert survey.id not in batches.pending(pulse_services).ballots
+
+
+async def test_receipts_held_by_a_process_that_died_are_found_once(pulse_services: Services,
+                                                                   clock: FakeClock) -> None:
+    from bot.services import build_services
+
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    other = build_services(pulse_services.settings, clock=clock)  # a second process on the same database
+    await submit(other, VENDOR[0], survey)
+    if pulse_services.db.is_sqlite:  # SQLite serves one process: any other holder is gone
+        assert [r.holder for r in await batches.orphaned(pulse_services)] == [other.db.instance]
+    else:  # PostgreSQL: the other process's connections name it, so its answers are still held
+        assert await batches.orphaned(pulse_services) == []
+    await other.db.dispose()
+    [lost] = await batches.orphaned(pulse_services)
+    assert lost.holder == other.db.instance
+    assert await batches.forget(pulse_services, lost) and not await batches.forget(pulse_services, lost)
+    assert await submit(pulse_services, VENDOR[0], survey) == service.Outcome.STORED  # may answer again
+
+
+async def test_an_instance_without_the_clock_writes_its_answers_when_next_asked(pulse_services: Services,
+                                                                                clock: FakeClock) -> None:
+    from bot.services import build_services
+
+    await service.open_due(pulse_services)
+    survey = await hana_survey(pulse_services)
+    follower = build_services(pulse_services.settings, clock=clock)  # takes answers, runs no jobs
+    for user in VENDOR[:5]:
+        await submit(follower, user, survey)
+    clock.advance(days=3)
+    await service.close_due(pulse_services)  # the leader closes; the answers are in the follower's memory
+    assert await _count(pulse_services, PulseAnswer) == 0
+    page = await service.results_page(follower, "U0DANA", "care-hana")
+    assert page.report is not None and page.report.figures.team.respondents == 5
+    await follower.db.dispose()
