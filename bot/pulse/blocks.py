@@ -26,7 +26,7 @@ def _when(t: Translator, when: datetime, tz: str | None) -> str:
 def invitation(t: Translator, survey_id: int, team_name: str, closes_at: datetime, tz: str | None,
                questions: int, *, reminder: bool = False) -> blocks.Rendered:
     key = "reminder" if reminder else "invite"
-    text = t(f"pulse.{key}.text", team=team_name, closes=_when(t, closes_at, tz), n=questions)
+    text = t(f"pulse.{key}.text", team=team_name, closes=_when(t, closes_at, tz), count=questions)
     return blocks.Rendered(text=text, blocks=[
         blocks.section(text),
         blocks.context(t("pulse.invite.anonymity")),
@@ -135,7 +135,7 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
     if figs.team is None:
         body.append(blocks.section(t("pulse.results.team_hidden", closed=closed, threshold=threshold)))
         return blocks.Rendered(text=title, blocks=body)
-    summary = t("pulse.results.summary", closed=closed, n=figs.team.respondents)
+    summary = t("pulse.results.summary", closed=closed, count=figs.team.respondents)
     if figs.team.enps is not None:
         enps = t("pulse.results.enps", score=f"{figs.team.enps:+d}")
         if rep.enps_change is not None:
@@ -147,7 +147,7 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
         seg = figs.segments.get(side)
         if seg is not None:
             enps_text = f"{seg.enps:+d}" if seg.enps is not None else "-"
-            sides.append(t(f"pulse.results.side_{side}", n=seg.respondents, enps=enps_text))
+            sides.append(t(f"pulse.results.side_{side}", count=seg.respondents, enps=enps_text))
         else:
             sides.append(t(f"pulse.results.side_{side}_hidden", threshold=threshold))
     body.append(blocks.context(*sides))
