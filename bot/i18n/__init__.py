@@ -13,9 +13,9 @@ mapping of CLDR plural categories (`one`, `other`, ...) picked for `count` by th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from datetime import datetime
 from typing import Any
 
 from babel import Locale, UnknownLocaleError, negotiate_locale

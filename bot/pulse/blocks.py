@@ -16,11 +16,11 @@ View = dict[str, Any]
 
 
 def _plain(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+    return blocks.plain(text, limit)
 
 
-def _when(t: Translator, when: datetime, tz: str | None) -> str:
-    return t.datetime(when, "medium", tz=tz or "UTC")
+def _when(t: Translator, when: datetime, tz: str | None) -> blocks.Mrkdwn:
+    return t.date_token(when, tz or "UTC")
 
 
 def invitation(t: Translator, survey_id: int, team_name: str, closes_at: datetime, tz: str | None,
@@ -42,7 +42,7 @@ def results_ready(t: Translator, team_name: str, team_key: str) -> blocks.Render
 def follow_up_message(t: Translator, team_name: str, config: dict, question_id: str, text: str) -> blocks.Rendered:
     title = t("pulse.follow_up.message_title", team=team_name)
     concern = find(config, question_id).text(t)
-    return blocks.Rendered(text=f"{title}: {text}", blocks=[
+    return blocks.Rendered(text=blocks.Mrkdwn("{}: {}").format(title, text), blocks=[
         blocks.header(title),
         blocks.section(t("pulse.follow_up.message_body", concern=concern, text=text)),
         blocks.context(t("pulse.follow_up.message_footer")),
@@ -108,8 +108,9 @@ def _concern(t: Translator, page: ResultsPage, line: results.Concern) -> list[di
         sides = rep.figures.segments
         parts.append(t("pulse.results.gap", internal=f"{sides['internal'].questions[line.question_id].average:.2f}",
                        vendor=f"{sides['vendor'].questions[line.question_id].average:.2f}", gap=_signed(line.gap)))
-    flag = t("pulse.results.flag") + " " if line.flagged else ""
-    text = f"{flag}*{find(config, line.question_id).text(t)}*\n" + " · ".join(parts)
+    flag = t("pulse.results.flag") + " " if line.flagged else blocks.Mrkdwn()
+    text = blocks.Mrkdwn("{}*{}*\n{}").format(flag, find(config, line.question_id).text(t),
+                                             blocks.Mrkdwn(" · ").join(parts))
     out: list[dict[str, Any]] = []
     if line.flagged and page.can_follow_up:
         out.append(blocks.section(text, accessory=blocks.button(
@@ -157,5 +158,6 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
     if figs.comments:
         body.append(blocks.divider())
         shown = figs.comments[:10]
-        body.append(blocks.section(t("pulse.results.comments") + "\n" + "\n".join(f"> {c}" for c in shown)))
+        quoted = blocks.Mrkdwn("\n").join(blocks.Mrkdwn("> {}").format(c) for c in shown)
+        body.append(blocks.section(t("pulse.results.comments") + "\n" + quoted))
     return blocks.Rendered(text=title, blocks=body[:50])
