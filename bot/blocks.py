@@ -9,6 +9,7 @@ escape, and nothing is escaped twice, because escaping a `Mrkdwn` returns it unc
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -122,6 +123,21 @@ def link(url: str, label: str) -> Mrkdwn:
 def date(when: datetime, fallback: str) -> Mrkdwn:
     """Slack's date token: each reader sees the moment in their own zone and locale; `fallback` otherwise."""
     return Mrkdwn("<!date^{}^{{date_short_pretty}} {{time}}|{}>").format(int(when.timestamp()), fallback)
+
+
+_TOKEN = re.compile(r"<!date\^[^|>]*\|([^>]*)>|<(https?://[^|>]*)\|([^>]*)>|<([@#!][^|>]*)>")
+
+
+def as_seen(markup: str) -> str:
+    """Slack markup roughly as a reader sees it, for a terminal (`oneteam demo`): dates show their fallback,
+    links their label and address, and escapes are undone."""
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return m.group(1)
+        if m.group(2) is not None:
+            return f"{m.group(3)} ({m.group(2)})"
+        return m.group(4)
+    return unescape(_TOKEN.sub(one, str(markup)))
 
 
 def text_of(value: str) -> str:
