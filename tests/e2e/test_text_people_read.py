@@ -40,9 +40,10 @@ async def test_moments_are_date_tokens_with_a_natural_fallback(harness: Harness)
     invite = next(m for m in h.sandbox.dms(h.user(MINJI)) if "pulse_open" in str(m.blocks))
     [(stamp, fallback)] = DATE_TOKEN.findall(text_of(invite).split("\n")[0])
     assert KOREAN_WHEN.match(fallback), fallback  # e.g. "11월 23일 (월) 09:00", not "월 23 11월"
+    assert int(stamp) > h.clock.now().timestamp()  # when the survey closes
     assert not SECONDS.search(text_of(invite))
     english = next(m for m in h.sandbox.dms(h.user(PRIYA)) if "pulse_open" in str(m.blocks))
-    [(stamp_en, fallback_en)] = DATE_TOKEN.findall(text_of(english).split("\n")[0])
+    [(_, fallback_en)] = DATE_TOKEN.findall(text_of(english).split("\n")[0])
     assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}", fallback_en), fallback_en
 
     h.clock.set(datetime(2026, 11, 20, 7, 0, tzinfo=UTC))  # Friday 16:00 in Seoul: the check-in prompt

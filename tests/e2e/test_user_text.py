@@ -140,7 +140,11 @@ async def test_checkins_escalations_home_digest_and_jira_keep_user_text_inert(h:
     await h.command(SAM, "/escalate", "list")
     await h.command(SAM, "/kpi", f"set {HOSTILE}")
     await h.command(SAM, "/oneteam", HOSTILE)
+    await h.command(SAM, "/escalate", f"P2 team:care-hana {HOSTILE}")  # the quick path
+    await h.command(SAM, "/pulse", f"results {HOSTILE}")
+    await h.command("jisoo@hanabpo.example", "/checkin", f"skip {HOSTILE}")
     await settle(h)
+    assert ESCAPED in text_of(h.sandbox.ephemerals(h.user("jisoo@hanabpo.example"))[-1])
 
     # App Home
     for email in (MINJI, SAM):
@@ -159,7 +163,7 @@ async def test_checkins_escalations_home_digest_and_jira_keep_user_text_inert(h:
 
     # Jira: wiki markup escapes its own specials (a `[label|url]` link or *bold* cannot be formed)
     issues = list(h.jira.issues.values())
-    assert len(issues) == 2
+    assert len(issues) == 3  # the blocker, the P1 from the modal, the P2 from the quick path
     for issue in issues:
         description = adf_to_text(issue["fields"]["description"])  # the emulator keeps wiki text as ADF
         assert "\\*b\\*" in description and "\\_i\\_" in description
