@@ -304,7 +304,7 @@ async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issu
     """Status category, not status name: "Done", "Closed", "Erledigt" all mean done."""
     if link.origin != "escalation" or not link.origin_ref or not team_jira(team).resolve_escalation:
         return
-    note = t("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
+    note = t.plain("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
     try:
         await resolve_from_jira(services, link.origin_ref, note)
     except Exception:

@@ -210,3 +210,22 @@ async def test_pulse_comment_and_you_said_we_did_stay_inert(pulse_h: Harness) ->
 
     found = leaks(slack_payloads(h))
     assert not found, "\n".join(found)
+
+
+async def test_text_typed_in_jira_comes_back_inert_and_escaped_once(clock: FakeClock) -> None:
+    """A resolution named in Jira flows into the card's thread, the stored note and the raiser's rating DM."""
+    from bot.jira import sync
+
+    async with Harness(clock=clock, jira="cloud") as h:
+        await h.command(SAM, "/escalate", "P1 team:care-hana Card payments failing")
+        await settle(h)
+        key = next(iter(h.jira.issues))
+        clock.advance(minutes=2)
+        h.jira.resolve(key, resolution=HOSTILE)
+        clock.advance(minutes=5)
+        await sync.tick(h.services)
+        await settle(h)
+        rating = [m for m in h.sandbox.dms(h.user(SAM)) if "escalation_rate" in str(m.blocks)]
+        assert rating and ESCAPED in text_of(rating[-1])
+        found = leaks(slack_payloads(h))
+        assert not found, "\n".join(found)
