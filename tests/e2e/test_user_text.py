@@ -72,10 +72,11 @@ def slack_payloads(h: Harness) -> dict[str, Any]:
 
 
 def hostile_org(tmp_path: Path) -> Path:
-    """The example org with a hostile person name (Min-ji) and team name (care-hana)."""
+    """The example org with a hostile person name (Min-ji), team name (care-hana) and KPI name (csat)."""
     text = EXAMPLE_ORG.read_text(encoding="utf-8")
     text = text.replace("name: Kim Min-ji", f'name: "{HOSTILE}"')
     text = text.replace("name: Customer Service, Hana BPO Seoul", f'name: "{HOSTILE}"')
+    text = text.replace("name: Customer satisfaction", f'name: "{HOSTILE}"')  # a KPI
     path = tmp_path / "org.yml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -139,6 +140,11 @@ async def test_checkins_escalations_home_digest_and_jira_keep_user_text_inert(h:
     assert rating and ESCAPED in text_of(rating[-1])
     await h.command(SAM, "/escalate", "list")
     await h.command(SAM, "/kpi", f"set {HOSTILE}")
+    await h.command(SAM, "/kpi", "set csat 4.2 care-hana")
+    await h.command(SAM, "/kpi", "care-hana")
+    await h.command(SAM, "/kpi", "history csat care-hana")
+    await settle(h)
+    assert all(ESCAPED in text_of(m) for m in h.sandbox.ephemerals(sam)[-3:])  # the KPI's name
     await h.command(SAM, "/oneteam", HOSTILE)
     await h.command(SAM, "/escalate", f"P2 team:care-hana {HOSTILE}")  # the quick path
     await h.command(SAM, "/pulse", f"results {HOSTILE}")
