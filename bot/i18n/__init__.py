@@ -13,17 +13,18 @@ mapping of CLDR plural categories (`one`, `other`, ...) picked for `count` by th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from ruamel.yaml import YAML
 
-from bot.blocks import Mrkdwn, date, unescape
+from bot import blocks
+from bot.blocks import Mrkdwn, unescape
 
 SUPPORTED = ("en", "ko")
 DEFAULT_LOCALE = "en"
@@ -94,9 +95,13 @@ class Translator:
         """A moment as people write it: "Mon 30 Nov 16:00", "11월 30일 (월) 16:00" (no seconds)."""
         return self.datetime(value, self._template("core.formats.when", {}), tz=tz)
 
+    def day(self, value: date) -> str:
+        """A day as people write it: "Mon 30 Nov", "11월 30일 (월)"."""
+        return format_date(value, self._template("core.formats.day", {}), locale=self._babel())
+
     def date_token(self, value: datetime, tz: str | None = None) -> Mrkdwn:
         """A moment in a Slack message: each reader sees it in their own zone and locale; `when` otherwise."""
-        return date(value, self.when(value, tz))
+        return blocks.date(value, self.when(value, tz))
 
     def number(self, value: float, fmt: str = "#,##0.#") -> str:
         return format_decimal(value, format=fmt, locale=self._babel())
