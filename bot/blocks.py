@@ -115,7 +115,10 @@ def channel_link(channel_id: str) -> Mrkdwn:
 
 
 def link(url: str, label: str) -> Mrkdwn:
-    """`<url|label>` with the label escaped; a `|` or space in the url is percent-encoded so it cannot end it."""
+    """`<url|label>` with the label escaped; a `|` or space in the url is percent-encoded so it cannot end it.
+    Without a url, just the label."""
+    if not url:
+        return Mrkdwn.of(label)
     safe_url = quote(url, safe=":/?#[]@!$&'()*+,;=%~")
     return Mrkdwn("<{}|{}>").format(safe_url, label)
 

@@ -35,7 +35,7 @@ def prompt(t: Translator, *, team: str, week: str, closes: str, round_id: int,
     out = [bk.header(t("checkins.prompt.title", team=team)), bk.section(t("checkins.prompt.context", week=week,
                                                                           closes=closes))]
     if tasks:
-        lines = [t("checkins.prompt.task_due" if i.due else "checkins.prompt.task", url=i.url, issue=i.key,
+        lines = [t("checkins.prompt.task_due" if i.due else "checkins.prompt.task", issue=bk.link(i.url, i.key),
                    summary=i.summary, status=i.status, due=i.due.isoformat() if i.due else "")
                  for i in tasks]
         out.append(bk.section(bk.Mrkdwn("\n").join([t("checkins.prompt.tasks"), *lines])))

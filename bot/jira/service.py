@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.blocks import Mrkdwn
+from bot.blocks import link as link_to
 from bot.checkins.service import blocker_info, link_blocker_jira
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
@@ -203,8 +204,8 @@ async def on_created(services: Services, link_id: int, ref: IssueRef) -> None:
     except Exception:
         log.warning("could not read the new Jira issue; the next sync will", extra={"jira_key": ref.key})
     t = team_t(services, team)
-    await _post(services, link, f"created:{ref.key}", t("jira.thread.created", issue=ref.key,
-                                                      url=adapter.browse_url(ref.key)))
+    await _post(services, link, f"created:{ref.key}", t("jira.thread.created",
+                                                      issue=link_to(adapter.browse_url(ref.key), ref.key)))
     await services.events.publish("jira.linked", {"origin": link.origin, "origin_id": link.origin_id,
                                                   "jira_key": ref.key, "url": adapter.browse_url(ref.key)})
 
@@ -290,7 +291,7 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
     adapter = outbox.adapter_of(services)
     if lines:
         url = adapter.browse_url(issue.key) if adapter else ""
-        text = Mrkdwn("\n").join([t("jira.thread.changed", issue=issue.key, url=url), *lines])
+        text = Mrkdwn("\n").join([t("jira.thread.changed", issue=link_to(url, issue.key)), *lines])
         await _post(services, link, f"update:{issue.updated.isoformat()}", text)
         await services.events.publish("jira.updated", {
             "origin": link.origin, "origin_id": link.origin_id, "jira_key": issue.key, "status": issue.status,
