@@ -181,9 +181,9 @@ def raise_modal(t: Translator, teams: Sequence[Team], *, team_key: str | None, s
         team_el["initial_option"] = initial
     return {
         "type": "modal", "callback_id": View.RAISE,
-        "title": {"type": "plain_text", "text": t("escalations.modal.title")},
-        "submit": {"type": "plain_text", "text": t("escalations.modal.submit")},
-        "close": {"type": "plain_text", "text": t("escalations.modal.cancel")},
+        "title": plain(t("escalations.modal.title"), 24, emoji=False),
+        "submit": plain(t("escalations.modal.submit"), 24, emoji=False),
+        "close": plain(t("escalations.modal.cancel"), 24, emoji=False),
         "private_metadata": json.dumps({"blocker_id": blocker_id}),
         "blocks": [
             _input(B.SUMMARY, t("escalations.modal.summary"), summary_el),
@@ -200,9 +200,9 @@ def raise_modal(t: Translator, teams: Sequence[Team], *, team_key: str | None, s
 def resolve_modal(t: Translator, esc_id: int, ref: str) -> dict[str, Any]:
     return {
         "type": "modal", "callback_id": View.RESOLVE, "private_metadata": str(esc_id),
-        "title": {"type": "plain_text", "text": t("escalations.resolve.title")},
-        "submit": {"type": "plain_text", "text": t("escalations.resolve.submit")},
-        "close": {"type": "plain_text", "text": t("escalations.modal.cancel")},
+        "title": plain(t("escalations.resolve.title"), 24, emoji=False),
+        "submit": plain(t("escalations.resolve.submit"), 24, emoji=False),
+        "close": plain(t("escalations.modal.cancel"), 24, emoji=False),
         "blocks": [section(t("escalations.resolve.intro", ref=ref)),
                    _input(B.NOTE, t("escalations.resolve.note"),
                           {"type": "plain_text_input", "multiline": True, "max_length": 2900})],
