@@ -36,8 +36,9 @@ def unescape(text: str) -> str:
 class Mrkdwn(str):
     """Trusted Slack markup (the markupsafe model, escaping only & < > as Slack wants).
 
-    Combining it with a plain `str` (`+`, `join`, `format`, `%`) escapes the plain operand; a `Mrkdwn`
-    operand passes through as is.
+    Combining it with a plain `str` (`+`, `join`, `format`, `replace`) escapes the plain operand; a `Mrkdwn`
+    operand passes through as is. Other `str` operations (f-strings, `%`) give a plain `str`, which the
+    builders escape as a whole: the failure shows as visible `&lt;`, never as live markup.
     """
 
     __slots__ = ()
@@ -57,16 +58,8 @@ class Mrkdwn(str):
             return Mrkdwn(str.__add__(str(Mrkdwn.of(other)), str(self)))
         return NotImplemented
 
-    def __mul__(self, n: SupportsIndex) -> Mrkdwn:
-        return Mrkdwn(str(self) * n)
-
     def __getitem__(self, key: SupportsIndex | slice) -> Mrkdwn:
         return Mrkdwn(str.__getitem__(self, key))
-
-    def __mod__(self, args: Any) -> Mrkdwn:
-        if isinstance(args, tuple):
-            return Mrkdwn(str(self) % tuple(Mrkdwn.of(a) for a in args))
-        return Mrkdwn(str(self) % Mrkdwn.of(args))
 
     def join(self, parts: Iterable[str]) -> Mrkdwn:
         return Mrkdwn(str(self).join(str(Mrkdwn.of(p)) for p in parts))
