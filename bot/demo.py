@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from bot.blocks import as_seen
 from bot.checkins.demo import scene as checkins_scene
 from bot.digest.demo import scene as digest_scene
 from bot.escalations.demo import scene as escalations_scene
@@ -35,7 +36,7 @@ class Stage:
 
     def screen(self, who: str, what: str, body: str) -> None:
         click.secho(f"  [{who} sees {what}]", fg="cyan")
-        click.echo(textwrap.indent(body.strip() or "(empty)", "    "))
+        click.echo(textwrap.indent(as_seen(body).strip() or "(empty)", "    "))
 
     def check(self, ok: bool, what: str) -> bool:
         if not ok:

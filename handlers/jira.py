@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.app import tell_privately
+from bot.blocks import link
 from bot.caller import caller
 from bot.errors import UserFacingError
 from bot.jira import service
@@ -41,7 +42,7 @@ async def _ticket(body: dict, action: dict, context: AsyncBoltContext, origin: s
                                           channel_id=container.get("channel_id"),
                                           thread_ts=container.get("message_ts"))
     if result.key:
-        text = t("jira.button.exists", issue=result.key, url=result.url)
+        text = t("jira.button.exists", issue=link(result.url or "", result.key))
     else:
         text = t("jira.button.requested")
     await tell_privately(context, body, text)

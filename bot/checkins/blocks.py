@@ -35,10 +35,10 @@ def prompt(t: Translator, *, team: str, week: str, closes: str, round_id: int,
     out = [bk.header(t("checkins.prompt.title", team=team)), bk.section(t("checkins.prompt.context", week=week,
                                                                           closes=closes))]
     if tasks:
-        lines = [t("checkins.prompt.task_due" if i.due else "checkins.prompt.task", url=i.url, issue=i.key,
-                   summary=bk.escape(i.summary), status=i.status, due=i.due.isoformat() if i.due else "")
+        lines = [t("checkins.prompt.task_due" if i.due else "checkins.prompt.task", issue=bk.link(i.url, i.key),
+                   summary=i.summary, status=i.status, due=i.due.isoformat() if i.due else "")
                  for i in tasks]
-        out.append(bk.section("\n".join([t("checkins.prompt.tasks"), *lines])))
+        out.append(bk.section(bk.Mrkdwn("\n").join([t("checkins.prompt.tasks"), *lines])))
     for b in blockers[:10]:
         key = "checkins.prompt.still_blocked_jira" if b.jira_key else "checkins.prompt.still_blocked"
         out.append(bk.section(t(key, text=b.text, jira_key=b.jira_key or "", status=b.jira_status or "?"),
@@ -72,10 +72,6 @@ def away(t: Translator, *, team: str, on_leave: bool) -> bk.Rendered:
     return bk.Rendered(text, [bk.section(text)])
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
 def form(t: Translator, *, team: str, week: str, round_id: int, questions: Sequence[Question],
          answers: dict[str, Any] | None = None, edited_when: str | None = None) -> dict[str, Any]:
     """The check-in modal; `answers` pre-fills it when the member edits."""
@@ -87,17 +83,17 @@ def form(t: Translator, *, team: str, week: str, round_id: int, questions: Seque
         element: dict[str, Any]
         if q.kind == "mood":
             element = {"type": "number_input", "action_id": "value", "is_decimal_allowed": False,
-                       "min_value": "1", "max_value": "5", "placeholder": _plain(t("checkins.form.mood_hint"))}
+                       "min_value": "1", "max_value": "5", "placeholder": bk.plain(t("checkins.form.mood_hint"))}
         else:
             element = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 2900,
-                       "placeholder": _plain(t("checkins.form.placeholder"))}
+                       "placeholder": bk.plain(t("checkins.form.placeholder"))}
         if answers.get(q.key) not in (None, ""):
             element["initial_value"] = str(answers[q.key])
         out.append({"type": "input", "block_id": question_block(q.key), "optional": not q.required,
-                    "label": _plain(question_label(t, q)[:2000]), "element": element})
+                    "label": bk.plain(question_label(t, q), 2000), "element": element})
     return {
-        "type": "modal", "callback_id": Ids.FORM, "title": _plain(t("checkins.form.title")[:24]),
-        "submit": _plain(t("checkins.form.submit")[:24]), "close": _plain(t("checkins.form.close")[:24]),
+        "type": "modal", "callback_id": Ids.FORM, "title": bk.plain(t("checkins.form.title"), 24),
+        "submit": bk.plain(t("checkins.form.submit"), 24), "close": bk.plain(t("checkins.form.close"), 24),
         "private_metadata": json.dumps({"round_id": round_id}), "blocks": out,
     }
 
@@ -134,4 +130,4 @@ def summary_reply(t: Translator, *, member: str, questions: Sequence[Question], 
             out.append(bk.section(t("checkins.summary.item", question=question_label(t, q), answer=value)))
     if edited:
         out.append(bk.context(t("checkins.summary.edited")))
-    return bk.Rendered(t("checkins.summary.reply", member=member).replace("*", ""), out[:50])
+    return bk.Rendered(t("checkins.summary.reply_text", member=member), out[:50])

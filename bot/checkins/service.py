@@ -45,7 +45,8 @@ def member_t(services: Services, member: Member, team: Team) -> Translator:
 
 
 def local_text(t: Translator, when: datetime, tz_name: str) -> str:
-    return t.datetime(when, "EEE d MMM HH:mm", tz=tz_name)
+    """A moment in a check-in message: Slack shows it in the reader's own zone (fallback: the member's)."""
+    return t.date_token(when, tz_name)
 
 
 class InvalidAnswers(Exception):

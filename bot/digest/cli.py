@@ -20,7 +20,7 @@ async def print_digest(settings: Settings, team_key: str, week: str | None, png:
 
     t = translator("en")
     if week is not None and not weeks.is_week(week):
-        raise click.ClickException(t("digest.cli.bad_week", week=week))
+        raise click.ClickException(t.plain("digest.cli.bad_week", week=week))
     services = build_services(settings)
     try:
         if services.db.is_sqlite:
@@ -30,13 +30,13 @@ async def print_digest(settings: Settings, team_key: str, week: str | None, png:
         except LookupError:
             async with services.sessions() as session:
                 keys = ", ".join(team.key for team in await active_teams(session))
-            raise click.ClickException(t("digest.cli.unknown_team", team=team_key, teams=keys)) from None
+            raise click.ClickException(t.plain("digest.cli.unknown_team", team=team_key, teams=keys)) from None
     finally:
         await services.db.dispose()
     click.echo(render.markdown(digest))
     if png is not None:
         if chart is None:
-            click.echo(t("digest.cli.no_chart"), err=True)
+            click.echo(t.plain("digest.cli.no_chart"), err=True)
         else:
             await asyncio.to_thread(png.write_bytes, chart)
-            click.echo(t("digest.cli.chart_written", path=png), err=True)
+            click.echo(t.plain("digest.cli.chart_written", path=png), err=True)

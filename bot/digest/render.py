@@ -1,39 +1,58 @@
-"""The two renderings of a `Digest`: Markdown for the terminal, Block Kit for Slack."""
+"""The two renderings of a `Digest`: Markdown for the terminal, Block Kit for Slack.
+
+The model holds what people read: catalog messages (`Mrkdwn`, their parameters escaped for Slack) and raw
+text (blocker quotes, names from the org file). Each rendering escapes for its own target: Slack's builders
+escape & < >, and Markdown escapes its own specials, so a blocker cannot become a link or a heading.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 
 from bot import blocks
+from bot.blocks import Mrkdwn
 from bot.digest.model import Bundle, Digest, Item, Section
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>&~|!#])")
 
-def _line(item: Item, bold: str, esc: Callable[[str], str] = str) -> str:
-    note = f" ({esc(item.note)})" if item.note else ""
-    return f"{bold}{esc(item.label)}{bold}: {esc(item.value)}{note}"
+
+def md(value: str) -> str:
+    """`value` as Markdown text: on one line, every inline special backslash-escaped."""
+    text = " ".join(blocks.text_of(value).split())
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def _md_line(item: Item) -> str:
+    note = f" ({md(item.note)})" if item.note else ""
+    return f"**{md(item.label)}**: {md(item.value)}{note}"
 
 
 def markdown(digest: Digest) -> str:
-    out = [f"# {digest.title}", "", digest.period, ""]
+    out = [f"# {md(digest.title)}", "", md(digest.period), ""]
     if not digest.sections:
-        out += [digest.empty_note, ""]
+        out += [md(digest.empty_note), ""]
     for section in digest.sections:
-        out += [f"## {section.title}", ""]
-        out += [f"- {_line(item, '**')}" for item in section.items]
-        out += [f"  > {quote}" for quote in section.quotes]
+        out += [f"## {md(section.title)}", ""]
+        out += [f"- {_md_line(item)}" for item in section.items]
+        out += [f"  > {md(quote)}" for quote in section.quotes]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
+def _slack_line(item: Item) -> Mrkdwn:
+    if item.note:
+        return Mrkdwn("• *{}*: {} ({})").format(item.label, item.value, item.note)
+    return Mrkdwn("• *{}*: {}").format(item.label, item.value)
+
+
 def _section_blocks(section: Section) -> list[blocks.Block]:
-    # Blocker quotes are what people typed, and KPI names and statements come from the org file: escaped.
-    lines = [f"• {_line(item, '*', blocks.escape)}" for item in section.items]
-    lines += [f">{blocks.escape(quote)}" for quote in section.quotes]
-    return [blocks.section(f"*{blocks.escape(section.title)}*\n" + "\n".join(lines))]
+    lines = [_slack_line(item) for item in section.items]
+    lines += [Mrkdwn(">{}").format(" ".join(quote.split())) for quote in section.quotes]
+    return [blocks.section(Mrkdwn("*{}*\n{}").format(section.title, Mrkdwn("\n").join(lines)))]
 
 
 def _digest_blocks(digest: Digest) -> list[blocks.Block]:
-    out = [blocks.header(digest.title), blocks.context(blocks.escape(digest.period))]
+    out = [blocks.header(digest.title), blocks.context(digest.period)]
     if not digest.sections:
         out.append(blocks.section(digest.empty_note))
     for section in digest.sections:

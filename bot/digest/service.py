@@ -55,8 +55,8 @@ async def build_digest(session: AsyncSession, team: Team, week: str, now: dateti
     return Digest(
         team_key=team.key, team_name=team.name, week=week,
         title=t("digest.title", team=team.name, week=week),
-        period=t("digest.period", start=weeks.monday(week).isoformat(),
-                 end=(weeks.monday(week) + timedelta(days=6)).isoformat(), tz=team.timezone),
+        period=t("digest.period", start=t.day(weeks.monday(week)),
+                 end=t.day(weeks.monday(week) + timedelta(days=6)), tz=team.timezone),
         sections=tuple(sections),
         kpi_series=tuple(Series(s.spec.name, tuple((w, s.value_in(w)) for w in chart_weeks), s.spec.target,
                                 s.spec.direction == "lower") for s in statuses if s.points),

@@ -7,7 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.blocks import Block, Rendered, actions, button, context, divider, header, section
+from bot.blocks import (
+    Block,
+    Mrkdwn,
+    Rendered,
+    actions,
+    button,
+    channel_link,
+    context,
+    divider,
+    header,
+    option,
+    plain,
+    section,
+)
+from bot.blocks import mentions as _mentions
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES, Action, View
 from bot.escalations.ids import Block as B
@@ -21,12 +35,13 @@ def _org(t: Translator, org: str | None) -> str:
     return t("escalations.card.org", org=org) if org else ""
 
 
-def mentions(ids: str | None) -> str:
-    return ", ".join(f"<@{i}>" for i in (ids or "").split(",") if i)
+def mentions(ids: str | None) -> Mrkdwn:
+    """The people a step called, stored as comma-separated Slack ids."""
+    return _mentions((ids or "").split(","))
 
 
-def _when(t: Translator, value: datetime | None, tz: str) -> str:
-    return t.datetime(value, "short", tz=tz) if value else ""
+def _when(t: Translator, value: datetime | None, tz: str) -> Mrkdwn:
+    return t.date_token(value, tz) if value else Mrkdwn()
 
 
 def card(t: Translator, esc: Escalation, team: Team, *, levels: int, people: Sequence[str],
@@ -46,7 +61,7 @@ def card(t: Translator, esc: Escalation, team: Team, *, levels: int, people: Seq
                                          org=_org(t, esc.raiser_org))},
             {"type": "mrkdwn", "text": t("escalations.card.state", state=state)},
             {"type": "mrkdwn", "text": t("escalations.card.level", level=esc.level, levels=levels,
-                                         people=", ".join(f"<@{p}>" for p in people) or t("escalations.card.nobody"))},
+                                         people=_mentions(people) or t("escalations.card.nobody"))},
         ]},
     ]
     if esc.details and not hide_details:
@@ -95,7 +110,7 @@ def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, cha
     blocks = [section(text),
               context(t("escalations.dm.meta", raiser=esc.raiser_name, org=_org(t, esc.raiser_org),
                         severity=t(f"escalations.severity.{esc.severity}"),
-                        channel=f"<#{channel}>" if channel else "-"))]
+                        channel=channel_link(channel) if channel else "-"))]
     if esc.details:
         blocks.insert(1, section(esc.details))
     if esc.state != "resolved":
@@ -143,24 +158,17 @@ def rated(t: Translator, ref: str, score: int) -> Rendered:
     return Rendered(text, [section(text)])
 
 
-def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
-    opt: dict[str, Any] = {"text": {"type": "plain_text", "text": text[:75]}, "value": value}
-    if description:
-        opt["description"] = {"type": "plain_text", "text": description[:75]}
-    return opt
-
-
 def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
     return {"type": "input", "block_id": block_id, "optional": optional,
-            "label": {"type": "plain_text", "text": label[:2000]}, "element": {"action_id": block_id, **element}}
+            "label": plain(label, 2000, emoji=False), "element": {"action_id": block_id, **element}}
 
 
 def raise_modal(t: Translator, teams: Sequence[Team], *, team_key: str | None, summary: str = "",
                 details: str = "", blocker_id: int | None = None) -> dict[str, Any]:
     """The /escalate modal; every choice is explained in one line so P1 is not picked by reflex."""
-    severity_options = [_option(s, s, t(f"escalations.severity.{s}")) for s in SEVERITIES]
-    category_options = [_option(t(f"escalations.category.{c}"), c) for c in CATEGORIES]
-    team_options = [_option(team.name, team.key) for team in teams][:100]
+    severity_options = [option(s, s, t(f"escalations.severity.{s}")) for s in SEVERITIES]
+    category_options = [option(t(f"escalations.category.{c}"), c) for c in CATEGORIES]
+    team_options = [option(team.name, team.key) for team in teams][:100]
     summary_el: dict[str, Any] = {"type": "plain_text_input", "max_length": 300}
     if summary:
         summary_el["initial_value"] = summary
@@ -173,9 +181,9 @@ def raise_modal(t: Translator, teams: Sequence[Team], *, team_key: str | None, s
         team_el["initial_option"] = initial
     return {
         "type": "modal", "callback_id": View.RAISE,
-        "title": {"type": "plain_text", "text": t("escalations.modal.title")},
-        "submit": {"type": "plain_text", "text": t("escalations.modal.submit")},
-        "close": {"type": "plain_text", "text": t("escalations.modal.cancel")},
+        "title": plain(t("escalations.modal.title"), 24, emoji=False),
+        "submit": plain(t("escalations.modal.submit"), 24, emoji=False),
+        "close": plain(t("escalations.modal.cancel"), 24, emoji=False),
         "private_metadata": json.dumps({"blocker_id": blocker_id}),
         "blocks": [
             _input(B.SUMMARY, t("escalations.modal.summary"), summary_el),
@@ -192,9 +200,9 @@ def raise_modal(t: Translator, teams: Sequence[Team], *, team_key: str | None, s
 def resolve_modal(t: Translator, esc_id: int, ref: str) -> dict[str, Any]:
     return {
         "type": "modal", "callback_id": View.RESOLVE, "private_metadata": str(esc_id),
-        "title": {"type": "plain_text", "text": t("escalations.resolve.title")},
-        "submit": {"type": "plain_text", "text": t("escalations.resolve.submit")},
-        "close": {"type": "plain_text", "text": t("escalations.modal.cancel")},
+        "title": plain(t("escalations.resolve.title"), 24, emoji=False),
+        "submit": plain(t("escalations.resolve.submit"), 24, emoji=False),
+        "close": plain(t("escalations.modal.cancel"), 24, emoji=False),
         "blocks": [section(t("escalations.resolve.intro", ref=ref)),
                    _input(B.NOTE, t("escalations.resolve.note"),
                           {"type": "plain_text_input", "multiline": True, "max_length": 2900})],
@@ -202,7 +210,8 @@ def resolve_modal(t: Translator, esc_id: int, ref: str) -> dict[str, Any]:
 
 
 def raised_confirmation(t: Translator, ref: str, severity: str, channel: str | None) -> Rendered:
-    where = t("escalations.raised.where", channel=f"<#{channel}>") if channel else t("escalations.raised.no_channel")
+    where = (t("escalations.raised.where", channel=channel_link(channel)) if channel
+             else t("escalations.raised.no_channel"))
     text = t("escalations.raised.done", ref=ref, severity=severity) + " " + where
     return Rendered(text, [section(text)])
 
@@ -213,7 +222,7 @@ def open_list(t: Translator, rows: Sequence[tuple[Escalation, Team]]) -> Rendere
         text = t("escalations.list.empty")
         return Rendered(text, [section(text)])
     title = t("escalations.list.title", count=len(rows))
-    blocks: list[Block] = [section(f"*{title}*")]
+    blocks: list[Block] = [section(Mrkdwn("*{}*").format(title))]
     for esc, team in rows[:40]:
         blocks.append(section(t("escalations.list.item", ref=esc.ref, severity=esc.severity, summary=esc.summary,
                                 team=team.name, state=t(f"escalations.state.{esc.state}"), level=esc.level)))
@@ -224,5 +233,5 @@ def open_list(t: Translator, rows: Sequence[tuple[Escalation, Team]]) -> Rendere
 
 
 def usage(t: Translator, problem: str | None = None) -> Rendered:
-    text = (problem + "\n" if problem else "") + t("escalations.usage.text")
+    text = (Mrkdwn.of(problem) + "\n" if problem else Mrkdwn()) + t("escalations.usage.text")
     return Rendered(text, [section(text)])

@@ -16,13 +16,17 @@ HOME_BLOCKS_MAX = 100
 MAX_ESCALATIONS = 10
 
 
-def _esc_lines(t: Translator, cards: list[EscalationCard]) -> str:
+def _esc_lines(t: Translator, cards: list[EscalationCard]) -> blocks.Mrkdwn:
     lines = [t("home.escalation", ref=c.ref, severity=c.severity, summary=c.summary,
                state=t(f"home.state.{c.state}") if c.state in ("open", "acknowledged") else c.state, team=c.team_name)
              for c in cards[:MAX_ESCALATIONS]]
     if len(cards) > MAX_ESCALATIONS:
         lines.append(t("home.more", count=len(cards) - MAX_ESCALATIONS))
-    return "\n".join(lines)
+    return blocks.Mrkdwn("\n").join(lines)
+
+
+def _titled(title: str, body: str) -> blocks.Mrkdwn:
+    return blocks.Mrkdwn("*{}*\n{}").format(title, body)
 
 
 def home_view(t: Translator, data: HomeData) -> dict[str, Any]:
@@ -32,7 +36,7 @@ def home_view(t: Translator, data: HomeData) -> dict[str, Any]:
         c = data.checkin
         key = "home.checkin.answered" if c.answered else "home.checkin.open"
         out.append(blocks.section(t(key, team=c.team_name, week=c.week,
-                                    closes=t.datetime(c.closes_at, "EEE HH:mm", data.timezone)),
+                                    closes=t.date_token(c.closes_at, data.timezone)),
                                   accessory=blocks.button(t("home.checkin.button"), HomeAction.CHECKIN_OPEN,
                                                           str(c.round_id))))
     else:
@@ -40,14 +44,14 @@ def home_view(t: Translator, data: HomeData) -> dict[str, Any]:
     if data.survey:
         s = data.survey
         out.append(blocks.section(t("home.pulse.open", team=s.team_name,
-                                    closes=t.datetime(s.closes_at, "EEE HH:mm", data.timezone)),
+                                    closes=t.date_token(s.closes_at, data.timezone)),
                                   accessory=blocks.button(t("home.pulse.button"), HomeAction.PULSE_OPEN,
                                                           str(s.survey_id))))
-    out.append(blocks.section(f"*{t('home.mine.title')}*\n" + (_esc_lines(t, data.my_escalations)
-                                                                or t("home.mine.none"))))
+    out.append(blocks.section(_titled(t("home.mine.title"), _esc_lines(t, data.my_escalations)
+                                      or t("home.mine.none"))))
     if data.oversees:
-        out += [blocks.divider(), blocks.section(f"*{t('home.teams.escalations')}*\n"
-                                                 + (_esc_lines(t, data.team_escalations) or t("home.teams.none")))]
+        out += [blocks.divider(), blocks.section(_titled(t("home.teams.escalations"),
+                                                         _esc_lines(t, data.team_escalations) or t("home.teams.none")))]
         for team in data.kpis:
             out.append(blocks.header(t("kpi.title", team=team.team_name)))
             out += [blocks.section(kpi_line(t, s, team.weeks)) for s in team.kpis]

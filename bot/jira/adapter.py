@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -131,6 +132,14 @@ def _retry_after(response: Any) -> float | None:
             return None
 
 
+_WIKI_SPECIALS = re.compile(r"([\\\[\]{}|*_+^~?!#\-])")
+
+
+def wiki_escape(text: str) -> str:
+    """Text for Jira wiki markup: each markup character backslash-escaped (Jira shows it as typed)."""
+    return _WIKI_SPECIALS.sub(r"\\\1", text)
+
+
 def jql_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -233,11 +242,13 @@ class JiraAdapter:
         return "oneteam-" + oneteam_id.replace(" ", "-")
 
     def _description(self, draft: IssueDraft) -> Any:
+        """ADF on Cloud (text nodes are data as they are); wiki markup on Data Center, where what people
+        typed is escaped so that it cannot form links, macros or formatting."""
         paragraphs = [p.strip() for p in draft.description.split("\n\n") if p.strip()]
         if not self.cloud:
-            text = "\n\n".join(paragraphs)
+            text = "\n\n".join(wiki_escape(p) for p in paragraphs)
             if draft.link_url:
-                text += f"\n\n[{draft.link_text}|{draft.link_url}]"
+                text += f"\n\n[{wiki_escape(draft.link_text)}|{draft.link_url.replace('|', '%7C')}]"
             return text
         content: list[dict[str, Any]] = [
             {"type": "paragraph", "content": [{"type": "text", "text": p}]} for p in paragraphs

@@ -18,6 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import Mrkdwn
+from bot.blocks import link as link_to
 from bot.checkins.service import blocker_info, link_blocker_jira
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
@@ -169,15 +171,15 @@ async def _draft(services: Services, team: Team, cfg: JiraConfig, link: JiraLink
     link_url = await _permalink(services, link.channel_id, link.thread_ts)
     if link.origin == "escalation":
         summary = f"[{link.origin_ref}] {link.summary}" if link.origin_ref else link.summary
-        description = t("jira.issue.escalation", ref=link.origin_ref or "", team=team.name,
+        description = t.plain("jira.issue.escalation", ref=link.origin_ref or "", team=team.name,
                         severity=link.severity or "", category=link.category or "", details=link.details or "")
     else:
-        summary = t("jira.issue.blocker_summary", team=team.name, text=link.summary)
-        description = t("jira.issue.blocker", team=team.name, details=link.details or "")
+        summary = t.plain("jira.issue.blocker_summary", team=team.name, text=link.summary)
+        description = t.plain("jira.issue.blocker", team=team.name, details=link.details or "")
     labels = ["oneteam", *(x for x in (link.severity, link.category) if x), *cfg.labels]
     return {"project": cfg.project, "issue_type": cfg.issue_type, "summary": summary, "description": description,
             "labels": [lb.replace(" ", "-") for lb in labels], "priority": cfg.priorities.get(link.severity or ""),
-            "link_url": link_url, "link_text": t("jira.issue.link_text")}
+            "link_url": link_url, "link_text": t.plain("jira.issue.link_text")}
 
 
 async def _permalink(services: Services, channel: str | None, ts: str | None) -> str | None:
@@ -204,8 +206,8 @@ async def on_created(services: Services, adapter: JiraAdapter, link_id: int, ref
     except Exception:
         log.warning("could not read the new Jira issue; the next sync will", extra={"jira_key": ref.key})
     t = team_t(services, team)
-    await _post(services, link, f"created:{ref.key}", t("jira.thread.created", issue=ref.key,
-                                                      url=adapter.browse_url(ref.key)))
+    await _post(services, link, f"created:{ref.key}", t("jira.thread.created",
+                                                      issue=link_to(adapter.browse_url(ref.key), ref.key)))
     await services.events.publish("jira.linked", {"origin": link.origin, "origin_id": link.origin_id,
                                                   "jira_key": ref.key, "url": adapter.browse_url(ref.key)})
 
@@ -291,7 +293,7 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
     adapter = outbox.adapter_of(services)
     if lines:
         url = adapter.browse_url(issue.key) if adapter else ""
-        text = "\n".join([t("jira.thread.changed", issue=issue.key, url=url), *lines])
+        text = Mrkdwn("\n").join([t("jira.thread.changed", issue=link_to(url, issue.key)), *lines])
         await _post(services, link, f"update:{issue.updated.isoformat()}", text)
         await services.events.publish("jira.updated", {
             "origin": link.origin, "origin_id": link.origin_id, "jira_key": issue.key, "status": issue.status,
@@ -305,7 +307,7 @@ async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issu
     """Status category, not status name: "Done", "Closed", "Erledigt" all mean done."""
     if link.origin != "escalation" or not link.origin_ref or not team_jira(team).resolve_escalation:
         return
-    note = t("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
+    note = t.plain("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
     try:
         await resolve_from_jira(services, link.origin_ref, note)
     except Exception:

@@ -30,17 +30,18 @@ def short_week(week: str) -> str:
     return week.split("-")[-1]
 
 
-def kpi_line(t: Translator, status: KpiStatus, week_list: tuple[str, ...]) -> str:
+def kpi_line(t: Translator, status: KpiStatus, week_list: tuple[str, ...]) -> blocks.Mrkdwn:
     """One KPI as mrkdwn: name, latest against target, status, and a value per week."""
     spec = status.spec
     latest = status.latest
     head = (t("kpi.latest", value=fmt_value(t, spec, latest.value), week=short_week(latest.week),
               target=fmt_target(t, spec)) if latest else t("kpi.no_value", target=fmt_target(t, spec)))
-    values = " · ".join(
-        f"{short_week(w)} " + (t("kpi.missing") if (v := status.value_in(w)) is None else fmt_value(t, spec, v))
+    values = blocks.Mrkdwn(" · ").join(
+        blocks.Mrkdwn("{} {}").format(short_week(w), t("kpi.missing") if (v := status.value_in(w)) is None
+                                      else fmt_value(t, spec, v))
         for w in week_list)
-    return (f"*{spec.name}* - {fmt_status(t, status.on_track)}\n{head}\n"
-            f"{t('kpi.last_weeks', count=len(week_list), values=values)}")
+    return blocks.Mrkdwn("*{}* - {}\n{}\n{}").format(spec.name, fmt_status(t, status.on_track), head,
+                                                     t("kpi.last_weeks", count=len(week_list), values=values))
 
 
 def team_blocks(t: Translator, team: TeamKpis) -> list[blocks.Block]:
@@ -71,11 +72,11 @@ def history(t: Translator, team_name: str, status: KpiStatus) -> blocks.Rendered
     if not status.points:
         body = t("kpi.history_empty", kpi=spec.name)
     else:
-        body = "\n".join(t("kpi.history_row", week=p.week, value=fmt_value(t, spec, p.value),
+        body = blocks.Mrkdwn("\n").join(t("kpi.history_row", week=p.week, value=fmt_value(t, spec, p.value),
                            status="✅" if spec.on_track(p.value) else "⚠️") for p in reversed(status.points))
     source = t("kpi.source_manual" if spec.manual else "kpi.source_computed")
     return blocks.Rendered(text=title, blocks=[blocks.header(title), blocks.section(body),
-                                               blocks.context(f"{fmt_target(t, spec)} · {source}")])
+                                               blocks.context(fmt_target(t, spec) + " · " + source)])
 
 
 def usage(t: Translator, lead: str | None = None) -> blocks.Rendered:

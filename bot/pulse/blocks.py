@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from babel import Locale
-
 from bot import blocks
 from bot.i18n import Translator
 from bot.pulse import results
@@ -18,21 +16,17 @@ View = dict[str, Any]
 
 
 def _plain(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+    return blocks.plain(text, limit)
 
 
-def _when(t: Translator, when: datetime, tz: str | None) -> str:
-    """Date and time to the minute ("Nov 23, 2026, 6:42 PM"): seconds mean nothing to a reader."""
-    loc = Locale.parse(t.locale.replace("-", "_"))
-    pattern = str(loc.datetime_formats["medium"]).replace("{1}", loc.date_formats["medium"].pattern).replace(
-        "{0}", loc.time_formats["short"].pattern)
-    return t.datetime(when, pattern, tz=tz or "UTC")
+def _when(t: Translator, when: datetime, tz: str | None) -> blocks.Mrkdwn:
+    return t.date_token(when, tz or "UTC")
 
 
 def invitation(t: Translator, survey_id: int, team_name: str, closes_at: datetime, tz: str | None,
                questions: int, *, reminder: bool = False) -> blocks.Rendered:
     key = "reminder" if reminder else "invite"
-    text = t(f"pulse.{key}.text", team=team_name, closes=_when(t, closes_at, tz), n=questions)
+    text = t(f"pulse.{key}.text", team=team_name, closes=_when(t, closes_at, tz), count=questions)
     return blocks.Rendered(text=text, blocks=[
         blocks.section(text),
         blocks.context(t("pulse.invite.anonymity")),
@@ -60,7 +54,7 @@ def results_ready(t: Translator, team_name: str, team_key: str) -> blocks.Render
 def follow_up_message(t: Translator, team_name: str, config: dict, question_id: str, text: str) -> blocks.Rendered:
     title = t("pulse.follow_up.message_title", team=team_name)
     concern = find(config, question_id).text(t)
-    return blocks.Rendered(text=f"{title}: {text}", blocks=[
+    return blocks.Rendered(text=blocks.Mrkdwn("{}: {}").format(title, text), blocks=[
         blocks.header(title),
         blocks.section(t("pulse.follow_up.message_body", concern=concern, text=text)),
         blocks.context(t("pulse.follow_up.message_footer")),
@@ -125,8 +119,9 @@ def _concern(t: Translator, page: ResultsPage, rep: SurveyReport, line: results.
         sides = rep.figures.segments
         parts.append(t("pulse.results.gap", internal=f"{sides['internal'].questions[line.question_id].average:.2f}",
                        vendor=f"{sides['vendor'].questions[line.question_id].average:.2f}", gap=_signed(line.gap)))
-    flag = t("pulse.results.flag") + " " if line.flagged else ""
-    text = f"{flag}*{find(config, line.question_id).text(t)}*\n" + " · ".join(parts)
+    flag = t("pulse.results.flag") + " " if line.flagged else blocks.Mrkdwn()
+    text = blocks.Mrkdwn("{}*{}*\n{}").format(flag, find(config, line.question_id).text(t),
+                                             blocks.Mrkdwn(" · ").join(parts))
     out: list[dict[str, Any]] = []
     if line.flagged and page.can_follow_up:
         out.append(blocks.section(text, accessory=blocks.button(
@@ -152,7 +147,7 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
     if figs.team is None:
         body.append(blocks.section(t("pulse.results.team_hidden", closed=closed, threshold=threshold)))
         return blocks.Rendered(text=title, blocks=body)
-    summary = t("pulse.results.summary", closed=closed, n=figs.team.respondents)
+    summary = t("pulse.results.summary", closed=closed, count=figs.team.respondents)
     if figs.team.enps is not None:
         enps = t("pulse.results.enps", score=f"{figs.team.enps:+d}")
         if rep.enps_change is not None:
@@ -164,7 +159,7 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
         seg = figs.segments.get(side)
         if seg is not None:
             enps_text = f"{seg.enps:+d}" if seg.enps is not None else "-"
-            sides.append(t(f"pulse.results.side_{side}", n=seg.respondents, enps=enps_text))
+            sides.append(t(f"pulse.results.side_{side}", count=seg.respondents, enps=enps_text))
         else:
             sides.append(t(f"pulse.results.side_{side}_hidden", threshold=threshold))
     body.append(blocks.context(*sides))
@@ -174,5 +169,6 @@ def results_view(t: Translator, page: ResultsPage, tz: str | None) -> blocks.Ren
     if figs.comments:
         body.append(blocks.divider())
         shown = figs.comments[:10]
-        body.append(blocks.section(t("pulse.results.comments") + "\n" + "\n".join(f"> {c}" for c in shown)))
+        quoted = blocks.Mrkdwn("\n").join(blocks.Mrkdwn("> {}").format(c) for c in shown)
+        body.append(blocks.section(t("pulse.results.comments") + "\n" + quoted))
     return blocks.Rendered(text=title, blocks=body[:50])

@@ -199,7 +199,7 @@ async def test_blocker_quotes_are_escaped_in_slack(services: Services) -> None:
         return ["<!channel> see <https://evil.example|the policy> & more"][:limit]
 
     digest = await build(services, team, replace(full(team.timezone), open_blockers=blockers))
-    assert "  > <!channel> see <https://evil.example|the policy> & more" in render.markdown(digest)
+    assert "  > \\<\\!channel\\> see \\<https://evil.example\\|the policy\\> \\& more" in render.markdown(digest)
     slack = json.dumps(render.slack(digest).blocks)
     assert "&lt;!channel&gt; see &lt;https://evil.example|the policy&gt; &amp; more" in slack
     assert "<!channel>" not in slack

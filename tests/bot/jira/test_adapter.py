@@ -99,3 +99,20 @@ async def test_members_issues_are_found_by_email(jira: JiraSandbox) -> None:
     user = await adapter.find_user("priya@acme.example")
     pages = [p async for p in adapter.search(f'assignee = "{user}" AND statusCategory != Done')]
     assert [i.summary for p in pages for i in p] == ["mine"]
+
+
+async def test_typed_text_reaches_jira_as_text_in_both_formats(jira: JiraSandbox) -> None:
+    """ADF text nodes are data as they are; in wiki markup every markup character is escaped."""
+    typed = "[click|https://evil.example] *b* _i_ {code} <!here> & -s-"
+    draft = IssueDraft(project="OPS", issue_type="Task", summary=typed, description=typed,
+                       link_url="https://slack.example/p1", link_text="Open [in] Slack")
+    await adapter_for(jira).create_issue(draft, "abc-esc-2")
+    create = next(r for r in jira.requests if r.method == "POST" and r.path.endswith("/issue"))
+    description = create.body["fields"]["description"]
+    if jira.cloud:
+        first, link = description["content"]
+        assert first["content"] == [{"type": "text", "text": typed}]  # no mark: no link, no bold
+        assert [n["marks"] for n in link["content"]] == [[{"type": "link", "attrs": {"href": "https://slack.example/p1"}}]]
+    else:
+        assert description.startswith(r"\[click\|https://evil.example\] \*b\* \_i\_ \{code\} <\!here> & \-s\-")
+        assert description.endswith(r"[Open \[in\] Slack|https://slack.example/p1]")  # only the bot's own link
