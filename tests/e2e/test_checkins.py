@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -189,3 +190,31 @@ async def test_unresolved_blocker_comes_back_in_the_next_prompt_with_its_jira_ke
     assert ack.ok
     async with h.services.sessions() as s:
         assert (await blocker_info(s, blocker.id)).status == "resolved"
+
+
+async def test_a_summary_reply_posted_just_before_a_crash_is_not_posted_again(harness):
+    """The bot dies between posting a member's answer in the summary thread and recording it; after the
+    restart the member edits: the thread still has one reply for them, showing the edit."""
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+    client = h.services.slack
+    real_post = client.chat_postMessage
+
+    async def post_then_die(**kwargs):
+        response = await real_post(**kwargs)
+        if kwargs.get("thread_ts"):
+            raise asyncio.CancelledError  # the process is gone before it records the reply
+        return response
+
+    client.chat_postMessage = post_then_die
+    await answer(h, MINJI, done="Shipped the FAQ", next="Train", mood=4)
+    await h.restart()
+    parent = h.sandbox.channel_messages("C0HANA")[0]
+    assert len(h.sandbox.channel_messages("C0HANA", thread_ts=parent.ts)) == 1
+
+    h.clock.advance(minutes=5)
+    await answer(h, MINJI, done="Shipped the FAQ and the macros", next="Train", mood=4)
+    replies = h.sandbox.channel_messages("C0HANA", thread_ts=parent.ts)
+    assert len(replies) == 1 and "macros" in text_of(replies[0])
+    assert h.sandbox.calls_to("conversations.replies")
