@@ -313,7 +313,7 @@ async def route_blocker(services: Services, blocker_id: int) -> None:
             continue
         t = member_t(services, reader, team)
         msg = blocks.liaison_blocker(t, member=author.name, team=team.name, week=rnd.week, text=blocker.text,
-                                     blocker_id=blocker.id)
+                                     blocker_id=blocker.id, jira=services.settings.jira_enabled)
         try:
             await deliver_once(services, f"checkin:blocker:{blocker.id}:{reader.id}", reader.slack_user_id,
                                text=msg.text, blocks=msg.blocks)
