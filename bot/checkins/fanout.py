@@ -27,6 +27,7 @@ from bot.checkins.timing import checkin_days, due_at, in_window, week_label, zon
 from bot.delivery import STALE_AFTER, deliver_once
 from bot.jira.service import open_issues_for
 from bot.services import Services
+from storage.milestones import first_start
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
 
@@ -47,8 +48,12 @@ async def run_due(services: Services) -> None:
 
 # --- rounds ----------------------------------------------------------------------------------------------
 async def open_rounds(services: Services) -> list[int]:
-    """Creates the round of each team's coming check-in day (one per team and week), with a prompt per member."""
+    """Creates the round of each team's coming check-in day (one per team and week), with a prompt per member.
+
+    A bot that was down catches up on prompts that fell due meanwhile, but a fresh install does not send
+    prompts that fell due before it first ran (last Friday's check-in on a Monday)."""
     now = services.clock.now()
+    installed = await first_start(services.sessions, now)
     created: list[int] = []
     async with services.sessions() as session:
         teams = list(await active_teams(session))
@@ -57,23 +62,27 @@ async def open_rounds(services: Services) -> list[int]:
         if not cfg.enabled:
             continue
         for day in checkin_days(now, cfg):
-            round_id = await _open_round(services, team, cfg, day, now)
+            round_id = await _open_round(services, team, cfg, day, now, installed)
             if round_id is not None:
                 created.append(round_id)
     return created
 
 
-async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: Any, now: datetime) -> int | None:
+async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: Any, now: datetime,
+                      installed: datetime) -> int | None:
     async with services.sessions() as session:
         people = [m for m, roles in await team_members(session, team.id)
                   if not (set(roles) & set(cfg.skip_roles))]
         existing = await session.scalar(select(CheckinRound).where(CheckinRound.team_id == team.id,
                                                                    CheckinRound.week == week_label(day)))
-    dues = {m.id: (due_at(day, cfg.local_time, zone(m.timezone, team.timezone)),
-                   zone(m.timezone, team.timezone).key) for m in people}
+    everyone = {m.id: (due_at(day, cfg.local_time, zone(m.timezone, team.timezone)),
+                       zone(m.timezone, team.timezone).key) for m in people}
+    if not everyone:
+        return None
+    first, last = min(d for d, _ in everyone.values()), max(d for d, _ in everyone.values())
+    dues = {mid: due for mid, due in everyone.items() if due[0] >= installed}  # none from before the install
     if not dues:
         return None
-    first, last = min(d for d, _ in dues.values()), max(d for d, _ in dues.values())
     if existing is not None:
         if existing.state == "open":
             await _add_missing_prompts(services, existing.id, dues)

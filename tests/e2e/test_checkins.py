@@ -219,3 +219,21 @@ async def test_a_summary_reply_posted_just_before_a_crash_is_not_posted_again(ha
     replies = h.sandbox.channel_messages("C0HANA", thread_ts=parent.ts)
     assert len(replies) == 1 and "macros" in text_of(replies[0])
     assert h.sandbox.calls_to("conversations.replies")
+
+
+async def test_a_fresh_install_does_not_catch_up_on_rounds_from_before_it_first_ran(harness):
+    h = harness
+    await at(h, datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # installed on Monday: Friday's round is still open
+    assert all(not h.sandbox.dms(h.user(e)) for e in (MINJI, JISOO, HYUN, PRIYA))
+    await at(h, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # this Friday's 16:00 in Seoul does come
+    assert [len(prompts_of(h, e)) for e in (MINJI, JISOO, HYUN)] == [1, 1, 1]
+    assert "2026-W48" in text_of(prompts_of(h, MINJI)[0])
+
+
+async def test_an_installed_bot_that_was_down_catches_up_after_its_restart(harness):
+    h = harness
+    await at(h, THURSDAY)  # running before the round fell due ...
+    await h.restart()
+    await at(h, datetime(2026, 11, 21, 3, 0, tzinfo=UTC))  # ... down over Friday, back on Saturday
+    assert [len(prompts_of(h, e)) for e in (MINJI, JISOO, HYUN, PRIYA)] == [1, 1, 1, 1]
+    assert "2026-W47" in text_of(prompts_of(h, MINJI)[0])
