@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -118,6 +118,26 @@ async def _add_missing_prompts(services: Services, round_id: int, dues: dict[int
                                           reminders_sent=0))
         except IntegrityError:
             continue
+
+
+async def on_timezone_changed(services: Services, payload: dict[str, Any]) -> None:
+    """A member moved zones in Slack: their prompts not yet sent move to the check-in time in the new zone,
+    and the reminder window of open rounds follows the new zone too."""
+    member_id = payload["member_id"]
+    async with services.sessions.begin() as session:
+        member = await session.get(Member, member_id)
+        rows = (await session.execute(
+            select(CheckinPrompt, CheckinRound, Team)
+            .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
+            .join(Team, Team.id == CheckinRound.team_id)
+            .where(CheckinPrompt.member_id == member_id, CheckinRound.state == "open"))).all()
+        for prompt, rnd, team in rows:
+            tz = zone(member.timezone, team.timezone)
+            values: dict[str, Any] = {"timezone": tz.key}
+            if prompt.state == "pending":
+                values["due_at"] = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+            await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt.id,
+                                                              CheckinPrompt.state == prompt.state).values(values))
 
 
 # --- claiming ---------------------------------------------------------------------------------------------

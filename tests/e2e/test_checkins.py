@@ -237,3 +237,26 @@ async def test_an_installed_bot_that_was_down_catches_up_after_its_restart(harne
     await at(h, datetime(2026, 11, 21, 3, 0, tzinfo=UTC))  # ... down over Friday, back on Saturday
     assert [len(prompts_of(h, e)) for e in (MINJI, JISOO, HYUN, PRIYA)] == [1, 1, 1, 1]
     assert "2026-W47" in text_of(prompts_of(h, MINJI)[0])
+
+
+async def test_a_time_zone_changed_in_slack_moves_the_next_prompt_to_the_new_local_1600(harness):
+    h = harness
+    await at(h, THURSDAY)  # the round is open: Priya's prompt is due at 16:00 in New York
+    ack = await h.driver.user_change(h.user(PRIYA), tz="Europe/London", locale="ko-KR")
+    await h.settle()
+    assert ack.ok
+    await at(h, datetime(2026, 11, 20, 15, 59, tzinfo=UTC))
+    assert not prompts_of(h, PRIYA)
+    await at(h, datetime(2026, 11, 20, 16, 0, tzinfo=UTC))  # 16:00 in London
+    [prompt] = prompts_of(h, PRIYA)
+    assert "체크인" in text_of(prompt)  # and in the language she now uses in Slack
+    await at(h, NEW_YORK_1600)
+    assert len(prompts_of(h, PRIYA)) == 1
+
+
+async def test_a_profile_change_of_someone_outside_the_org_is_ignored(harness):
+    h = harness
+    h.sandbox.add_user("U0STRANGER", "stranger", email="stranger@acme.example")
+    ack = await h.driver.user_change("U0STRANGER", tz="Asia/Tokyo")
+    await h.settle()
+    assert ack.ok
