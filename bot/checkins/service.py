@@ -186,7 +186,10 @@ async def announce_answer(services: Services, saved: Saved) -> None:
         await _update_quietly(services, prompt.message_channel, prompt.message_ts, msg)
     if saved.new_blocker_id is not None:
         await route_blocker(services, saved.new_blocker_id)
+    from bot.checkins.other_side import deliver_note
     from bot.checkins.summary import refresh_summary
+
+    await deliver_note(services, prompt.id)
 
     await refresh_summary(services, rnd.id, answer_of=prompt.id)
     await services.events.publish("home.changed", {"slack_user_ids": [member.slack_user_id]})

@@ -260,3 +260,37 @@ async def test_a_profile_change_of_someone_outside_the_org_is_ignored(harness):
     ack = await h.driver.user_change("U0STRANGER", tz="Asia/Tokyo")
     await h.settle()
     assert ack.ok
+
+
+async def test_the_note_for_the_other_side_reaches_the_internal_liaison_and_the_digest(harness):
+    from schedules import digest
+
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+    await answer(h, JISOO, done="a", next="b", mood=4, other_side="Refund macros <b>v2</b> & FAQ are live")
+    # Sam is care-hana's liaison on the internal side: the note comes to him, escaped, by DM
+    [note] = h.sandbox.dms(h.user(SAM))
+    assert "Lee Ji-soo" in text_of(note) and "Refund macros &lt;b&gt;v2&lt;/b&gt; &amp; FAQ are live" in text_of(note)
+    assert "<b>" not in str(note.blocks)
+    # not to the vendor side, nor twice when she edits something else
+    assert not [m for m in h.sandbox.dms(h.user(MINJI)) if "Refund macros" in text_of(m)]
+    await answer(h, JISOO, done="a and c", next="b", mood=4, other_side="Refund macros <b>v2</b> & FAQ are live")
+    assert len(h.sandbox.dms(h.user(SAM))) == 1
+
+    h.clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # Monday 09:00 in New York: Dana's digest
+    await digest.tick(h.services)
+    [hana] = [m for m in h.sandbox.dms(h.user("dana@acme.example"))
+              if not m.is_reply and "Hana BPO Seoul, 2026-W47" in text_of(m)]
+    assert "Lee Ji-soo" in text_of(hana) and "Refund macros" in text_of(hana)
+
+
+async def test_a_note_from_the_internal_side_reaches_the_vendor_lead(harness):
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, NEW_YORK_1600)
+    await answer(h, PRIYA, done="a", next="b", mood=4, other_side="New refund policy from Monday")
+    # Priya's team (care-internal) works with care-hana through Sam: Hana's vendor lead reads the note
+    notes = [m for m in h.sandbox.dms(h.user(MINJI)) if "New refund policy" in text_of(m)]
+    assert len(notes) == 1 and "Priya Raman" in text_of(notes[0])
+    assert not [m for m in h.sandbox.dms(h.user(SAM)) if "New refund policy" in text_of(m)]
