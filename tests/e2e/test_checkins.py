@@ -294,3 +294,19 @@ async def test_a_note_from_the_internal_side_reaches_the_vendor_lead(harness):
     notes = [m for m in h.sandbox.dms(h.user(MINJI)) if "New refund policy" in text_of(m)]
     assert len(notes) == 1 and "Priya Raman" in text_of(notes[0])
     assert not [m for m in h.sandbox.dms(h.user(SAM)) if "New refund policy" in text_of(m)]
+
+
+async def test_with_an_other_side_channel_the_note_goes_there_instead(clock, database_url):
+    from bot.org.loader import load
+    from sandbox.harness import EXAMPLE_ORG, Harness
+
+    spec = load(EXAMPLE_ORG)
+    teams = tuple(t.model_copy(update={"checkins": t.checkins.model_copy(update={"other_side_channel": "C0HANA"})})
+                  if t.key == "care-hana" else t for t in spec.teams)
+    async with Harness(clock=clock, database_url=database_url, org=spec.model_copy(update={"teams": teams})) as h:
+        await at(h, THURSDAY)
+        await at(h, SEOUL_1600)
+        await answer(h, JISOO, done="a", next="b", mood=4, other_side="Refund macros are live")
+        notes = [m for m in h.sandbox.channel_messages("C0HANA") if "Refund macros" in text_of(m)]
+        assert len(notes) == 1 and "Lee Ji-soo" in text_of(notes[0])
+        assert not h.sandbox.dms(h.user(SAM))

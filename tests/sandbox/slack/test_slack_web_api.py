@@ -200,3 +200,16 @@ async def test_replies_list_a_thread_oldest_first_with_metadata(client: AsyncWeb
     with pytest.raises(SlackApiError) as exc:
         await client.conversations_replies(channel="C0TEAM", ts="1.000001")
     assert exc.value.response["error"] == "thread_not_found"
+
+
+async def test_a_profile_change_updates_the_user_and_yields_slacks_user_change_event(
+        sandbox: SlackSandbox, client: AsyncWebClient) -> None:
+    event = sandbox.change_user("U0ALICE", tz="Asia/Seoul", locale="ko-KR")
+    assert event["type"] == "user_change" and isinstance(event["cache_ts"], int)
+    user = event["user"]
+    assert (user["id"], user["tz"], user["tz_offset"], user["locale"]) == ("U0ALICE", "Asia/Seoul", 32400, "ko-KR")
+    assert user["profile"]["email"] == "alice@example.com" and user["team_id"] == sandbox.team_id
+    info = await client.users_info(user="U0ALICE", include_locale=True)
+    assert (info["user"]["tz"], info["user"]["locale"]) == ("Asia/Seoul", "ko-KR")
+    with pytest.raises(ValueError):
+        sandbox.change_user("U0ALICE", timezone="Asia/Seoul")  # not a field Slack has
