@@ -22,6 +22,7 @@ from bot.checkins.timing import in_window, tomorrow_morning, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.i18n import Translator
+from bot.jira.config import has_project
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
 from storage.org import member_by_slack_id, team_members
@@ -316,7 +317,8 @@ async def route_blocker(services: Services, blocker_id: int) -> None:
             continue
         t = member_t(services, reader, team)
         msg = blocks.liaison_blocker(t, member=author.name, team=team.name, week=rnd.week, text=blocker.text,
-                                     blocker_id=blocker.id, jira=services.settings.jira_enabled)
+                                     blocker_id=blocker.id,
+                                     jira=services.settings.jira_enabled and has_project(team.config))
         try:
             await deliver_once(services, f"checkin:blocker:{blocker.id}:{reader.id}", reader.slack_user_id,
                                text=msg.text, blocks=msg.blocks)
