@@ -26,7 +26,9 @@ from bot.checkins.service import local_text, member_t, open_blockers, team_confi
 from bot.checkins.timing import checkin_days, due_at, in_window, week_label, zone
 from bot.delivery import STALE_AFTER, deliver_once
 from bot.jira.service import open_issues_for
+from bot.org.service import apply_profile
 from bot.services import Services
+from bot.slack import SlackProfile
 from storage.milestones import first_start
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
@@ -245,10 +247,16 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     if not member.slack_user_id:
         await _finish(services, prompt, col, state="failed", skip_reason="no Slack user")
         return
-    t = member_t(services, member, team)
     cfg = team_config(team)
     try:
-        away = "leave" if member.on_leave else await _away_by_status(services, cfg, member.slack_user_id)
+        profile = (await services.directory.by_id(member.slack_user_id)
+                   if cfg.away.check_slack_status and not member.on_leave else None)
+        if profile is not None and profile.timezone and profile.timezone != prompt.timezone:
+            if await _moved_later(services, prompt, rnd, team, profile):
+                return
+            member = await _reload(services, member.id)
+        t = member_t(services, member, team)
+        away = "leave" if member.on_leave else _away_by_status(cfg, profile)
         if away:
             await _finish(services, prompt, col, state="away", skip_reason=away)
             if (team.id, member.id) not in ctx.told_away:
@@ -275,10 +283,27 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
                   reminder_state="pending" if remind_at < rnd.closes_at else "none")
 
 
-async def _away_by_status(services: Services, cfg: CheckinConfig, slack_user_id: str) -> str | None:
-    if not cfg.away.check_slack_status:
-        return None
-    profile = await services.directory.by_id(slack_user_id)
+async def _moved_later(services: Services, prompt: CheckinPrompt, rnd: CheckinRound, team: Team,
+                       profile: SlackProfile) -> bool:
+    """The profile read at send time shows a zone change that no `user_change` event brought (Slack Connect
+    staff): the member record follows, and a prompt now due later goes back to wait for it."""
+    await apply_profile(services, profile)
+    tz = zone(profile.timezone, team.timezone)
+    due = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+    if due <= services.clock.now():
+        return False
+    await _finish(services, prompt, CheckinPrompt.state, state="pending", due_at=due, timezone=tz.key)
+    return True
+
+
+async def _reload(services: Services, member_id: int) -> Member:
+    async with services.sessions() as session:
+        member = await session.get(Member, member_id)
+    assert member is not None
+    return member
+
+
+def _away_by_status(cfg: CheckinConfig, profile: SlackProfile | None) -> str | None:
     if profile is None:
         return None
     status = profile.status_text.lower()

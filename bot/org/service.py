@@ -164,9 +164,13 @@ async def _apply_memberships(session: AsyncSession, spec: OrgSpec, teams: dict[s
 
 
 async def follow_profile(services: Services, user: dict[str, Any]) -> None:
-    """A person changed their Slack profile: keep the member's time zone and locale as Slack has them, and
-    publish `member.timezone_changed` so that work already scheduled in the old zone moves."""
-    profile = profile_from(user)
+    """A person changed their Slack profile (the `user_change` event carries the whole user object)."""
+    await apply_profile(services, profile_from(user))
+
+
+async def apply_profile(services: Services, profile: SlackProfile) -> None:
+    """Keeps the member's time zone and locale as Slack has them, and publishes `member.timezone_changed`
+    so that work already scheduled in the old zone moves."""
     async with services.sessions.begin() as session:
         member = await session.scalar(select(Member).where(Member.slack_user_id == profile.user_id,
                                                            Member.active.is_(True)))

@@ -310,3 +310,17 @@ async def test_with_an_other_side_channel_the_note_goes_there_instead(clock, dat
         notes = [m for m in h.sandbox.channel_messages("C0HANA") if "Refund macros" in text_of(m)]
         assert len(notes) == 1 and "Lee Ji-soo" in text_of(notes[0])
         assert not h.sandbox.dms(h.user(SAM))
+
+
+async def test_a_zone_change_without_an_event_is_caught_when_the_prompt_falls_due(harness):
+    """Slack may not send user_change for a vendor's Slack Connect staff: the profile read at send time
+    (for the away check) still moves the prompt to the new local 16:00."""
+    h = harness
+    await at(h, THURSDAY)
+    h.sandbox.change_user(h.user(JISOO), tz="America/Los_Angeles")  # no event reaches the bot
+    await at(h, SEOUL_1600)
+    assert len(prompts_of(h, MINJI)) == 1 and not prompts_of(h, JISOO)
+    await at(h, datetime(2026, 11, 20, 23, 59, tzinfo=UTC))
+    assert not prompts_of(h, JISOO)
+    await at(h, datetime(2026, 11, 21, 0, 0, tzinfo=UTC))  # Friday 16:00 in Los Angeles
+    assert len(prompts_of(h, JISOO)) == 1
