@@ -255,6 +255,7 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
             if await _moved_later(services, prompt, rnd, team, profile):
                 return
             member = await _reload(services, member.id)
+            prompt.timezone = zone(profile.timezone, team.timezone).key  # due already: sent now, in the new zone
         t = member_t(services, member, team)
         away = "leave" if member.on_leave else _away_by_status(cfg, profile)
         if away:
@@ -279,7 +280,7 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     remind_at = in_window(max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours),
                           zone(prompt.timezone, team.timezone), cfg.reminder_window)
     await _finish(services, prompt, col, state="sent", sent_at=now, message_channel=sent.channel,
-                  message_ts=sent.ts, remind_at=remind_at,
+                  message_ts=sent.ts, remind_at=remind_at, timezone=prompt.timezone,
                   reminder_state="pending" if remind_at < rnd.closes_at else "none")
 
 
