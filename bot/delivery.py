@@ -106,7 +106,8 @@ async def _find_sent(services: Services, key: str, channel: str, thread_ts: str 
         else:
             resp = await services.slack.conversations_history(channel=conv, include_all_metadata=True, limit=100,
                                                               cursor=cursor)
-        for message in resp.get("messages", []):
+        messages: list[dict[str, Any]] = resp.get("messages", [])
+        for message in messages:
             meta = message.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == key:
                 return conv, message["ts"]

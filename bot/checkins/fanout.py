@@ -128,6 +128,8 @@ async def on_timezone_changed(services: Services, payload: dict[str, Any]) -> No
     member_id = payload["member_id"]
     async with services.sessions.begin() as session:
         member = await session.get(Member, member_id)
+        if member is None:
+            return
         rows = (await session.execute(
             select(CheckinPrompt, CheckinRound, Team)
             .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
@@ -254,9 +256,9 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
         if profile is not None and profile.timezone and profile.timezone != prompt.timezone:
             if await _moved_later(services, prompt, rnd, team, profile):
                 return
-            member = await _reload(services, member.id)
             prompt.timezone = zone(profile.timezone, team.timezone).key  # due already: sent now, in the new zone
-        t = member_t(services, member, team)
+        # the language Slack has for them now (the member record follows it, see `apply_profile`)
+        t = services.t(profile.locale, team.locale) if profile and profile.locale else member_t(services, member, team)
         away = "leave" if member.on_leave else _away_by_status(cfg, profile)
         if away:
             await _finish(services, prompt, col, state="away", skip_reason=away)
@@ -295,13 +297,6 @@ async def _moved_later(services: Services, prompt: CheckinPrompt, rnd: CheckinRo
         return False
     await _finish(services, prompt, CheckinPrompt.state, state="pending", due_at=due, timezone=tz.key)
     return True
-
-
-async def _reload(services: Services, member_id: int) -> Member:
-    async with services.sessions() as session:
-        member = await session.get(Member, member_id)
-    assert member is not None
-    return member
 
 
 def _away_by_status(cfg: CheckinConfig, profile: SlackProfile | None) -> str | None:

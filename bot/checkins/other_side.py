@@ -70,8 +70,10 @@ async def deliver_note(services: Services, prompt_id: int) -> None:
         if prompt is None or not prompt.answers or not str(prompt.answers.get(QUESTION) or "").strip():
             return
         rnd = await session.get(CheckinRound, prompt.round_id)
-        team = await session.get(Team, rnd.team_id)
+        team = await session.get(Team, rnd.team_id) if rnd else None
         author = await session.get(Member, prompt.member_id)
+        if rnd is None or team is None or author is None:
+            return
         channel = team_config(team).other_side_channel
         readers = [] if channel else [m for m in await _readers(session, team, author)
                                       if m.id != author.id and m.slack_user_id]
