@@ -21,7 +21,7 @@ from bot.checkins.service import member_t, team_config
 from bot.delivery import deliver_once
 from bot.i18n import Translator
 from bot.services import Services
-from storage.models import CheckinPrompt, CheckinRound, Member, Team
+from storage.models import CheckinPrompt, CheckinRound, Member, Membership, Team
 from storage.org import active_teams, team_members
 
 log = logging.getLogger("oneteam.checkins")
@@ -44,23 +44,26 @@ def render(t: Translator, *, member: str, team: str, week: str, note: str) -> bk
 
 
 async def _readers(session: AsyncSession, team: Team, author: Member) -> list[Member]:
-    """Who reads the author's note: the other side's liaisons (vendor leads when the author is internal)."""
-    everyone = await team_members(session, team.id)
-    author_roles = next((roles for m, roles in everyone if m.id == author.id), [])
+    """Who reads the author's note: the other side's liaisons (vendor leads when the author is internal).
+    Only role holders are loaded, never a whole team of agents."""
+    leads = await team_members(session, team.id, "liaison", "manager", "vendor_lead")
+    author_roles = next((roles for m, roles in leads if m.id == author.id), ["member"])
     if vendor_side(author, author_roles, team):
-        internal = [(m, r) for m, r in everyone if not vendor_side(m, r, team)]
-        return ([m for m, r in internal if "liaison" in r] or [m for m, r in internal if "manager" in r])
+        internal = [(m, r) for m, r in leads if not vendor_side(m, r, team)]
+        return [m for m, r in internal if "liaison" in r] or [m for m, r in internal if "manager" in r]
     if team.kind == "vendor":
-        return [m for m, r in everyone if "vendor_lead" in r and vendor_side(m, r, team)]
-    ours = {m.id for m, _r in everyone}
-    readers: list[Member] = []
+        return [m for m, r in leads if "vendor_lead" in r and vendor_side(m, r, team)]
+    readers: dict[int, Member] = {}
     for partner in await active_teams(session):
         if partner.kind != "vendor":
             continue
-        people = await team_members(session, partner.id)
-        if any("liaison" in r and m.id in ours for m, r in people):
-            readers += [m for m, r in people if "vendor_lead" in r and vendor_side(m, r, partner)]
-    return readers
+        people = await team_members(session, partner.id, "liaison", "vendor_lead")
+        liaisons = [m.id for m, r in people if "liaison" in r]
+        shared = liaisons and await session.scalar(select(Membership.member_id).where(
+            Membership.team_id == team.id, Membership.member_id.in_(liaisons)).limit(1))
+        if shared:
+            readers |= {m.id: m for m, r in people if "vendor_lead" in r and vendor_side(m, r, partner)}
+    return list(readers.values())
 
 
 async def deliver_note(services: Services, prompt_id: int) -> None:
