@@ -23,7 +23,7 @@ MESSAGE_BLOCKS_MAX = 50
 Block = dict[str, Any]
 
 
-def escape(text: str) -> str:
+def _escape(text: str) -> str:
     """Text from elsewhere shown in Slack: Slack reads &, < and > as markup (and nothing else needs escaping)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -46,7 +46,7 @@ class Mrkdwn(str):
     @classmethod
     def of(cls, value: object) -> Mrkdwn:
         """`value` as markup: a `Mrkdwn` unchanged, anything else escaped (its `str()`)."""
-        return value if isinstance(value, Mrkdwn) else cls(escape(str(value)))
+        return value if isinstance(value, Mrkdwn) else cls(_escape(str(value)))
 
     def __add__(self, other: str) -> Mrkdwn:
         if isinstance(other, str):
@@ -88,7 +88,7 @@ class _EscapingFormatter(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         text = format(value, format_spec)
-        return text if isinstance(value, Mrkdwn) else escape(text)
+        return text if isinstance(value, Mrkdwn) else _escape(text)
 
 
 _FORMATTER = _EscapingFormatter()

@@ -4,7 +4,8 @@
 2. Send with message metadata carrying the key (`event_type: oneteam_delivery`).
 3. Mark `sent` with the ts Slack answered.
 A claim left `sending` for longer than `STALE_AFTER` belongs to an instance that died mid-send: the
-next attempt looks for the metadata in the conversation's recent history and only sends if absent.
+next attempt looks for the metadata in the conversation's recent history (for a thread reply, in the
+thread: `conversations.history` does not list replies) and only sends if absent.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ async def _resume(services: Services, key: str, channel: str, **message: Any) ->
         ).values(claimed_at=now))
         if rowcount(taken) != 1:
             return None
-    found = await _find_sent(services, key, channel)
+    found = await _find_sent(services, key, channel, message.get("thread_ts"))
     if found is not None:
         await _mark_sent(services, key, *found)
         log.info("delivery found after a crash; not sent again", extra={"key": key})
@@ -92,16 +93,21 @@ async def _resume(services: Services, key: str, channel: str, **message: Any) ->
     return await _send(services, key, channel, **message)
 
 
-async def _find_sent(services: Services, key: str, channel: str) -> tuple[str, str] | None:
-    """Looks for our metadata in the conversation's recent history (a DM is opened from a user id)."""
+async def _find_sent(services: Services, key: str, channel: str, thread_ts: str | None) -> tuple[str, str] | None:
+    """Looks for our metadata in the conversation's recent history, or in the thread for a reply
+    (a DM is opened from a user id)."""
     conv = channel
     if channel.startswith(("U", "W")):
         conv = (await services.slack.conversations_open(users=channel))["channel"]["id"]
     cursor = None
     for _ in range(HISTORY_PAGES):
-        resp = await services.slack.conversations_history(channel=conv, include_all_metadata=True, limit=100,
-                                                          cursor=cursor)
-        messages: list[dict[str, Any]] = resp.get("messages") or []
+        if thread_ts:
+            resp = await services.slack.conversations_replies(channel=conv, ts=thread_ts, include_all_metadata=True,
+                                                              limit=200, cursor=cursor)
+        else:
+            resp = await services.slack.conversations_history(channel=conv, include_all_metadata=True, limit=100,
+                                                              cursor=cursor)
+        messages: list[dict[str, Any]] = resp.get("messages", [])
         for message in messages:
             meta = message.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("key") == key:

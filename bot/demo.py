@@ -26,9 +26,11 @@ class Stage:
     def __init__(self, harness: Any) -> None:
         self.h = harness
         self.failures: list[str] = []
-        self._seen: dict[str, int] = {}
+        self._shown: set[tuple[str, str, bool]] = set()  # messages already printed, or older than the scene
 
     def title(self, text: str) -> None:
+        """Starts a scene: what people received before it is not news any more."""
+        self._shown |= {self._key(m) for m in self._everything()}
         click.secho(f"\n== {text} ==", bold=True)
 
     def narrate(self, text: str) -> None:
@@ -50,22 +52,38 @@ class Stage:
         person = self.h.spec.person(email)
         return person.name if person else email
 
-    def show_new(self, email: str) -> list[Any]:
-        """Prints the DMs and ephemerals this person got since the last call; returns them."""
+    @staticmethod
+    def visible(message: Any) -> str:
+        """What a person reads: the blocks when there are any (the `text` is only their fallback)."""
         from sandbox.slack import text_of
 
+        blocks = message.get("blocks")
+        return text_of({"blocks": blocks} if blocks else {"text": message.get("text") or ""})
+
+    def show(self, who: str, what: str, message: Any) -> None:
+        """Prints one message as `who` sees it, once."""
+        self._shown.add(self._key(message))
+        self.screen(who, what, self.visible(message))
+
+    def show_new(self, email: str) -> list[Any]:
+        """Prints the DMs and ephemerals this person got that this scene has not shown yet; returns them."""
         user = self.h.user(email)
         new: list[Any] = []
-        for kind, seen in (("a DM", self.h.sandbox.dms(user)),
-                           ("an ephemeral message", self.h.sandbox.ephemerals(user))):
-            key = f"{kind}:{user}"
-            fresh = seen[self._seen.get(key, 0):]
-            self._seen[key] = len(seen)
-            for message in fresh:
-                body = text_of({"blocks": message.blocks} if message.blocks else message)
-                self.screen(self.name(email), kind, body)
-            new.extend(fresh)
+        for kind, messages in (("a DM", self.h.sandbox.dms(user)),
+                               ("an ephemeral message", self.h.sandbox.ephemerals(user))):
+            for message in messages:
+                if self._key(message) not in self._shown:
+                    self.show(self.name(email), kind, message)
+                    new.append(message)
         return new
+
+    @staticmethod
+    def _key(message: Any) -> tuple[str, str, bool]:
+        return message.channel, message.ts, message.ephemeral
+
+    def _everything(self) -> list[Any]:
+        sandbox = self.h.sandbox
+        return [m for user in self.h.users.values() for m in (*sandbox.dms(user), *sandbox.ephemerals(user))]
 
 
 Scene = Callable[[Stage], Awaitable[None]]
@@ -82,7 +100,7 @@ async def help_scene(stage: Stage) -> None:
     stage.check(not report.warnings, "every person in the org file was found in Slack")
     for email, expect in (("sam@acme.example", "OneTeam: one rhythm"), ("minji@hanabpo.example", "내부 팀")):
         ack = await stage.h.command(email, "/oneteam", "help")
-        stage.screen(stage.name(email), "an ephemeral answer to /oneteam help", text_of(ack.body))
+        stage.screen(stage.name(email), "an ephemeral answer to /oneteam help", stage.visible(ack.body or {}))
         stage.check(ack.status == 200 and expect in text_of(ack.body),
                     f"{stage.name(email)} got help in their language")
 

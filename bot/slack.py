@@ -48,7 +48,8 @@ class SlackProfile:
     deleted: bool
 
 
-def _profile(user: dict) -> SlackProfile:
+def profile_from(user: dict) -> SlackProfile:
+    """A user object as users.info, users.list and the `user_change` event carry it."""
     profile = user.get("profile") or {}
     return SlackProfile(
         user_id=user["id"],
@@ -76,13 +77,13 @@ class SlackDirectory:
             if exc.response.get("error") == "users_not_found":
                 return None
             raise
-        return _profile(resp["user"])
+        return profile_from(resp["user"])
 
     async def everyone(self) -> list[SlackProfile]:
         """Every user of the workspace, page by page (Slack may return short pages: follow the cursor)."""
         people: list[SlackProfile] = []
         async for page in await self.client.users_list(limit=200, include_locale=True):
-            people.extend(_profile(u) for u in page.get("members", []) if not u.get("is_bot"))
+            people.extend(profile_from(u) for u in page.get("members", []) if not u.get("is_bot"))
         return people
 
     async def by_id(self, user_id: str) -> SlackProfile | None:
@@ -92,4 +93,4 @@ class SlackDirectory:
             if exc.response.get("error") == "user_not_found":
                 return None
             raise
-        return _profile(resp["user"])
+        return profile_from(resp["user"])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from bot.metrics import MetricsProviders
 from bot.services import Services
 
@@ -11,6 +13,7 @@ def connect(services: Services) -> None:
     """Each feature that reacts to another's events subscribes here (one line per feature), and each one
     that publishes figures for KPIs and the digest registers its provider."""
     # Imported here: they build on bot.services.
+    from bot.checkins.fanout import on_timezone_changed
     from bot.checkins.service import checkin_metrics, latest_open_blockers
     from bot.escalations.service import escalation_metrics
     from bot.home.service import on_home_changed
@@ -23,3 +26,5 @@ def connect(services: Services) -> None:
     # Read-only figures each feature publishes for KPIs and the digest.
     services.metrics = MetricsProviders(checkins=checkin_metrics, escalations=escalation_metrics,
                                         pulse=pulse_metrics, jira=jira_metrics, open_blockers=latest_open_blockers)
+    services.events.subscribe("member.timezone_changed",  # check-ins: prompts move to the new local time
+                              partial(on_timezone_changed, services))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import checkins, escalations, help, home, jira, kpi, pulse
+from handlers import checkins, escalations, help, home, jira, kpi, org, pulse
 
-FEATURES = (help, checkins, kpi, pulse, escalations, jira, home)
+FEATURES = (help, checkins, kpi, pulse, escalations, jira, home, org)
 
 
 def register_all(app: AsyncApp) -> None:

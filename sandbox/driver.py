@@ -369,6 +369,10 @@ class SlackDriver:
                                 headers=headers, retry_attempt=retry_num or 0,
                                 retry_reason=retry_reason if retry_num else "")
 
+    async def user_change(self, user_id: str, **changes: Any) -> Ack:
+        """The person edits their Slack profile (e.g. `tz="Europe/London"`): Slack sends `user_change`."""
+        return await self.event(self.sandbox.change_user(user_id, **changes))
+
     async def url_verification(self, challenge: str = "abc") -> Ack:
         """Slack's endpoint check (HTTP only; Socket Mode has none)."""
         body = {"token": self.sandbox.verification_token, "challenge": challenge, "type": "url_verification"}

@@ -22,7 +22,7 @@ def test_manifest_enables_what_the_bot_relies_on() -> None:
     manifest = _manifest()
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"app_home_opened", "user_change"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"chat:write", "commands", "im:write", "im:history", "users:read", "users:read.email",

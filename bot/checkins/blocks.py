@@ -98,13 +98,15 @@ def form(t: Translator, *, team: str, week: str, round_id: int, questions: Seque
     }
 
 
-def liaison_blocker(t: Translator, *, member: str, team: str, week: str, text: str, blocker_id: int) -> bk.Rendered:
+def liaison_blocker(t: Translator, *, member: str, team: str, week: str, text: str, blocker_id: int,
+                    jira: bool) -> bk.Rendered:
+    """`jira`: whether Jira is connected; without it there is no ticket button (it could only say "not connected")."""
+    buttons = [bk.button(t("checkins.blocker.jira"), Ids.BLOCKER_JIRA, str(blocker_id))] if jira else []
+    buttons.append(bk.button(t("checkins.blocker.escalate"), Ids.BLOCKER_ESCALATE, str(blocker_id), style="danger"))
     return bk.Rendered(t("checkins.blocker.text", member=member, team=team, text=text), [
         bk.header(t("checkins.blocker.title", member=member)),
         bk.section(t("checkins.blocker.body", member=member, team=team, week=week, text=text)),
-        bk.actions(bk.button(t("checkins.blocker.jira"), Ids.BLOCKER_JIRA, str(blocker_id)),
-                   bk.button(t("checkins.blocker.escalate"), Ids.BLOCKER_ESCALATE, str(blocker_id), style="danger"),
-                   block_id=f"checkin_blocker_{blocker_id}"),
+        bk.actions(*buttons, block_id=f"checkin_blocker_{blocker_id}"),
     ])
 
 

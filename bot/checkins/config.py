@@ -67,6 +67,8 @@ class CheckinConfig(_Strict):
     close_after_hours: float = Field(72.0, gt=0, le=144)
     skip_roles: tuple[str, ...] = ("liaison", "manager")  # they read check-ins rather than write them
     summary_in_channel: bool = False  # a parent message in the team channel, answers in its thread
+    # Notes for the other side go to this (shared) channel instead of the other side's liaisons by DM.
+    other_side_channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
     away: AwayConfig = AwayConfig()
 
     _time = field_validator("time")(classmethod(lambda cls, v: _check_hhmm(v)))

@@ -27,7 +27,6 @@ async def _answer(stage: Any, email: str, **inputs: Any) -> Any:
 
 
 async def scene(stage: Any) -> None:
-    from sandbox.slack import text_of
     from schedules.checkins import tick
 
     h = stage.h
@@ -47,10 +46,13 @@ async def scene(stage: Any) -> None:
     stage.screen(stage.name(MINJI), "errors in the form", "\n".join((bad.body or {}).get("errors", {}).values()))
     stage.check((bad.body or {}).get("response_action") == "errors", "a mood of 9 and a missing answer are refused")
     await _answer(stage, MINJI, done="FAQ 배포 완료", next="신규 상담원 교육", mood=4,
-                  blockers="환불 정책 문서 접근 권한을 기다리는 중")
+                  blockers="환불 정책 문서 접근 권한을 기다리는 중",
+                  other_side="새 환불 매크로 초안을 금요일까지 검토해 주세요")
     stage.show_new(MINJI)
     sam = stage.show_new(SAM)
     stage.check(any("blocker_escalate" in str(m.blocks) for m in sam), "the blocker reached the liaison, Sam")
+    stage.check(any("새 환불 매크로" in stage.visible(m) for m in sam),
+                "Min-ji's note for the other side reached Sam, the internal liaison")
 
     h.clock.set(friday.replace(hour=21))
     await tick(h.services)
@@ -67,7 +69,7 @@ async def scene(stage: Any) -> None:
     parent = h.sandbox.channel_messages("C0HANA")
     thread = h.sandbox.channel_messages("C0HANA", thread_ts=parent[-1].ts) if parent else []
     if parent:
-        stage.screen("#care-hana", "the check-in summary", text_of(parent[-1]))
+        stage.show("#care-hana", "the check-in summary", parent[-1])
         for reply in thread:
-            stage.screen("#care-hana", "a reply in the thread", text_of(reply))
+            stage.show("#care-hana", "a reply in the thread", reply)
     stage.check(len(thread) == 1, "the summary thread in the team channel holds Min-ji's answers")

@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -26,7 +26,10 @@ from bot.checkins.service import local_text, member_t, open_blockers, team_confi
 from bot.checkins.timing import checkin_days, due_at, in_window, week_label, zone
 from bot.delivery import STALE_AFTER, deliver_once
 from bot.jira.service import open_issues_for
+from bot.org.service import apply_profile
 from bot.services import Services
+from bot.slack import SlackProfile
+from storage.milestones import first_start
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
 from storage.rows import existing, rowcount
@@ -48,8 +51,12 @@ async def run_due(services: Services) -> None:
 
 # --- rounds ----------------------------------------------------------------------------------------------
 async def open_rounds(services: Services) -> list[int]:
-    """Creates the round of each team's coming check-in day (one per team and week), with a prompt per member."""
+    """Creates the round of each team's coming check-in day (one per team and week), with a prompt per member.
+
+    A bot that was down catches up on prompts that fell due meanwhile, but a fresh install does not send
+    prompts that fell due before it first ran (last Friday's check-in on a Monday)."""
     now = services.clock.now()
+    installed = await first_start(services.sessions, now)
     created: list[int] = []
     async with services.sessions() as session:
         teams = list(await active_teams(session))
@@ -58,23 +65,27 @@ async def open_rounds(services: Services) -> list[int]:
         if not cfg.enabled:
             continue
         for day in checkin_days(now, cfg):
-            round_id = await _open_round(services, team, cfg, day, now)
+            round_id = await _open_round(services, team, cfg, day, now, installed)
             if round_id is not None:
                 created.append(round_id)
     return created
 
 
-async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: Any, now: datetime) -> int | None:
+async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: Any, now: datetime,
+                      installed: datetime) -> int | None:
     async with services.sessions() as session:
         people = [m for m, roles in await team_members(session, team.id)
                   if not (set(roles) & set(cfg.skip_roles))]
         existing = await session.scalar(select(CheckinRound).where(CheckinRound.team_id == team.id,
                                                                    CheckinRound.week == week_label(day)))
-    dues = {m.id: (due_at(day, cfg.local_time, zone(m.timezone, team.timezone)),
-                   zone(m.timezone, team.timezone).key) for m in people}
+    everyone = {m.id: (due_at(day, cfg.local_time, zone(m.timezone, team.timezone)),
+                       zone(m.timezone, team.timezone).key) for m in people}
+    if not everyone:
+        return None
+    first, last = min(d for d, _ in everyone.values()), max(d for d, _ in everyone.values())
+    dues = {mid: due for mid, due in everyone.items() if due[0] >= installed}  # none from before the install
     if not dues:
         return None
-    first, last = min(d for d, _ in dues.values()), max(d for d, _ in dues.values())
     if existing is not None:
         if existing.state == "open":
             await _add_missing_prompts(services, existing.id, dues)
@@ -110,6 +121,28 @@ async def _add_missing_prompts(services: Services, round_id: int, dues: dict[int
                                           reminders_sent=0))
         except IntegrityError:
             continue
+
+
+async def on_timezone_changed(services: Services, payload: dict[str, Any]) -> None:
+    """A member moved zones in Slack: their prompts not yet sent move to the check-in time in the new zone,
+    and the reminder window of open rounds follows the new zone too."""
+    member_id = payload["member_id"]
+    async with services.sessions.begin() as session:
+        member = await session.get(Member, member_id)
+        if member is None:
+            return
+        rows = (await session.execute(
+            select(CheckinPrompt, CheckinRound, Team)
+            .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
+            .join(Team, Team.id == CheckinRound.team_id)
+            .where(CheckinPrompt.member_id == member_id, CheckinRound.state == "open"))).all()
+        for prompt, rnd, team in rows:
+            tz = zone(member.timezone, team.timezone)
+            values: dict[str, Any] = {"timezone": tz.key}
+            if prompt.state == "pending":
+                values["due_at"] = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+            await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt.id,
+                                                              CheckinPrompt.state == prompt.state).values(values))
 
 
 # --- claiming ---------------------------------------------------------------------------------------------
@@ -217,10 +250,17 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     if not member.slack_user_id:
         await _finish(services, prompt, col, state="failed", skip_reason="no Slack user")
         return
-    t = member_t(services, member, team)
     cfg = team_config(team)
     try:
-        away = "leave" if member.on_leave else await _away_by_status(services, cfg, member.slack_user_id)
+        profile = (await services.directory.by_id(member.slack_user_id)
+                   if cfg.away.check_slack_status and not member.on_leave else None)
+        if profile is not None and profile.timezone and profile.timezone != prompt.timezone:
+            if await _moved_later(services, prompt, rnd, team, profile):
+                return
+            prompt.timezone = zone(profile.timezone, team.timezone).key  # due already: sent now, in the new zone
+        # the language Slack has for them now (the member record follows it, see `apply_profile`)
+        t = services.t(profile.locale, team.locale) if profile and profile.locale else member_t(services, member, team)
+        away = "leave" if member.on_leave else _away_by_status(cfg, profile)
         if away:
             await _finish(services, prompt, col, state="away", skip_reason=away)
             if (team.id, member.id) not in ctx.told_away:
@@ -243,14 +283,24 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     remind_at = in_window(max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours),
                           zone(prompt.timezone, team.timezone), cfg.reminder_window)
     await _finish(services, prompt, col, state="sent", sent_at=now, message_channel=sent.channel,
-                  message_ts=sent.ts, remind_at=remind_at,
+                  message_ts=sent.ts, remind_at=remind_at, timezone=prompt.timezone,
                   reminder_state="pending" if remind_at < rnd.closes_at else "none")
 
 
-async def _away_by_status(services: Services, cfg: CheckinConfig, slack_user_id: str) -> str | None:
-    if not cfg.away.check_slack_status:
-        return None
-    profile = await services.directory.by_id(slack_user_id)
+async def _moved_later(services: Services, prompt: CheckinPrompt, rnd: CheckinRound, team: Team,
+                       profile: SlackProfile) -> bool:
+    """The profile read at send time shows a zone change that no `user_change` event brought (Slack Connect
+    staff): the member record follows, and a prompt now due later goes back to wait for it."""
+    await apply_profile(services, profile)
+    tz = zone(profile.timezone, team.timezone)
+    due = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+    if due <= services.clock.now():
+        return False
+    await _finish(services, prompt, CheckinPrompt.state, state="pending", due_at=due, timezone=tz.key)
+    return True
+
+
+def _away_by_status(cfg: CheckinConfig, profile: SlackProfile | None) -> str | None:
     if profile is None:
         return None
     status = profile.status_text.lower()

@@ -22,6 +22,7 @@ from bot.checkins.timing import in_window, tomorrow_morning, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.i18n import Translator
+from bot.jira.config import has_project
 from bot.metrics import CheckinMetrics
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
@@ -189,7 +190,10 @@ async def announce_answer(services: Services, saved: Saved) -> None:
         await _update_quietly(services, prompt.message_channel, prompt.message_ts, msg)
     if saved.new_blocker_id is not None:
         await route_blocker(services, saved.new_blocker_id)
+    from bot.checkins.other_side import deliver_note
     from bot.checkins.summary import refresh_summary
+
+    await deliver_note(services, prompt.id)
 
     await refresh_summary(services, rnd.id, answer_of=prompt.id)
     await services.events.publish("home.changed", {"slack_user_ids": [member.slack_user_id]})
@@ -323,7 +327,8 @@ async def route_blocker(services: Services, blocker_id: int) -> None:
             continue
         t = member_t(services, reader, team)
         msg = blocks.liaison_blocker(t, member=author.name, team=team.name, week=rnd.week, text=blocker.text,
-                                     blocker_id=blocker.id)
+                                     blocker_id=blocker.id,
+                                     jira=services.settings.jira_enabled and has_project(team.config))
         try:
             await deliver_once(services, f"checkin:blocker:{blocker.id}:{reader.id}", reader.slack_user_id,
                                text=msg.text, blocks=msg.blocks)

@@ -76,6 +76,9 @@ async def _reply(services: Services, rnd: CheckinRound, team: Team, parent_ts: s
     sent = await deliver_once(services, f"checkin:summary:{rnd.id}:{member.id}", channel,
                               text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
     if sent is not None:
+        if not sent.fresh:  # found after a crash: it may show answers from before an edit
+            await services.slack.chat_update(channel=channel, ts=sent.ts, text=msg.text,
+                                             blocks=msg.blocks)
         async with services.sessions.begin() as session:
             await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt_id)
                                   .values(summary_ts=sent.ts))

@@ -54,7 +54,7 @@ async def scene(stage: Any) -> None:
     await h.driver.event({"type": "app_home_opened", "user": h.user(DANA), "tab": "home"})
     await h.settle()
     home = h.sandbox.home(h.user(DANA))
-    stage.screen(stage.name(DANA), "her App Home", text_of(home) if home else "")
+    stage.screen(stage.name(DANA), "her App Home", stage.visible(home) if home else "")
     stage.check(home is not None and "Resolution rate" in text_of(home), "Dana's Home shows Hana BPO's KPIs")
 
     stage.title(f"Monday 09:00 in {dana_tz}: the weekly digest")
@@ -64,7 +64,7 @@ async def scene(stage: Any) -> None:
     dms = [m for m in h.sandbox.dms(h.user(DANA)) if not m.is_reply and f"{week}" in text_of(m)]
     hana = [m for m in dms if "Hana BPO" in text_of(m)]
     for message in hana:
-        stage.screen(stage.name(DANA), "a DM", text_of(message))
+        stage.show(stage.name(DANA), "a DM", message)
     charts = [f for f in h.sandbox.files() if TEAM in f["name"] and week in f["name"]]
     stage.check(len(hana) == 1 and len(charts) == 1, "Dana got the Hana BPO digest once, with its chart")
 

@@ -35,18 +35,18 @@ async def scene(stage: Any) -> None:
     def dms(email: str) -> list[Any]:
         return [m for m in h.sandbox.dms(h.user(email)) if ref in text_of(m)]
 
-    stage.screen("#care-hana (shared with Hana BPO)", f"the {ref} card", text_of(card()))
+    stage.show("#care-hana (shared with Hana BPO)", f"the {ref} card", card())
     if stage.check(len(dms(minji)) == 1, "Min-ji, the vendor lead (level 1), got a DM"):
-        stage.screen(stage.name(minji), "a DM", text_of(dms(minji)[0]))
+        stage.show(stage.name(minji), "a DM", dms(minji)[0])
 
     stage.narrate("Fifteen minutes pass and Min-ji does not answer. The escalation clock calls level 2.")
     h.clock.advance(minutes=15)
     await service.advance_due(h.services)
     thread = h.sandbox.channel_messages(esc.channel_id, thread_ts=card().ts)
-    stage.screen("#care-hana", "the card, updated in place, and its thread", text_of(card()) + "\n  ↳ "
-                 + "\n  ↳ ".join(text_of(m) for m in thread))
+    stage.screen("#care-hana", "the card, updated in place, and its thread", stage.visible(card()) + "\n  ↳ "
+                 + "\n  ↳ ".join(stage.visible(m) for m in thread))
     if stage.check(len(dms(sam)) == 1, "Sam, the liaison (level 2), got a DM"):
-        stage.screen(stage.name(sam), "a DM", text_of(dms(sam)[0]))
+        stage.show(stage.name(sam), "a DM", dms(sam)[0])
 
     stage.narrate("Sam acknowledges from the card: the escalation clock stops.")
     await h.driver.block_action(h.user(sam), Action.ACK, message=card())
@@ -64,13 +64,13 @@ async def scene(stage: Any) -> None:
     await h.driver.submit_view(h.user(sam), modal, inputs={Block.NOTE: "Restarted the refund worker; "
                                                                         "47 refunds replayed."})
     await h.settle()
-    stage.screen("#care-hana", "the card", text_of(card()))
+    stage.show("#care-hana", "the card", card())
     rating = dms(priya)
     if stage.check(len(rating) == 1, "Priya was asked to rate the handling"):
-        stage.screen(stage.name(priya), "a DM", text_of(rating[0]))
+        stage.show(stage.name(priya), "a DM", rating[0])
         await h.driver.block_action(h.user(priya), f"{Action.RATE}_5", message=rating[0])
         await h.settle()
-        stage.screen(stage.name(priya), "the DM after clicking 5", text_of(dms(priya)[0]))
+        stage.show(stage.name(priya), "the DM after clicking 5", dms(priya)[0])
     async with h.services.sessions() as session:
         found = await service.get(session, esc.id)
     assert found is not None

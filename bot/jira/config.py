@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_PRIORITIES = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"}
+
+
+def has_project(team_config: dict[str, Any] | None) -> bool:
+    """Whether a team's stored config names a Jira project: without one it gets no Jira buttons."""
+    return bool(((team_config or {}).get("jira") or {}).get("project"))
 
 
 class JiraConfig(BaseModel):

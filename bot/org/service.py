@@ -1,7 +1,8 @@
 """Applies an org spec to storage: idempotent, and says what it created, changed and removed.
 
 Members given only by email get their Slack id through `users.lookupByEmail`; Slack's profile time
-zone and locale win over the YAML's, because that is what the person set for themselves.
+zone and locale win over the YAML's, because that is what the person set for themselves. Later changes
+to them arrive as `user_change` events (`follow_profile`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.org.schema import OrgSpec, PersonSpec, TeamSpec
-from bot.slack import SlackDirectory, SlackProfile
+from bot.services import Services
+from bot.slack import SlackDirectory, SlackProfile, profile_from
 from storage.models import Member, Membership, Team
 
 TEAM_CORE_FIELDS = {"key", "name", "kind", "vendor", "timezone", "locale", "channel", "members"}
@@ -159,3 +161,26 @@ async def _apply_memberships(session: AsyncSession, spec: OrgSpec, teams: dict[s
             leaver = next((m for m in members.values() if m.id == pair[1]), None)
             if left is not None and leaver is not None:
                 report.removed.append(f"{leaver.email} from {left.key}")
+
+
+async def follow_profile(services: Services, user: dict[str, Any]) -> None:
+    """A person changed their Slack profile (the `user_change` event carries the whole user object)."""
+    await apply_profile(services, profile_from(user))
+
+
+async def apply_profile(services: Services, profile: SlackProfile) -> None:
+    """Keeps the member's time zone and locale as Slack has them, and publishes `member.timezone_changed`
+    so that work already scheduled in the old zone moves."""
+    async with services.sessions.begin() as session:
+        member = await session.scalar(select(Member).where(Member.slack_user_id == profile.user_id,
+                                                           Member.active.is_(True)))
+        if member is None or profile.deleted:
+            return
+        moved = bool(profile.timezone) and profile.timezone != member.timezone
+        if profile.timezone:
+            member.timezone = profile.timezone
+        if profile.locale:
+            member.locale = profile.locale
+        member_id = member.id
+    if moved:
+        await services.events.publish("member.timezone_changed", {"member_id": member_id})

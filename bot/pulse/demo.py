@@ -148,15 +148,16 @@ async def scene(stage: Any) -> None:
     await h.command("dana@acme.example", "/pulse", "results care-hana")
     await h.settle()
     results = h.sandbox.ephemerals(h.user("dana@acme.example"))[-1]
-    stage.screen("Dana Whitfield", "/pulse results care-hana", text_of(results))
+    stage.show("Dana Whitfield", "/pulse results care-hana", results)
     shown = text_of(results)
     stage.check("6" in shown and "Not split into internal and vendor sides" in shown,
                 "team results shown (6 answers), not split by side: Sam is the only internal person surveyed, "
                 "so his side is not even stored on its own")
     await h.command("minji@hanabpo.example", "/pulse", "results care-hana")
     await h.settle()
-    refused = text_of(h.sandbox.ephemerals(h.user("minji@hanabpo.example"))[-1])
-    stage.screen("Kim Min-ji", "/pulse results care-hana", refused)
+    refusal = h.sandbox.ephemerals(h.user("minji@hanabpo.example"))[-1]
+    refused = text_of(refusal)
+    stage.show("Kim Min-ji", "/pulse results care-hana", refusal)
     stage.check("관리자" in refused, "a vendor lead cannot read the results")
 
     stage.narrate("Dana answers the flagged concern: everyone surveyed in care-hana hears back.")

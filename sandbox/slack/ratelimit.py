@@ -21,6 +21,7 @@ DEFAULT_TIERS: dict[str, int] = {
     "chat.getPermalink": TIER4,
     "conversations.open": TIER3,
     "conversations.history": TIER3,
+    "conversations.replies": TIER3,
     "conversations.info": TIER3,
     "users.info": TIER4,
     "users.list": TIER2,

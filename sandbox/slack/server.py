@@ -12,6 +12,7 @@ from aiohttp import web
 
 from . import interactions
 from .methods import METHODS
+from .methods.conversations import user_json
 from .methods.files import receive_upload
 from .ratelimit import TIMEOUT, Fault, Faults, RateLimiter, RateLimits
 from .socket_mode import SocketModeHub
@@ -104,6 +105,17 @@ class SlackSandbox:
                 "status_emoji": status_emoji, "team_id": team_id or self.team_id, "deleted": False}
         self.ws.users[user_id] = user
         return user
+
+    def change_user(self, user_id: str, **changes: Any) -> dict[str, Any]:
+        """A person edits their profile (tz, locale, status_text, ...): returns the `user_change` event Slack
+        then sends, carrying the whole updated user object (with its locale)."""
+        user = self.ws.require_user(user_id)
+        unknown = set(changes) - set(user)
+        if unknown:
+            raise ValueError(f"not user fields: {sorted(unknown)}")
+        user.update(changes)
+        return {"type": "user_change", "user": user_json(self.ws, user, with_locale=True),
+                "cache_ts": int(time.time())}
 
     def add_channel(self, channel_id: str, name: str, *, members: tuple[str, ...] | list[str] = (),
                     is_ext_shared: bool = False) -> dict[str, Any]:

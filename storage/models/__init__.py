@@ -7,10 +7,11 @@ from storage.models.escalations import Escalation, EscalationStep
 from storage.models.jira import JiraLink, JiraOutboxItem, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
 from storage.models.ledger import HandledDelivery
+from storage.models.milestone import Milestone
 from storage.models.org import ROLES, Member, Membership, Team
 from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
 
 __all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
            "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Member", "Membership",
-           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]
+           "Milestone",           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]

@@ -52,3 +52,17 @@ async def test_a_failed_send_can_be_retried(harness: Harness) -> None:
     assert harness.sandbox.dms(sam) == []
     sent = await deliver_once(svc, "k4", sam, text="retry me")
     assert sent is not None and [m.text for m in harness.sandbox.dms(sam)] == ["retry me"]
+
+
+async def test_a_thread_reply_that_crashed_after_slack_took_it_is_not_repeated(harness: Harness) -> None:
+    """Thread replies are not in conversations.history: the crash check must look in the thread."""
+    svc = harness.services
+    parent = await deliver_once(svc, "parent", "C0HANA", text="summary")
+    async with svc.sessions.begin() as session:
+        session.add(Delivery(key="reply", channel="C0HANA", state="sending", claimed_at=svc.clock.now()))
+    await svc.slack.chat_postMessage(channel="C0HANA", text="answer", thread_ts=parent.ts,
+                                     metadata={"event_type": EVENT_TYPE, "event_payload": {"key": "reply"}})
+    harness.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    resumed = await deliver_once(svc, "reply", "C0HANA", text="answer", thread_ts=parent.ts)
+    assert resumed is not None and not resumed.fresh
+    assert [m.text for m in harness.sandbox.channel_messages("C0HANA", thread_ts=parent.ts)] == ["answer"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -84,11 +85,12 @@ async def test_answer_validation_blocker_summary_edit_and_close(harness):
         saved = (await s.scalars(select(CheckinPrompt).where(CheckinPrompt.answers.is_not(None)))).one()
         assert saved.mood == 4 and saved.answers["done"] == "Shipped the FAQ" and saved.state == "answered"
         blocker = (await s.scalars(select(CheckinBlocker))).one()
-    # the liaison gets the blocker with both buttons
+    # the liaison gets the blocker with an Escalate button (no Jira ticket button: JIRA_URL is unset)
     sam_dms = h.sandbox.dms(h.user(SAM))
     assert len(sam_dms) == 1 and "refund policy" in text_of(sam_dms[0])
     actions = {e["action_id"]: e.get("value") for b in sam_dms[0].blocks for e in b.get("elements", [])}
-    assert actions == {"blocker_jira": str(blocker.id), "blocker_escalate": str(blocker.id)}
+    assert actions == {"blocker_escalate": str(blocker.id)}
+    assert "Jira" not in text_of(sam_dms[0])
     # the prompt DM now says thanks, with an edit button
     assert "제출" in text_of(prompts_of(h, MINJI)[0]) or "edit" in str(prompts_of(h, MINJI)[0].blocks).lower()
     # summary: one parent in the team channel, the answer in its thread
@@ -189,3 +191,136 @@ async def test_unresolved_blocker_comes_back_in_the_next_prompt_with_its_jira_ke
     assert ack.ok
     async with h.services.sessions() as s:
         assert (await blocker_info(s, blocker.id)).status == "resolved"
+
+
+async def test_a_summary_reply_posted_just_before_a_crash_is_not_posted_again(harness):
+    """The bot dies between posting a member's answer in the summary thread and recording it; after the
+    restart the member edits: the thread still has one reply for them, showing the edit."""
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+    client = h.services.slack
+    real_post = client.chat_postMessage
+
+    async def post_then_die(**kwargs):
+        response = await real_post(**kwargs)
+        if kwargs.get("thread_ts"):
+            raise asyncio.CancelledError  # the process is gone before it records the reply
+        return response
+
+    client.chat_postMessage = post_then_die
+    await answer(h, MINJI, done="Shipped the FAQ", next="Train", mood=4)
+    await h.restart()
+    parent = h.sandbox.channel_messages("C0HANA")[0]
+    assert len(h.sandbox.channel_messages("C0HANA", thread_ts=parent.ts)) == 1
+
+    h.clock.advance(minutes=5)
+    await answer(h, MINJI, done="Shipped the FAQ and the macros", next="Train", mood=4)
+    replies = h.sandbox.channel_messages("C0HANA", thread_ts=parent.ts)
+    assert len(replies) == 1 and "macros" in text_of(replies[0])
+    assert h.sandbox.calls_to("conversations.replies")
+
+
+async def test_a_fresh_install_does_not_catch_up_on_rounds_from_before_it_first_ran(harness):
+    h = harness
+    await at(h, datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # installed on Monday: Friday's round is still open
+    assert all(not h.sandbox.dms(h.user(e)) for e in (MINJI, JISOO, HYUN, PRIYA))
+    await at(h, datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # this Friday's 16:00 in Seoul does come
+    assert [len(prompts_of(h, e)) for e in (MINJI, JISOO, HYUN)] == [1, 1, 1]
+    assert "2026-W48" in text_of(prompts_of(h, MINJI)[0])
+
+
+async def test_an_installed_bot_that_was_down_catches_up_after_its_restart(harness):
+    h = harness
+    await at(h, THURSDAY)  # running before the round fell due ...
+    await h.restart()
+    await at(h, datetime(2026, 11, 21, 3, 0, tzinfo=UTC))  # ... down over Friday, back on Saturday
+    assert [len(prompts_of(h, e)) for e in (MINJI, JISOO, HYUN, PRIYA)] == [1, 1, 1, 1]
+    assert "2026-W47" in text_of(prompts_of(h, MINJI)[0])
+
+
+async def test_a_time_zone_changed_in_slack_moves_the_next_prompt_to_the_new_local_1600(harness):
+    h = harness
+    await at(h, THURSDAY)  # the round is open: Priya's prompt is due at 16:00 in New York
+    ack = await h.driver.user_change(h.user(PRIYA), tz="Europe/London", locale="ko-KR")
+    await h.settle()
+    assert ack.ok
+    await at(h, datetime(2026, 11, 20, 15, 59, tzinfo=UTC))
+    assert not prompts_of(h, PRIYA)
+    await at(h, datetime(2026, 11, 20, 16, 0, tzinfo=UTC))  # 16:00 in London
+    [prompt] = prompts_of(h, PRIYA)
+    assert "체크인" in text_of(prompt)  # and in the language she now uses in Slack
+    await at(h, NEW_YORK_1600)
+    assert len(prompts_of(h, PRIYA)) == 1
+
+
+async def test_a_profile_change_of_someone_outside_the_org_is_ignored(harness):
+    h = harness
+    h.sandbox.add_user("U0STRANGER", "stranger", email="stranger@acme.example")
+    ack = await h.driver.user_change("U0STRANGER", tz="Asia/Tokyo")
+    await h.settle()
+    assert ack.ok
+
+
+async def test_the_note_for_the_other_side_reaches_the_internal_liaison_and_the_digest(harness):
+    from schedules import digest
+
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, SEOUL_1600)
+    await answer(h, JISOO, done="a", next="b", mood=4, other_side="Refund macros <b>v2</b> & FAQ are live")
+    # Sam is care-hana's liaison on the internal side: the note comes to him, escaped, by DM
+    [note] = h.sandbox.dms(h.user(SAM))
+    assert "Lee Ji-soo" in text_of(note) and "Refund macros &lt;b&gt;v2&lt;/b&gt; &amp; FAQ are live" in text_of(note)
+    assert "<b>" not in str(note.blocks)
+    # not to the vendor side, nor twice when she edits something else
+    assert not [m for m in h.sandbox.dms(h.user(MINJI)) if "Refund macros" in text_of(m)]
+    await answer(h, JISOO, done="a and c", next="b", mood=4, other_side="Refund macros <b>v2</b> & FAQ are live")
+    assert len(h.sandbox.dms(h.user(SAM))) == 1
+
+    h.clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # Monday 09:00 in New York: Dana's digest
+    await digest.tick(h.services)
+    [hana] = [m for m in h.sandbox.dms(h.user("dana@acme.example"))
+              if not m.is_reply and "Hana BPO Seoul, 2026-W47" in text_of(m)]
+    assert "Lee Ji-soo" in text_of(hana) and "Refund macros" in text_of(hana)
+
+
+async def test_a_note_from_the_internal_side_reaches_the_vendor_lead(harness):
+    h = harness
+    await at(h, THURSDAY)
+    await at(h, NEW_YORK_1600)
+    await answer(h, PRIYA, done="a", next="b", mood=4, other_side="New refund policy from Monday")
+    # Priya's team (care-internal) works with care-hana through Sam: Hana's vendor lead reads the note
+    notes = [m for m in h.sandbox.dms(h.user(MINJI)) if "New refund policy" in text_of(m)]
+    assert len(notes) == 1 and "Priya Raman" in text_of(notes[0])
+    assert not [m for m in h.sandbox.dms(h.user(SAM)) if "New refund policy" in text_of(m)]
+
+
+async def test_with_an_other_side_channel_the_note_goes_there_instead(clock, database_url):
+    from bot.org.loader import load
+    from sandbox.harness import EXAMPLE_ORG, Harness
+
+    spec = load(EXAMPLE_ORG)
+    teams = tuple(t.model_copy(update={"checkins": t.checkins.model_copy(update={"other_side_channel": "C0HANA"})})
+                  if t.key == "care-hana" else t for t in spec.teams)
+    async with Harness(clock=clock, database_url=database_url, org=spec.model_copy(update={"teams": teams})) as h:
+        await at(h, THURSDAY)
+        await at(h, SEOUL_1600)
+        await answer(h, JISOO, done="a", next="b", mood=4, other_side="Refund macros are live")
+        notes = [m for m in h.sandbox.channel_messages("C0HANA") if "Refund macros" in text_of(m)]
+        assert len(notes) == 1 and "Lee Ji-soo" in text_of(notes[0])
+        assert not h.sandbox.dms(h.user(SAM))
+
+
+async def test_a_zone_change_without_an_event_is_caught_when_the_prompt_falls_due(harness):
+    """Slack may not send user_change for a vendor's Slack Connect staff: the profile read at send time
+    (for the away check) still moves the prompt to the new local 16:00."""
+    h = harness
+    await at(h, THURSDAY)
+    h.sandbox.change_user(h.user(JISOO), tz="America/Los_Angeles")  # no event reaches the bot
+    await at(h, SEOUL_1600)
+    assert len(prompts_of(h, MINJI)) == 1 and not prompts_of(h, JISOO)
+    await at(h, datetime(2026, 11, 20, 23, 59, tzinfo=UTC))
+    assert not prompts_of(h, JISOO)
+    await at(h, datetime(2026, 11, 21, 0, 0, tzinfo=UTC))  # Friday 16:00 in Los Angeles
+    assert len(prompts_of(h, JISOO)) == 1

@@ -82,6 +82,7 @@ async def test_an_instance_dying_mid_fan_out_is_finished_by_the_others(jira_harn
     from schedules import checkins
 
     h.clock.set(h.clock.now().replace(hour=6, minute=59))
+    await checkins.tick(h.services)  # running before the prompts fall due (a fresh install skips earlier ones)
     h.clock.advance(minutes=2)  # past Friday 16:00 in Seoul: the vendor team's prompts are due
     h.sandbox.inject(method="chat.postMessage", status="timeout", times=1)  # the leader hangs mid-send...
     leader = asyncio.create_task(checkins.tick(h.services))
@@ -102,12 +103,14 @@ async def test_an_instance_dying_mid_fan_out_is_finished_by_the_others(jira_harn
 
 async def test_a_flaky_slack_still_gets_every_prompt_and_notification_once(harness: Harness) -> None:
     h = harness
+    h.clock.set(h.clock.now().replace(hour=6))  # Friday morning UTC: running before any prompt is due
+    await every_job_everywhere([h.services])
     h.sandbox.hang_seconds = 5
     h.sandbox.inject_random(rate=0.2, statuses=(429, 500, "timeout"), seed=7)
     ack = await h.driver.slash(h.user("priya@acme.example"), "/escalate", "P1 team:care-hana Queue is down")
     assert ack.status == 200
     await h.settle()
-    for _ in range(30):  # Friday afternoon to Saturday, a tick every hour
+    for _ in range(30):  # Friday morning to Saturday noon, a tick every hour
         h.clock.advance(STEP)
         await every_job_everywhere([h.services])
     await h.settle()

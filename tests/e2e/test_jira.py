@@ -265,3 +265,52 @@ async def test_a_check_in_prompt_lists_the_members_open_issues(h: Harness) -> No
     [key] = [k for k, i in h.jira.issues.items() if i["fields"]["summary"].startswith("Refunds")]
     assert f"/browse/{key}|{key}>" in text and "Refunds &lt;script&gt; &amp; call-backs" in text
     assert "Finished work" not in text and "Someone else" not in text
+
+
+async def test_with_jira_the_liaisons_blocker_dm_offers_a_ticket(h: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from schedules.checkins import tick
+
+    for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
+        h.clock.set(when)
+        await tick(h.services)
+    jisoo = "jisoo@hanabpo.example"
+    [prompt] = [m for m in h.sandbox.dms(h.user(jisoo)) if "checkin_start" in str(m.blocks)]
+    await h.driver.block_action(h.user(jisoo), "checkin_start", message=prompt)
+    await settle(h)
+    view = h.sandbox.open_views(h.user(jisoo))[-1]
+    await h.driver.submit_view(h.user(jisoo), view, inputs={"q_done": "a", "q_next": "b", "q_mood": 3,
+                                                            "q_blockers": "No VPN"})
+    await settle(h)
+    [dm] = h.sandbox.dms(h.user(SAM))
+    actions = {e["action_id"] for b in dm.blocks for e in b.get("elements", [])}
+    assert actions == {"blocker_jira", "blocker_escalate"}
+
+
+async def test_a_team_without_a_jira_project_gets_no_jira_buttons(clock: FakeClock) -> None:
+    from datetime import UTC, datetime
+
+    from bot.org.loader import load
+    from sandbox.harness import EXAMPLE_ORG
+    from schedules.checkins import tick
+
+    spec = load(EXAMPLE_ORG)
+    teams = tuple(t.model_copy(update={"jira": t.jira.model_copy(update={"project": None})})
+                  if t.key == "care-hana" else t for t in spec.teams)
+    async with Harness(clock=clock, jira="cloud", org=spec.model_copy(update={"teams": teams})) as h:
+        card = await escalate(h, "P3 team:care-hana Typo on the help page")
+        assert "escalation_jira" not in str(card.blocks)
+        for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
+            h.clock.set(when)
+            await tick(h.services)
+        jisoo = "jisoo@hanabpo.example"
+        [prompt] = [m for m in h.sandbox.dms(h.user(jisoo)) if "checkin_start" in str(m.blocks)]
+        await h.driver.block_action(h.user(jisoo), "checkin_start", message=prompt)
+        await settle(h)
+        view = h.sandbox.open_views(h.user(jisoo))[-1]
+        await h.driver.submit_view(h.user(jisoo), view, inputs={"q_done": "a", "q_next": "b", "q_mood": 3,
+                                                                "q_blockers": "No VPN"})
+        await settle(h)
+        [dm] = [m for m in h.sandbox.dms(h.user(SAM)) if "No VPN" in text_of(m)]
+        assert "blocker_jira" not in str(dm.blocks) and "blocker_escalate" in str(dm.blocks)

@@ -51,6 +51,28 @@ def history(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
             "pin_count": 0, "response_metadata": {"next_cursor": cursor}}
 
 
+def replies(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """A thread, oldest first: the parent, then its replies (`ts` may name the parent or any reply)."""
+    require(args, "channel", "ts")
+    cid = ws.resolve_channel(args["channel"], allow_user=False)
+    msg = ws.find_message(cid, args["ts"])
+    if msg is None:
+        raise SlackError("thread_not_found")
+    root = msg.thread_ts or msg.ts
+    msgs = [m for m in ws.messages.get(cid, []) if not m.deleted and (m.ts == root or m.thread_ts == root)]
+    oldest, latest = args.get("oldest"), args.get("latest")
+    inclusive = truthy(args.get("inclusive"))
+    if oldest:
+        msgs = [m for m in msgs if float(m.ts) > float(oldest) or (inclusive and m.ts == str(oldest))]
+    if latest:
+        msgs = [m for m in msgs if float(m.ts) < float(latest) or (inclusive and m.ts == str(latest))]
+    limit = max(1, min(as_int(args.get("limit"), 1000), 1000))
+    page, cursor = paginate(msgs, args.get("cursor"), limit)
+    with_meta = truthy(args.get("include_all_metadata"))
+    return {"messages": [m.to_slack(include_metadata=with_meta) for m in page], "has_more": bool(cursor),
+            "response_metadata": {"next_cursor": cursor}}
+
+
 def info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     require(args, "channel")
     cid = ws.resolve_channel(args["channel"], allow_user=False)
@@ -128,6 +150,7 @@ def lookup_by_email(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
 METHODS = {
     "conversations.open": open_conversation,
     "conversations.history": history,
+    "conversations.replies": replies,
     "conversations.info": info,
     "users.info": users_info,
     "users.list": users_list,

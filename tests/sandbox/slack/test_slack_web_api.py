@@ -169,3 +169,47 @@ async def test_post_ephemeral(sandbox: SlackSandbox, client: AsyncWebClient) -> 
     with pytest.raises(SlackApiError) as exc:
         await client.chat_postEphemeral(channel="C0TEAM", user="U0VEND", text="x")
     assert exc.value.response["error"] == "user_not_in_channel"
+
+
+async def test_replies_list_a_thread_oldest_first_with_metadata(client: AsyncWebClient) -> None:
+    parent = await client.chat_postMessage(channel="C0TEAM", text="summary")
+    meta = {"event_type": "oneteam_delivery", "event_payload": {"key": "r-1"}}
+    first = await client.chat_postMessage(channel="C0TEAM", text="r0", thread_ts=parent["ts"], metadata=meta)
+    for i in range(1, 4):
+        await client.chat_postMessage(channel="C0TEAM", text=f"r{i}", thread_ts=parent["ts"])
+    await client.chat_postMessage(channel="C0TEAM", text="elsewhere")
+    plain = await client.conversations_replies(channel="C0TEAM", ts=parent["ts"])
+    assert [m["text"] for m in plain["messages"]] == ["summary", "r0", "r1", "r2", "r3"]
+    assert all("metadata" not in m for m in plain["messages"])
+    assert plain["messages"][0]["reply_count"] == 4 and plain["messages"][1]["thread_ts"] == parent["ts"]
+    texts, cursor, found = [], None, None
+    while True:
+        page = await client.conversations_replies(channel="C0TEAM", ts=parent["ts"], limit=2, cursor=cursor,
+                                                  include_all_metadata=True)
+        texts += [m["text"] for m in page["messages"]]
+        found = found or next((m for m in page["messages"] if "metadata" in m), None)
+        cursor = page["response_metadata"]["next_cursor"]
+        assert page["has_more"] == bool(cursor)
+        if not cursor:
+            break
+    assert texts == ["summary", "r0", "r1", "r2", "r3"]
+    assert found is not None and found["ts"] == first["ts"] and found["metadata"] == meta
+    # a reply's ts names the same thread; an unknown ts is an error
+    via_reply = await client.conversations_replies(channel="C0TEAM", ts=first["ts"])
+    assert [m["text"] for m in via_reply["messages"]][:2] == ["summary", "r0"]
+    with pytest.raises(SlackApiError) as exc:
+        await client.conversations_replies(channel="C0TEAM", ts="1.000001")
+    assert exc.value.response["error"] == "thread_not_found"
+
+
+async def test_a_profile_change_updates_the_user_and_yields_slacks_user_change_event(
+        sandbox: SlackSandbox, client: AsyncWebClient) -> None:
+    event = sandbox.change_user("U0ALICE", tz="Asia/Seoul", locale="ko-KR")
+    assert event["type"] == "user_change" and isinstance(event["cache_ts"], int)
+    user = event["user"]
+    assert (user["id"], user["tz"], user["tz_offset"], user["locale"]) == ("U0ALICE", "Asia/Seoul", 32400, "ko-KR")
+    assert user["profile"]["email"] == "alice@example.com" and user["team_id"] == sandbox.team_id
+    info = await client.users_info(user="U0ALICE", include_locale=True)
+    assert (info["user"]["tz"], info["user"]["locale"]) == ("Asia/Seoul", "ko-KR")
+    with pytest.raises(ValueError):
+        sandbox.change_user("U0ALICE", timezone="Asia/Seoul")  # not a field Slack has
