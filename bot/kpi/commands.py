@@ -17,6 +17,7 @@ from bot.kpi.service import (
     record_value,
     team_kpis,
 )
+from bot.permissions import Action
 from bot.services import Services
 from storage.models import Member
 
@@ -62,7 +63,7 @@ async def _set(services: Services, member: Member | None, args: list[str], t: Tr
     team_key, week = _team_and_week(args[2:])
     now = services.clock.now()
     async with services.sessions.begin() as session:
-        team = await pick_team(session, member, team_key)
+        team = await pick_team(session, member, team_key, Action.KPI_SET)
         spec = find_kpi(kpi_config(team.config), args[0])
         value = check_value(spec, args[1])
         rec = await record_value(session, team, spec, week or weeks.current_week(now, team.timezone), value,

@@ -15,7 +15,9 @@ from bot.errors import UserFacingError
 from bot.kpi import weeks
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
 from bot.kpi.sources import Metrics
+from bot.permissions import Action, Subject, allowed, authorize
 from storage.models import KpiValue, Member, Membership, Team
+from storage.org import team_by_key
 from storage.upsert import upsert
 
 KPI_VALUE_KEY = ("team_id", "kpi_key", "week")  # one value per team, KPI and ISO week
@@ -72,29 +74,33 @@ class Recorded:
 
 
 # --- who may do what ---------------------------------------------------------------------------------------
-async def kpi_teams(session: AsyncSession, member: Member | None) -> list[Team]:
-    """Teams where the caller is a liaison or a manager, that define KPIs."""
+async def kpi_teams(session: AsyncSession, member: Member | None, action: Action = Action.KPI_VIEW) -> list[Team]:
+    """The caller's teams that define KPIs and where the permission table allows `action`."""
     if member is None:
         raise UserFacingError("core.errors.not_in_org")
     rows = await session.scalars(
         select(Membership).where(Membership.member_id == member.id).options(selectinload(Membership.team)))
-    return sorted((ms.team for ms in rows if KPI_ROLES & set(ms.roles) and ms.team.active
-                   and kpi_config(ms.team.config).definitions), key=lambda t: t.key)
+    return sorted((ms.team for ms in rows if ms.team.active and kpi_config(ms.team.config).definitions
+                   and allowed(member, action, Subject(team_id=ms.team_id))), key=lambda t: t.key)
 
 
-async def pick_team(session: AsyncSession, member: Member | None, team_key: str | None) -> Team:
+async def pick_team(session: AsyncSession, member: Member | None, team_key: str | None,
+                    action: Action = Action.KPI_VIEW) -> Team:
     """The team a command is about: the one named, else the caller's only KPI team; refuses others."""
-    allowed = await kpi_teams(session, member)
     if team_key is not None:
-        team = next((t for t in allowed if t.key == team_key), None)
-        if team is None:
+        if member is None:
+            raise UserFacingError("core.errors.not_in_org")
+        team = await team_by_key(session, team_key)
+        if team is None or not team.active or not kpi_config(team.config).definitions:
             raise UserFacingError("kpi.errors.not_allowed", team=team_key)
+        authorize(member, action, Subject(team_id=team.id), team=team_key)
         return team
-    if not allowed:
+    mine = await kpi_teams(session, member, action)
+    if not mine:
         raise UserFacingError("kpi.errors.no_teams")
-    if len(allowed) > 1:
-        raise UserFacingError("kpi.errors.which_team", teams=", ".join(t.key for t in allowed))
-    return allowed[0]
+    if len(mine) > 1:
+        raise UserFacingError("kpi.errors.which_team", teams=", ".join(t.key for t in mine))
+    return mine[0]
 
 
 def find_kpi(config: KpiConfig, name: str) -> KpiSpec:
