@@ -6,6 +6,7 @@ import json
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.blocks import escape
 from bot.checkins import service
 from bot.checkins.ids import Ids
 from bot.errors import UserFacingError
@@ -23,11 +24,17 @@ def register(app: AsyncApp) -> None:
 
 
 async def checkin_command(ack: AsyncAck, command: dict, context: AsyncBoltContext) -> None:
-    """`/checkin` opens the form; `/checkin skip [reason]` sits this round out."""
-    await ack()
-    services = context["services"]
+    """`/checkin` opens the form; `/checkin skip [reason]` sits this round out; anything else (a typo such
+    as `/checkin skp sick`) gets the usage rather than the form."""
+    services, t = context["services"], context["t"]
     words = (command.get("text") or "").strip().split(maxsplit=1)
-    if words and words[0].lower() == "skip":
+    sub = words[0].lower() if words else ""
+    if sub not in ("", "skip"):
+        lead = "" if sub == "help" else t("checkins.unknown_command", text=escape(" ".join(words)[:60])) + "\n"
+        await ack(text=lead + t("checkins.usage"), response_type="ephemeral")
+        return
+    await ack()
+    if sub == "skip":
         text = await service.skip(services, context.user_id, words[1] if len(words) > 1 else None)
         await context.respond(text=text, response_type="ephemeral")
         return

@@ -55,8 +55,9 @@ async def escalate(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltC
         return
     try:
         severity, words = service.parse_quick(text)
-    except UserFacingError as err:  # answered in the ack itself: nothing was created
-        await ack(text=t(err.key, **err.params), response_type="ephemeral")
+    except UserFacingError as err:  # answered in the ack itself, with the usage: nothing was created
+        usage = blocks.usage(t, t(err.key, **err.params))
+        await ack(text=usage.text, blocks=usage.blocks, response_type="ephemeral")
         return
     await ack()
     raised = await service.raise_quick(context["services"], _actor(body, context), severity, words,
