@@ -23,6 +23,7 @@ from storage.upsert import upsert
 KPI_VALUE_KEY = ("team_id", "kpi_key", "week")  # one value per team, KPI and ISO week
 
 KPI_ROLES = frozenset({"liaison", "manager"})
+SET_WEEKS_BACK = 52  # `/kpi set` corrects the past year, not decades back (a typo such as 1999-W01)
 TABLE_WEEKS = 4
 HISTORY_WEEKS = 12
 
@@ -173,8 +174,12 @@ async def record_value(session: AsyncSession, team: Team, spec: KpiSpec, week: s
     """Records a manual value for a week; replacing an earlier value is allowed and reported."""
     if not spec.manual:
         raise UserFacingError("kpi.errors.computed", kpi=spec.key)
-    if weeks.monday(week) > weeks.monday(weeks.current_week(now, team.timezone)):
+    current = weeks.current_week(now, team.timezone)
+    if weeks.monday(week) > weeks.monday(current):
         raise UserFacingError("kpi.errors.future_week", week=week)
+    oldest = weeks.shift(current, -(SET_WEEKS_BACK - 1))
+    if weeks.monday(week) < weeks.monday(oldest):
+        raise UserFacingError("kpi.errors.too_old", week=week, oldest=oldest, weeks=SET_WEEKS_BACK)
     row = await session.scalar(select(KpiValue).where(
         KpiValue.team_id == team.id, KpiValue.kpi_key == spec.key, KpiValue.week == week))
     replaced = row.value if row is not None else None
