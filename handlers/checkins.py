@@ -52,10 +52,10 @@ async def start(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
 async def submit(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """Validation errors go back into the modal; the rest of the work happens after the ack."""
     view = body["view"]
-    round_id = _int(json.loads(view.get("private_metadata") or "{}").get("round_id"))
     raw = {block_id.removeprefix("q_"): (next(iter(element.values()), {}) or {}).get("value")
            for block_id, element in view["state"]["values"].items()}
     try:
+        round_id = _int(_metadata(view).get("round_id"))
         saved = await service.save_answers(context["services"], context.user_id, round_id, raw)
     except service.InvalidAnswers as exc:
         t = context["t"]
@@ -87,6 +87,17 @@ def _int(value: object) -> int:
         return int(str(value))
     except ValueError:
         raise UserFacingError("checkins.errors.not_yours") from None
+
+
+def _metadata(view: dict) -> dict:
+    """The form's `private_metadata`; it proves nothing (the service looks the round up for the caller)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise UserFacingError("checkins.errors.not_yours")
+    return meta
 
 
 def _first_input(view: dict) -> str:

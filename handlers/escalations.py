@@ -103,12 +103,15 @@ async def resolve_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, 
 
 
 async def resolve_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
-    note = _value(view, Block.NOTE) or ""
+    note, esc_id = _value(view, Block.NOTE) or "", str(view.get("private_metadata") or "")
+    if not esc_id.isdigit():  # the modal's own escalation id, tampered with
+        await ack(response_action="errors", errors={Block.NOTE.value: context["t"]("escalations.errors.not_found")})
+        return
     if not note.strip():
         await ack(response_action="errors", errors={Block.NOTE.value: context["t"]("escalations.errors.note_needed")})
         return
     await ack()
-    await service.resolve(context["services"], _actor(body, context), int(view["private_metadata"]), note)
+    await service.resolve(context["services"], _actor(body, context), int(esc_id), note)
 
 
 async def rate(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:

@@ -172,6 +172,27 @@ def resolve_note_for(value: Callable[[World], str]) -> Send:
     return send
 
 
+def borrowed_form(action_id: str, value: Callable[[World], str], meta: Callable[[World], str] | None,
+                  inputs: dict[str, Any]) -> Send:
+    """Ji-soo's own modal (opened by her button), submitted by someone else, `private_metadata` as given."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        owner = h.user(JISOO)
+        await h.driver.block_action(owner, action_id, value=value(w), channel_id=h.sandbox.ws.dm_id(owner))
+        await h.settle()
+        view = h.sandbox.open_views(owner)[-1]
+        h.sandbox.close_view(owner, view["id"])
+        stolen = {**view, "private_metadata": meta(w) if meta else view["private_metadata"]}
+        h.sandbox.ws.view_stacks.setdefault(user, []).append(stolen)
+        ack = await h.driver.submit_view(user, stolen, inputs=inputs)
+        await h.settle()
+        h.sandbox.close_view(user, view["id"])
+        return ack
+    return send
+
+
+CHECKIN_INPUTS = {"q_done": "mine now", "q_next": "x", "q_mood": 1}
+
+
 @dataclass(frozen=True)
 class Case:
     action: Action
@@ -194,6 +215,7 @@ CASES = [
     Case(Action.ESCALATION_ESCALATE_NOW, JISOO, click("escalation_escalate_now", ESC1), ko=True),
     Case(Action.ESCALATION_RESOLVE, JISOO, click("escalation_resolve", ESC1), ko=True),
     Case(Action.ESCALATION_RESOLVE, JISOO, resolve_note_for(ESC1), ko=True),
+    Case(Action.ESCALATION_RESOLVE, SAM, resolve_note_for(lambda w: "abc"), "escalations.errors.not_found"),
     Case(Action.ESCALATION_REOPEN, JISOO, click("escalation_reopen", ESC2), ko=True),
     Case(Action.ESCALATION_RATE, SAM, click("escalation_rate_5", lambda w: f"{w.resolved_esc}:5")),
     Case(Action.ESCALATION_RATE, PRIYA, click("escalation_rate_5", lambda w: "abc:5"),
@@ -213,6 +235,9 @@ CASES = [
     Case(Action.BLOCKER_RESOLVE, PRIYA, click("checkin_blocker_resolved", BLK)),
     Case(Action.BLOCKER_RESOLVE, PRIYA, click("checkin_blocker_resolved", lambda w: "abc")),
     Case(Action.CHECKIN_ANSWER, PRIYA, click("checkin_start", lambda w: str(w.round))),
+    Case(Action.CHECKIN_ANSWER, PRIYA, borrowed_form("checkin_start", lambda w: str(w.round), None, CHECKIN_INPUTS)),
+    Case(Action.CHECKIN_ANSWER, PRIYA, borrowed_form("checkin_start", lambda w: str(w.round),
+                                                     lambda w: '{"round_id": "abc"}', CHECKIN_INPUTS)),
     Case(Action.CHECKIN_SNOOZE, PRIYA, click("checkin_snooze_hour", lambda w: str(w.prompt))),
     Case(Action.CHECKIN_SNOOZE, PRIYA, click("checkin_snooze_tomorrow", lambda w: "x")),
     Case(Action.CHECKIN_SKIP, STRANGER, command("/checkin", "skip sick"), "core.errors.not_in_org"),
@@ -220,6 +245,7 @@ CASES = [
     Case(Action.KPI_VIEW, JISOO, command("/kpi", "history csat care-hana"), ko=True),
     Case(Action.KPI_SET, MINJI, command("/kpi", "set csat 4 care-hana"), ko=True),
     Case(Action.PULSE_ANSWER, DANA, click("pulse_open", lambda w: str(w.survey))),
+    Case(Action.PULSE_ANSWER, DANA, borrowed_form("pulse_open", lambda w: str(w.survey), None, {"pulse_enps": "0"})),
     Case(Action.PULSE_ANSWER, JISOO, click("pulse_open", lambda w: "abc"), "pulse.errors.not_found", ko=True),
     Case(Action.PULSE_ANSWER, JISOO, click("pulse_open", lambda w: "999"), "pulse.errors.not_found", ko=True),
     Case(Action.PULSE_RESULTS, JISOO, command("/pulse", "results care-hana"), ko=True),
@@ -242,6 +268,8 @@ def told(h: Harness, user: str, before: tuple[int, int], ack: Ack) -> list[str]:
     seen += [text_of(m) for m in h.sandbox.dms(user)[before[1]:]]
     if isinstance(ack.body, dict):
         seen += [str(v) for v in (ack.body.get("errors") or {}).values()]
+        if ack.body.get("response_action") == "update":
+            seen.append(json.dumps(ack.body.get("view"), ensure_ascii=False))
         if ack.body.get("text"):
             seen.append(text_of(ack.body))
     return seen
@@ -263,7 +291,7 @@ async def test_every_action_refuses_the_wrong_person_and_tampered_ids(h: Harness
         key = case.refusal or TABLE[case.action].refusal
         said = told(h, user, before, ack)
         if not ack.ok or not any(pattern(key, case.ko).search(text) for text in said):
-            failures.append(f"{case.action} by {case.who}: expected {key}, was told {said}")
+            failures.append(f"{case.action} by {case.who}: expected {key}, was told {said} ({ack.status})")
         elif await snapshot(h) != before_state:
             failures.append(f"{case.action} by {case.who}: something changed")
         for view in h.sandbox.open_views(user):  # a refused modal submission leaves the modal open
