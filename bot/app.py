@@ -14,6 +14,7 @@ from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatc
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 
 from bot.caller import LocaleCache
@@ -121,6 +122,18 @@ def ledger_key(body: dict[str, Any]) -> str | None:
     if body.get("command") and body.get("trigger_id"):
         return f"command:{body['trigger_id']}"
     return None
+
+
+LEDGER_PREFIXES = ("event:", "command:", "view:")  # other features keep their own keys in the same table
+
+
+async def purge_ledger(services: Services) -> int:
+    """Forgets requests older than `LEDGER_KEEP` (no retry or replay can still arrive); returns how many."""
+    cutoff = services.clock.now() - LEDGER_KEEP
+    async with services.sessions.begin() as session:
+        result = await session.execute(delete(HandledDelivery).where(
+            HandledDelivery.handled_at < cutoff, or_(*(HandledDelivery.key.startswith(p) for p in LEDGER_PREFIXES))))
+    return result.rowcount
 
 
 class HandledOnce(AsyncMiddleware):

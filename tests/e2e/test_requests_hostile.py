@@ -137,3 +137,19 @@ async def test_the_replay_answer_is_polite(harness: Harness) -> None:
     again = await h.driver.raw(body, {"Content-Type": FORM, **h.driver.sign(body)})
     assert first.status == again.status == 200 and "/escalate" in text_of(first.body)
     assert again.body in (None, "")
+
+
+async def test_the_request_ledger_forgets_after_two_days_and_keeps_other_keys(harness: Harness) -> None:
+    from bot.app import purge_ledger
+    from storage.models import HandledDelivery
+
+    h = harness
+    await post_signed(h, command_body(h, "P3 care-hana Remembered for a while"))
+    await h.settle()
+    async with h.services.sessions.begin() as session:
+        session.add(HandledDelivery(key="digest:someone-else's-key", handled_at=h.clock.now()))
+    assert await purge_ledger(h.services) == 0
+    h.clock.advance(days=3)
+    assert await purge_ledger(h.services) == 1
+    async with h.services.sessions() as session:
+        assert (await session.scalars(select(HandledDelivery.key))).all() == ["digest:someone-else's-key"]
