@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.org.schema import OrgSpec
 
@@ -80,6 +80,10 @@ def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Proble
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return None, [Problem((mark.line + 1) if mark else 1, f"YAML syntax: {exc.problem or exc.context}")]
+    except YAMLError as exc:  # e.g. a control character: not tied to a mark
+        return None, [Problem(1, f"YAML: {str(exc).splitlines()[0]}")]
+    except RecursionError:
+        return None, [Problem(1, "the YAML is nested too deep")]
     if not isinstance(data, CommentedMap):
         return None, [Problem(1, "the file must be a mapping with `organisation`, `people` and `teams`")]
     people = data.get("people")

@@ -109,3 +109,12 @@ def test_an_org_file_with_too_many_people_is_refused_with_a_clear_message() -> N
 
     found = lines(_people(MAX_PEOPLE + 1))
     assert f"{MAX_PEOPLE + 1:,} people" in found[3] and f"limit is {MAX_PEOPLE:,}" in found[3]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("organisation:\n  name: A\x00\n", "YAML"),  # a character YAML does not allow
+    ("x: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deep"),
+])
+def test_unreadable_yaml_is_a_problem_not_a_traceback(text: str, words: str) -> None:
+    found = lines(text)
+    assert words in " ".join(found.values())
