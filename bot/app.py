@@ -132,8 +132,9 @@ async def purge_ledger(services: Services) -> int:
     cutoff = services.clock.now() - LEDGER_KEEP
     async with services.sessions.begin() as session:
         result = await session.execute(delete(HandledDelivery).where(
-            HandledDelivery.handled_at < cutoff, or_(*(HandledDelivery.key.startswith(p) for p in LEDGER_PREFIXES))))
-    return result.rowcount
+            HandledDelivery.handled_at < cutoff, or_(*(HandledDelivery.key.startswith(p) for p in LEDGER_PREFIXES)))
+            .returning(HandledDelivery.key))
+        return len(result.all())
 
 
 class HandledOnce(AsyncMiddleware):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
@@ -89,10 +90,10 @@ def _int(value: object) -> int:
         raise UserFacingError("checkins.errors.not_yours") from None
 
 
-def _metadata(view: dict) -> dict:
+def _metadata(view: dict) -> dict[str, Any]:
     """The form's `private_metadata`; it proves nothing (the service looks the round up for the caller)."""
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta: Any = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         meta = None
     if not isinstance(meta, dict):

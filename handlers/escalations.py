@@ -142,7 +142,7 @@ def _blocker_id(value: object) -> int:
 def _meta_blocker(view: dict) -> int | None:
     """The blocker a raise modal was opened from, as its `private_metadata` claims."""
     try:
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta: Any = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         meta = None
     if not isinstance(meta, dict):

@@ -350,9 +350,9 @@ async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_i
     """The escalation `esc_id`, once `actor` may take `action` on it."""
     member = await identify(session, actor)
     esc = await session.get(Escalation, esc_id)
-    if esc is None:
+    team = await session.get(Team, esc.team_id) if esc is not None else None
+    if esc is None or team is None:
         raise UserFacingError("escalations.errors.not_found")
-    team = await session.get(Team, esc.team_id)
     authorize(member, action, subject(esc, team_policy(team)), connect=actor.external, ref=esc.ref)
     return esc, member
 
@@ -415,9 +415,10 @@ async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -
     if actor is not None:
         esc, member = await _authorized(session, actor, Action.ESCALATION_RESOLVE, esc_id)
     else:
-        esc, member = await session.get(Escalation, esc_id), None
-        if esc is None:
+        found = await session.get(Escalation, esc_id)
+        if found is None:
             raise UserFacingError("escalations.errors.not_found")
+        esc, member = found, None
     if esc.state == "resolved":
         raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
     return esc, member
