@@ -15,6 +15,7 @@ from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatc
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 
 from bot.caller import LocaleCache
@@ -25,7 +26,7 @@ from bot.settings import secret_value
 from storage.models import HandledDelivery
 
 log = logging.getLogger("oneteam.app")
-LEDGER_KEEP = timedelta(days=2)  # Slack stops retrying an event after about an hour
+LEDGER_KEEP = timedelta(days=2)  # Slack stops retrying an event after about an hour; signatures last 5 minutes
 
 
 def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None = None) -> AsyncApp:
@@ -40,7 +41,7 @@ def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("oneteam.bolt"),
     )
-    app.use(OncePerEvent(services))
+    app.use(HandledOnce(services))
     app.use(WithServices(services))
     app.error(_on_error)
     if register is None:
@@ -109,9 +110,40 @@ def _guarded(func: Callable[..., Awaitable[Any]], wanted: frozenset[str]) -> Cal
     return guarded
 
 
-class OncePerEvent(AsyncMiddleware):
-    """Slack retries an event it thinks we missed, and may deliver it to another instance:
-    the first delivery claims its `event_id` in the ledger, the others are answered 200 and dropped.
+def ledger_key(body: dict[str, Any]) -> str | None:
+    """What makes a request the same request again: an event's `event_id`; a slash command's or a view
+    submission's `trigger_id` (Slack makes a new one for every command typed and every submit)."""
+    kind = body.get("type")
+    if kind == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if kind == "view_submission":
+        view = body.get("view") or {}
+        if body.get("trigger_id"):
+            return f"view:{body['trigger_id']}"
+        return f"view:{view.get('id')}:{view.get('hash')}" if view.get("id") and view.get("hash") else None
+    if body.get("command") and body.get("trigger_id"):
+        return f"command:{body['trigger_id']}"
+    return None
+
+
+LEDGER_PREFIXES = ("event:", "command:", "view:")  # other features keep their own keys in the same table
+
+
+async def purge_ledger(services: Services) -> int:
+    """Forgets requests older than `LEDGER_KEEP` (no retry or replay can still arrive); returns how many."""
+    cutoff = services.clock.now() - LEDGER_KEEP
+    async with services.sessions.begin() as session:
+        result = await session.execute(delete(HandledDelivery).where(
+            HandledDelivery.handled_at < cutoff, or_(*(HandledDelivery.key.startswith(p) for p in LEDGER_PREFIXES)))
+            .returning(HandledDelivery.key))
+        return len(result.all())
+
+
+class HandledOnce(AsyncMiddleware):
+    """Slack retries an event it thinks we missed, and may deliver it to another instance; a captured
+    signed command or view submission can be replayed within the signature's 5 minutes. The first
+    delivery claims its key in the ledger (in the database, so across instances) before anything runs;
+    the others are answered 200 with an empty body and run nothing.
 
     (A class, not a function: Bolt builds every injectable argument for function middleware, on every
     request.)"""
@@ -121,14 +153,13 @@ class OncePerEvent(AsyncMiddleware):
 
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
-        body = req.body
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
+        key = ledger_key(req.body)
+        if key is not None:
             try:
                 async with self.services.sessions.begin() as session:
-                    session.add(HandledDelivery(key=f"event:{event_id}", handled_at=self.services.clock.now()))
+                    session.add(HandledDelivery(key=key[:200], handled_at=self.services.clock.now()))
             except IntegrityError:
-                log.info("duplicate event dropped", extra={"event_id": event_id})
+                log.info("request already handled; dropped", extra={"ledger": key.split(":")[0]})
                 return BoltResponse(status=200, body="")
         return await next()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from bot import __version__
-from bot.org.loader import OrgFileError, load, parse
+from bot.org.loader import OrgFileError, load, parse_file
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("oneteam.cli")
@@ -119,7 +119,7 @@ def org() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def org_validate(file: Path) -> None:
     """Check FILE and report every problem with its line number."""
-    spec, problems = parse(file.read_text(encoding="utf-8"), str(file))
+    spec, problems = parse_file(file)
     for problem in problems:
         click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
     if spec is None:

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
+import hmac
+import json
 import logging
+import time
+from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
@@ -32,8 +38,57 @@ GC_THRESHOLDS = (1000, 5, 1000)
 LEADER_RETRY_SECONDS = 15  # a follower takes over the clock within this long after the leader dies
 
 
+# Nested parts of a Slack payload that Bolt and the listeners read as objects (or lists of objects).
+PAYLOAD_OBJECTS = ("user", "team", "channel", "view", "event", "container", "message", "enterprise")
+
+
+def malformed(raw: bytes, content_type: str | None) -> str | None:
+    """Why a request body cannot be one Slack sends (None when it can be), decided before Bolt parses it:
+    Bolt would raise on these, answering 500 with a traceback."""
+    try:
+        text = raw.decode("utf-8")
+        if content_type == "application/json" or text.startswith("{"):
+            body: Any = json.loads(text)
+        else:
+            form = dict(parse_qsl(text, keep_blank_values=True))
+            if "payload" not in form:  # a slash command (or Slack's ssl_check)
+                return None if form.get("command") or form.get("ssl_check") else "no command or payload"
+            body = json.loads(form["payload"])
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        return type(error).__name__
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return "not an object with a type"
+    if any(key in body and not isinstance(body[key], dict | None) for key in PAYLOAD_OBJECTS):
+        return "a part is not an object"
+    actions = body.get("actions", [])
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        return "actions are not objects"
+    return None
+
+
+SIGNATURE_MAX_AGE = 300  # seconds, as Slack documents and Bolt checks
+
+
+def signed(secret: str | None, raw: bytes, headers: Any) -> bool:
+    """Slack's v0 signature over the raw bytes (which need not be UTF-8), made within 5 minutes."""
+    stamp, signature = headers.get("X-Slack-Request-Timestamp", ""), headers.get("X-Slack-Signature", "")
+    if not secret or not stamp.isdigit() or abs(time.time() - int(stamp)) > SIGNATURE_MAX_AGE:
+        return False
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={digest}", signature)
+
+
 def build_web_app(app: AsyncApp, services: Services) -> web.Application:
+    secret = secret_value(services.settings.slack_signing_secret)
+
     async def slack_events(request: web.Request) -> web.Response:
+        raw = await request.read()
+        reason = malformed(raw, request.content_type)
+        if reason is not None:  # Bolt answers the others, checking their signature itself
+            if not signed(secret, raw, request.headers):
+                return web.Response(status=401)
+            log.warning("malformed Slack request refused", extra={"reason": reason, "size": len(raw)})
+            return web.Response(status=400)
         services.acks.enter()
         try:
             return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))

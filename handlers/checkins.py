@@ -24,11 +24,17 @@ def register(app: AsyncApp) -> None:
 
 
 async def checkin_command(ack: AsyncAck, command: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
-    """`/checkin` opens the form; `/checkin skip [reason]` sits this round out."""
-    await ack()
-    services = context["services"]
+    """`/checkin` opens the form; `/checkin skip [reason]` sits this round out; anything else (a typo such
+    as `/checkin skp sick`) gets the usage rather than the form."""
+    services, t = context["services"], context["t"]
     words = (command.get("text") or "").strip().split(maxsplit=1)
-    if words and words[0].lower() == "skip":
+    sub = words[0].lower() if words else ""
+    if sub not in ("", "skip"):
+        lead = "" if sub == "help" else t("checkins.unknown_command", text=" ".join(words)[:60]) + "\n"
+        await ack(text=lead + t("checkins.usage"), response_type="ephemeral")
+        return
+    await ack()
+    if sub == "skip":
         text = await service.skip(services, context.user_id or "", words[1] if len(words) > 1 else None)
         await respond(text=text, response_type="ephemeral")
         return
@@ -46,9 +52,9 @@ async def start(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
 async def submit(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """Validation errors go back into the modal; the rest of the work happens after the ack."""
     view = body["view"]
-    round_id = _int(json.loads(view.get("private_metadata") or "{}").get("round_id"))
     raw = {block_id.removeprefix("q_"): _value(element) for block_id, element in view["state"]["values"].items()}
     try:
+        round_id = _int(_metadata(view).get("round_id"))
         saved = await service.save_answers(context["services"], context.user_id or "", round_id, raw)
     except service.InvalidAnswers as exc:
         t = context["t"]
@@ -87,6 +93,17 @@ def _value(element: dict[str, Any]) -> str | None:
     """The typed value of an input block's only element."""
     inner: dict[str, Any] = next(iter(element.values()), {}) or {}
     return inner.get("value")
+
+
+def _metadata(view: dict) -> dict[str, Any]:
+    """The form's `private_metadata`; it proves nothing (the service looks the round up for the caller)."""
+    try:
+        meta: Any = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise UserFacingError("checkins.errors.not_yours")
+    return meta
 
 
 def _first_input(view: dict) -> str:

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import UserFacingError
 from bot.escalations import blocks, service
 from bot.escalations.ids import Action, Block, View
+from bot.permissions import Actor, actor_of
 
 COMMANDS = ("/escalate",)
 
@@ -28,12 +29,8 @@ def register(app: AsyncApp) -> None:
     app.view(View.RESOLVE)(resolve_submitted)
 
 
-def _actor(body: dict, context: AsyncBoltContext) -> service.Actor:
-    """Who acts; a user whose Slack team is not the workspace's is external (Slack Connect)."""
-    user = body.get("user") or {}
-    user_team = (user.get("team_id") if isinstance(user, dict) else None) or body.get("user_team_id")
-    external = bool(user_team and context.team_id and user_team != context.team_id)
-    return service.Actor(context.user_id or "", external=external)
+def _actor(body: dict, context: AsyncBoltContext) -> Actor:
+    return actor_of(body, context.user_id, context.team_id)
 
 
 async def escalate(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltContext, respond: AsyncRespond,
@@ -58,8 +55,9 @@ async def escalate(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltC
         return
     try:
         severity, words = service.parse_quick(text)
-    except UserFacingError as err:  # answered in the ack itself: nothing was created
-        await ack(text=t(err.key, **err.params), response_type="ephemeral")
+    except UserFacingError as err:  # answered in the ack itself, with the usage: nothing was created
+        usage = blocks.usage(t, t(err.key, **err.params))
+        await ack(text=usage.text, blocks=usage.blocks, response_type="ephemeral")
         return
     await ack()
     raised = await service.raise_quick(context["services"], _actor(body, context), severity, words,
@@ -105,12 +103,15 @@ async def resolve_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, 
 
 
 async def resolve_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:
-    note = _value(view, Block.NOTE) or ""
+    note, esc_id = _value(view, Block.NOTE) or "", str(view.get("private_metadata") or "")
+    if not esc_id.isdigit():  # the modal's own escalation id, tampered with
+        await ack(response_action="errors", errors={Block.NOTE.value: context["t"]("escalations.errors.not_found")})
+        return
     if not note.strip():
         await ack(response_action="errors", errors={Block.NOTE.value: context["t"]("escalations.errors.note_needed")})
         return
     await ack()
-    await service.resolve(context["services"], _actor(body, context), int(view["private_metadata"]), note)
+    await service.resolve(context["services"], _actor(body, context), int(esc_id), note)
 
 
 async def rate(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
@@ -126,10 +127,27 @@ async def rate(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: As
 
 async def blocker_escalate(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
     await ack()
-    value = (body.get("actions") or [{}])[0].get("value") or ""
     view = await service.raise_modal(context["services"], _actor(body, context), context["t"],
-                                     blocker_id=int(value) if value.isdigit() else None)
+                                     blocker_id=_blocker_id((body.get("actions") or [{}])[0].get("value")))
     await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _blocker_id(value: object) -> int:
+    """A blocker id from a button value or `private_metadata` (which prove nothing: the service checks)."""
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return int(value)
+    raise UserFacingError("checkins.errors.unknown_blocker")
+
+
+def _meta_blocker(view: dict) -> int | None:
+    """The blocker a raise modal was opened from, as its `private_metadata` claims."""
+    try:
+        meta: Any = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict):
+        raise UserFacingError("checkins.errors.unknown_blocker")
+    return None if meta.get("blocker_id") is None else _blocker_id(meta["blocker_id"])
 
 
 def _value(view: dict, block_id: str) -> Any:
@@ -143,13 +161,13 @@ def _value(view: dict, block_id: str) -> Any:
 async def raise_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext,
                           client: AsyncWebClient) -> None:
     t = context["t"]
-    meta = json.loads(view.get("private_metadata") or "{}")
-    request = service.RaiseRequest(
-        severity=_value(view, Block.SEVERITY) or "", summary=_value(view, Block.SUMMARY) or "",
-        details=_value(view, Block.DETAILS) or "", category=_value(view, Block.CATEGORY) or "",
-        team_key=_value(view, Block.TEAM) or "", blocker_id=meta.get("blocker_id"))
     try:
-        request = service.validate_request(request)
+        request = service.validate_request(service.RaiseRequest(
+            severity=_value(view, Block.SEVERITY) or "", summary=_value(view, Block.SUMMARY) or "",
+            details=_value(view, Block.DETAILS) or "", category=_value(view, Block.CATEGORY) or "",
+            team_key=_value(view, Block.TEAM) or "", blocker_id=_meta_blocker(view)))
+        if request.blocker_id is not None:  # rare: the modal came from a blocker's button; refused in the modal
+            await service.check_blocker(context["services"], _actor(body, context), request.blocker_id)
     except UserFacingError as err:
         await ack(response_action="errors", errors={err.block_id or Block.SUMMARY.value: t(err.key, **err.params)})
         return

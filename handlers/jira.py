@@ -6,10 +6,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.app import tell_privately
 from bot.blocks import link
-from bot.caller import caller
 from bot.errors import UserFacingError
 from bot.jira import service
 from bot.jira.ids import Action
+from bot.permissions import actor_of
 
 COMMANDS: tuple[str, ...] = ()
 
@@ -30,17 +30,13 @@ async def blocker_ticket(ack: AsyncAck, body: dict, action: dict, context: Async
 
 
 async def _ticket(body: dict, action: dict, context: AsyncBoltContext, origin: str) -> None:
+    """The clicked channel and message prove nothing: the service derives where updates go."""
     t = context["t"]
-    if await caller(context) is None:
-        raise UserFacingError("core.errors.not_in_org")
-    try:
-        origin_id = int(action.get("value") or "")
-    except ValueError:
-        raise UserFacingError("jira.errors.unknown") from None
-    container = body.get("container") or {}
-    result = await service.request_ticket(context["services"], origin, origin_id,
-                                          channel_id=container.get("channel_id"),
-                                          thread_ts=container.get("message_ts"))
+    value = action.get("value") or ""
+    if not value.isdigit():
+        raise UserFacingError("jira.errors.unknown")
+    result = await service.request_ticket(context["services"], actor_of(body, context.user_id, context.team_id),
+                                          origin, int(value))
     if result.key:
         text = t("jira.button.exists", issue=link(result.url or "", result.key))
     else:

@@ -25,6 +25,14 @@ def register(app: AsyncApp) -> None:
     app.view(Callback.FOLLOW_UP)(submit_follow_up)
 
 
+def _survey_id(value: object) -> int:
+    """A survey id from a button value or `private_metadata`; the service checks who may use it."""
+    text = str(value or "")
+    if not text.isdigit():
+        raise UserFacingError("pulse.errors.not_found")
+    return int(text)
+
+
 def _selected(state: dict[str, Any]) -> str | None:
     """The value one input block reports, whatever its element type."""
     for element in state.values():
@@ -54,7 +62,7 @@ async def pulse_command(ack: AsyncAck, command: dict, context: AsyncBoltContext,
 
 async def open_from_button(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
-    ballot = await service.ballot(context["services"], context.user_id or "", int(action.get("value") or 0))
+    ballot = await service.ballot(context["services"], context.user_id or "", _survey_id(action.get("value")))
     await context.client.views_open(trigger_id=body["trigger_id"], view=blocks.survey_modal(context["t"], ballot))
 
 
@@ -67,8 +75,8 @@ async def submit_answers(ack: AsyncAck, view: dict, context: AsyncBoltContext) -
             raw[qid] = _selected(state)
     comment = raw.pop("comment", None)
     try:
-        outcome = await service.submit(context["services"], context.user_id or "", int(view["private_metadata"]), raw,
-                                       comment)
+        outcome = await service.submit(context["services"], context.user_id or "",
+                                       _survey_id(view.get("private_metadata")), raw, comment)
     except service.InvalidAnswers as bad:
         await ack(response_action="errors", errors={
             (Block.COMMENT if qid == "comment" else question_block(qid)): t(key) for qid, key in bad.errors.items()})
@@ -81,8 +89,8 @@ async def submit_answers(ack: AsyncAck, view: dict, context: AsyncBoltContext) -
 
 async def open_follow_up(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:
     await ack()
-    survey_id, _, question_id = (action.get("value") or "0:").partition(":")
-    target = await service.follow_up_target(context["services"], context.user_id or "", int(survey_id or 0),
+    survey_id, _, question_id = (action.get("value") or "").partition(":")
+    target = await service.follow_up_target(context["services"], context.user_id or "", _survey_id(survey_id),
                                             question_id)
     await context.client.views_open(trigger_id=body["trigger_id"],
                                     view=blocks.follow_up_modal(context["t"], target))
@@ -93,7 +101,7 @@ async def submit_follow_up(ack: AsyncAck, view: dict, context: AsyncBoltContext)
     survey_id, _, question_id = view["private_metadata"].partition(":")
     text = _selected((view.get("state") or {}).get("values", {}).get(Block.FOLLOW_UP, {})) or ""
     try:
-        await service.add_follow_up(services, context.user_id or "", int(survey_id), question_id, text)
+        await service.add_follow_up(services, context.user_id or "", _survey_id(survey_id), question_id, text)
     except UserFacingError as err:
         if err.block_id:
             await ack(response_action="errors", errors={err.block_id: t(err.key, **err.params)})

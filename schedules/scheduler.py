@@ -15,6 +15,7 @@ from functools import partial
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app import purge_ledger
 from bot.services import Services
 from schedules import checkins, digest, escalations, jira, pulse
 
@@ -38,6 +39,7 @@ JOBS: tuple[Job, ...] = (
     Job("jira-outbox", jira.outbox_tick, jira.OUTBOX_EVERY),
     Job("jira-sync", jira.sync_tick, jira.SYNC_EVERY),
     Job("jira-stats", jira.stats_tick, jira.STATS_EVERY),
+    Job("request-ledger", purge_ledger, 3600),
 )
 
 

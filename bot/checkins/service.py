@@ -24,6 +24,7 @@ from bot.errors import UserFacingError
 from bot.i18n import Translator
 from bot.jira.config import has_project
 from bot.metrics import CheckinMetrics
+from bot.permissions import Action, Subject, authorize, refuse
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
 from storage.org import member_by_slack_id, team_members
@@ -79,7 +80,8 @@ async def _caller(session: AsyncSession, slack_user_id: str) -> Member:
 
 async def open_prompt(session: AsyncSession, member: Member, round_id: int | None) -> tuple[CheckinPrompt,
                                                                                              CheckinRound, Team]:
-    """The member's prompt in `round_id`, or in their most pressing open round."""
+    """The member's prompt in `round_id`, or in their most pressing open round. Only the member's own
+    prompts are looked at: the table's owner rule for answering (`Action.CHECKIN_ANSWER`)."""
     query = (select(CheckinPrompt, CheckinRound, Team)
              .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
              .join(Team, Team.id == CheckinRound.team_id)
@@ -87,7 +89,7 @@ async def open_prompt(session: AsyncSession, member: Member, round_id: int | Non
     if round_id is not None:
         row = (await session.execute(query.where(CheckinRound.id == round_id))).first()
         if row is None:
-            raise UserFacingError("checkins.errors.not_yours")
+            raise refuse(Action.CHECKIN_ANSWER)
         if row[1].state != "open":
             raise UserFacingError("checkins.errors.closed")
         return row[0], row[1], row[2]
@@ -229,9 +231,10 @@ async def snooze(services: Services, slack_user_id: str, prompt_id: int, choice:
     async with services.sessions.begin() as session:
         member = await _caller(session, slack_user_id)
         prompt = await session.get(CheckinPrompt, prompt_id)
-        if prompt is None or prompt.member_id != member.id:
-            raise UserFacingError("checkins.errors.not_yours")
+        if prompt is None:
+            raise refuse(Action.CHECKIN_SNOOZE)
         rnd = await existing(session, CheckinRound, prompt.round_id)
+        authorize(member, Action.CHECKIN_SNOOZE, Subject(team_id=rnd.team_id, owner_id=prompt.member_id))
         team = await existing(session, Team, rnd.team_id)
         if rnd.state != "open":
             raise UserFacingError("checkins.errors.closed")
@@ -268,6 +271,19 @@ async def blocker_info(session: AsyncSession, blocker_id: int) -> BlockerInfo | 
     return BlockerInfo(b.id, team_key, name, email, b.text, b.jira_key, b.status)
 
 
+async def authorized_blocker(session: AsyncSession, member: Member, action: Action, blocker_id: int, *,
+                             connect: bool = False) -> BlockerInfo:
+    """A blocker for another feature's button (escalate, Jira), once the permission table lets `member`
+    take `action` on it: the blocked person, or a liaison or manager of their team."""
+    blocker = await session.get(CheckinBlocker, blocker_id)
+    if blocker is None:
+        raise UserFacingError("checkins.errors.unknown_blocker")
+    authorize(member, action, Subject(team_id=blocker.team_id, owner_id=blocker.member_id), connect=connect)
+    info = await blocker_info(session, blocker_id)
+    assert info is not None  # the same row, read with its team and author
+    return info
+
+
 async def link_blocker_jira(session: AsyncSession, blocker_id: int, jira_key: str,
                             jira_status: str | None = None) -> None:
     """Called by the Jira feature; the key (and status) then show in the member's next prompt."""
@@ -285,8 +301,7 @@ async def resolve_blocker(services: Services, slack_user_id: str, blocker_id: in
         blocker = await session.get(CheckinBlocker, blocker_id)
         if blocker is None:
             raise UserFacingError("checkins.errors.unknown_blocker")
-        if blocker.member_id != member.id:
-            raise UserFacingError("checkins.errors.not_yours")
+        authorize(member, Action.BLOCKER_RESOLVE, Subject(team_id=blocker.team_id, owner_id=blocker.member_id))
         blocker.status, blocker.resolved_at = "resolved", services.clock.now()
         team = await existing(session, Team, blocker.team_id)
     return member_t(services, member, team)("checkins.blocker.resolved")

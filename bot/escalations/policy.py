@@ -1,4 +1,4 @@
-"""Who is called at each level of a team's policy, and who may act on an escalation."""
+"""Who is called at each level of a team's policy (who may act on an escalation: `bot.permissions`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.escalations.config import EscalationConfig
 from storage.models import Member, Team
-from storage.org import roles_in, team_members
-
-OVERSEERS = {"liaison", "manager", "admin"}  # may act at any level of their team
+from storage.org import team_members
 
 
 def team_policy(team: Team) -> EscalationConfig:
@@ -53,14 +51,8 @@ async def next_staffed_level(session: AsyncSession, team: Team, cfg: EscalationC
     return None
 
 
-def may_respond(member: Member, team: Team, cfg: EscalationConfig, level: int) -> bool:
-    """A responder at the current or a later level, or a liaison/manager (or admin) of the team.
+def called_from(cfg: EscalationConfig, level: int) -> frozenset[str]:
+    """Emails and roles called at `level` or any later level: the escalation's responders.
 
-    Decided from the member's own roles and email, so that a click costs the same in a team of 10,000."""
-    roles = roles_in(member, team.id)
-    if roles & OVERSEERS:
-        return True
-    if member.on_leave or not member.slack_user_id:
-        return False
-    return any(who == member.email or who in roles
-               for later in range(max(level, 1), len(cfg.levels) + 1) for who in cfg.levels[later - 1])
+    Decided from the policy alone, so that checking a click costs the same in a team of 10,000."""
+    return frozenset(who for later in range(max(level, 1), len(cfg.levels) + 1) for who in cfg.levels[later - 1])

@@ -20,18 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
-from bot.checkins.service import blocker_info
+from bot.checkins.service import BlockerInfo, authorized_blocker
 from bot.errors import UserFacingError
 from bot.escalations import blocks, notify
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
-from bot.escalations.policy import level_people, may_respond, next_staffed_level, team_policy
+from bot.escalations.policy import called_from, level_people, next_staffed_level, team_policy
 from bot.escalations.timers import due_after
 from bot.i18n import Translator
 from bot.metrics import EscalationMetrics
+from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
-from storage.org import active_teams, member_by_slack_id, team_by_key
+from storage.org import active_teams, team_by_key
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.escalations")
@@ -45,14 +46,6 @@ LIST_MAX = 500  # /escalate list shows 40 and counts the rest
 
 class Conflict(Exception):
     """Someone else changed the escalation first; the caller reloads and decides again."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: their Slack id, and whether the payload came from another Slack organisation."""
-
-    slack_id: str
-    external: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,17 +74,6 @@ class Prefill:
     details: str = ""
     team_key: str | None = None
     blocker_id: int | None = None
-
-
-# --- who is acting ------------------------------------------------------------------------------------
-async def check_actor(session: AsyncSession, actor: Actor) -> Member:
-    """The org record of whoever acts; unknown people (and unknown external orgs) are refused."""
-    member = await member_by_slack_id(session, actor.slack_id)
-    if actor.external and (member is None or not member.external_org):
-        raise UserFacingError("core.errors.external_refused")
-    if member is None:
-        raise UserFacingError("core.errors.not_in_org")
-    return member
 
 
 # --- parsing the quick path ---------------------------------------------------------------------------
@@ -176,8 +158,12 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     """Raises a validated request (the caller holds a raise slot)."""
     now = services.clock.now()
     async with services.sessions() as session:
-        member = await check_actor(session, actor)
+        member = await identify(session, actor)
+        if req.blocker_id is not None:  # from private_metadata: proves nothing, so checked again here
+            await authorized_blocker(session, member, Action.BLOCKER_ESCALATE, req.blocker_id,
+                                     connect=actor.external)
         team = await _pick_team(session, member, req)
+        authorize(member, Action.ESCALATION_RAISE, Subject(team_id=team.id), connect=actor.external)
         channel = team_policy(team).channel or team.channel_id
     shared = await notify.channel_is_shared(services, channel) if channel else False
     async with services.sessions.begin() as session:
@@ -218,7 +204,7 @@ async def raise_quick(services: Services, actor: Actor, severity: str, words: li
     """`/escalate P2 [team] summary`: the team and summary are read, then raised like the modal."""
     async with _raise_slots(services):
         async with services.sessions() as session:
-            member = await check_actor(session, actor)
+            member = await identify(session, actor)
             req = await quick_request(session, member, severity, words, channel_id)
         return await _raise(services, actor, validate_request(req))
 
@@ -227,8 +213,11 @@ async def raise_modal(services: Services, actor: Actor, t: Translator, *, channe
                       blocker_id: int | None = None) -> dict[str, Any]:
     """The raise modal, pre-filled from a check-in blocker when there is one."""
     async with services.sessions() as session:
-        member = await check_actor(session, actor)
-        prefill = await prefill_from_blocker(session, blocker_id) if blocker_id else Prefill()
+        member = await identify(session, actor)
+        prefill = Prefill()
+        if blocker_id is not None:
+            prefill = prefill_from(await authorized_blocker(session, member, Action.BLOCKER_ESCALATE, blocker_id,
+                                                            connect=actor.external))
         teams = await active_teams(session)
         team_key = prefill.team_key
         if team_key is None:
@@ -242,7 +231,7 @@ async def raise_modal(services: Services, actor: Actor, t: Translator, *, channe
 
 async def list_open(services: Services, actor: Actor, t: Translator) -> Rendered:
     async with services.sessions() as session:
-        member = await check_actor(session, actor)
+        member = await identify(session, actor)
         return blocks.open_list(t, await open_for(session, member, limit=LIST_MAX))
 
 
@@ -338,17 +327,14 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> str | None
 
 
 # --- people acting on it ------------------------------------------------------------------------------
-async def _act(services: Services, actor: Actor, esc_id: int, decide: Any) -> Escalation:
-    """Loads, checks the actor, lets `decide(session, esc, team, cfg, member, now)` transition; retries
-    on a concurrent change so the decision is always made on the latest state."""
+async def _act(services: Services, actor: Actor, esc_id: int, action: Action, decide: Any) -> Escalation:
+    """Loads, checks `action` against the permission table, lets `decide(session, esc, team, cfg, member,
+    now)` transition; retries on a concurrent change so the decision is always made on the latest state."""
     for _ in range(CAS_TRIES):
         now = services.clock.now()
         try:
             async with services.sessions.begin() as session:
-                member = await check_actor(session, actor)
-                esc = await session.get(Escalation, esc_id)
-                if esc is None:
-                    raise UserFacingError("escalations.errors.not_found")
+                esc, member = await _authorized(session, actor, action, esc_id)
                 team = await existing(session, Team, esc.team_id)
                 await decide(session, esc, team, team_policy(team), member, now)
             return esc
@@ -357,9 +343,27 @@ async def _act(services: Services, actor: Actor, esc_id: int, decide: Any) -> Es
     raise UserFacingError("escalations.errors.busy")
 
 
-def _require_responder(member: Member, team: Team, cfg: Any, esc: Escalation) -> None:
-    if not may_respond(member, team, cfg, esc.level):
-        raise UserFacingError("escalations.errors.not_allowed", ref=esc.ref)
+def subject(esc: Escalation, cfg: Any) -> Subject:
+    """An escalation as the permission table sees it: its team, its raiser, who is called for it now."""
+    return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id, called=called_from(cfg, esc.level))
+
+
+async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int) -> tuple[Escalation, Member]:
+    """The escalation `esc_id`, once `actor` may take `action` on it."""
+    member = await identify(session, actor)
+    esc = await session.get(Escalation, esc_id)
+    team = await session.get(Team, esc.team_id) if esc is not None else None
+    if esc is None or team is None:
+        raise UserFacingError("escalations.errors.not_found")
+    authorize(member, action, subject(esc, team_policy(team)), connect=actor.external, ref=esc.ref)
+    return esc, member
+
+
+async def check_may(services: Services, actor: Actor, action: Action, esc_id: int) -> Escalation:
+    """For other features acting on an escalation (the Jira button): refuses unless the table allows."""
+    async with services.sessions() as session:
+        esc, _ = await _authorized(session, actor, action, esc_id)
+        return esc
 
 
 async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
@@ -368,7 +372,6 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
         if esc.state != "open":
             raise UserFacingError(f"escalations.errors.already_{esc.state}", ref=esc.ref,
                                   who=esc.acked_by_name or "")
-        _require_responder(member, team, cfg, esc)
         await _transition(session, esc, [
             {"kind": "acknowledged", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org}],
@@ -376,7 +379,7 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
             acked_by_name=member.name, acked_by_org=member.external_org, rounds=0,
             next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
 
-    esc = await _act(services, actor, esc_id, decide)
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_ACK, decide)
     await _after(services, esc_id, "escalation.acknowledged")
     return esc.ref
 
@@ -386,7 +389,6 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state not in LIVE:
             raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
-        _require_responder(member, team, cfg, esc)
         following = await next_staffed_level(session, team, cfg, esc.level)
         if following is None:
             raise UserFacingError("escalations.errors.last_level", ref=esc.ref)
@@ -398,7 +400,7 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
         ], state="open", level=level, rounds=0,
             next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
 
-    esc = await _act(services, actor, esc_id, decide)
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_ESCALATE_NOW, decide)
     await _after(services, esc_id, "escalation.escalated")
     return esc.ref
 
@@ -412,15 +414,15 @@ async def check_may_resolve(services: Services, actor: Actor, esc_id: int) -> st
 
 async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -> tuple[Escalation, Member | None]:
     """The escalation, if it is unresolved and `actor` (None: OneTeam for Jira) may resolve it."""
-    member = await check_actor(session, actor) if actor else None
-    esc = await session.get(Escalation, esc_id)
-    if esc is None:
-        raise UserFacingError("escalations.errors.not_found")
+    if actor is not None:
+        esc, member = await _authorized(session, actor, Action.ESCALATION_RESOLVE, esc_id)
+    else:
+        found = await session.get(Escalation, esc_id)
+        if found is None:
+            raise UserFacingError("escalations.errors.not_found")
+        esc, member = found, None
     if esc.state == "resolved":
         raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
-    if member is not None:
-        team = await existing(session, Team, esc.team_id)
-        _require_responder(member, team, team_policy(team), esc)
     return esc, member
 
 
@@ -455,8 +457,6 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state != "resolved":
             raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
-        if actor.slack_id != esc.raiser_slack_id:
-            _require_responder(member, team, cfg, esc)
         people = await level_people(session, team, cfg, esc.level)
         await _transition(session, esc, [
             {"kind": "reopened", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
@@ -465,7 +465,7 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
         ], state="open", rounds=0, reopen_count=esc.reopen_count + 1, resolved_at=None, satisfaction=None,
             next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
 
-    esc = await _act(services, actor, esc_id, decide)
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_REOPEN, decide)
     await _after(services, esc_id, "escalation.reopened")
     return esc.ref
 
@@ -477,15 +477,13 @@ async def rate(services: Services, actor: Actor, esc_id: int, score: int) -> str
 
     async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
                      now: datetime) -> None:
-        if actor.slack_id != esc.raiser_slack_id:
-            raise UserFacingError("escalations.errors.not_raiser", ref=esc.ref)
         if esc.state != "resolved":
             raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
         await _transition(session, esc, [
             {"kind": "rated", "at": now, "note": str(score), "actor_slack_id": actor.slack_id,
              "actor_name": member.name, "actor_org": member.external_org}], satisfaction=score)
 
-    esc = await _act(services, actor, esc_id, decide)
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_RATE, decide)
     await _after(services, esc_id, None)
     return esc.ref
 
@@ -529,13 +527,17 @@ async def open_for(session: AsyncSession, member: Member, limit: int = OPEN_LIST
     return [(e, t) for e, t in rows.all()]
 
 
-async def prefill_from_blocker(session: AsyncSession, blocker_id: int) -> Prefill:
-    """The raise modal's contents for a check-in blocker (empty when check-ins do not know it)."""
-    info = await blocker_info(session, blocker_id)
-    if info is None:
-        return Prefill(blocker_id=blocker_id)
+def prefill_from(info: BlockerInfo) -> Prefill:
+    """The raise modal's contents for a check-in blocker."""
     return Prefill(summary=f"{info.member_name}: {info.text}"[:SUMMARY_MAX], details=info.text,
-                   team_key=info.team_key, blocker_id=blocker_id)
+                   team_key=info.team_key, blocker_id=info.id)
+
+
+async def check_blocker(services: Services, actor: Actor, blocker_id: int) -> None:
+    """Before a raise modal that names a blocker is accepted: refused unless the table allows."""
+    async with services.sessions() as session:
+        await authorized_blocker(session, await identify(session, actor), Action.BLOCKER_ESCALATE, blocker_id,
+                                 connect=actor.external)
 
 
 # --- the Jira feature's hooks -------------------------------------------------------------------------

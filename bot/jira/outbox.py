@@ -32,9 +32,14 @@ BACKOFF_MAX = timedelta(hours=1)
 BATCH = 50
 
 
+BACKOFF_DOUBLINGS = 7  # 30 s * 2**7 > one hour: no larger exponent can matter
+
+
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at one hour."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    """30 s, 1 min, 2 min, ... capped at one hour. The exponent is capped first: a week of Jira outage
+    (hundreds of attempts) would otherwise overflow `timedelta`."""
+    doublings = min(max(attempts - 1, 0), BACKOFF_DOUBLINGS)
+    return min(BACKOFF_BASE * 2 ** doublings, BACKOFF_MAX)
 
 
 def adapter_of(services: Services) -> JiraAdapter | None:
@@ -73,7 +78,11 @@ async def tick(services: Services) -> int:
                                      .limit(BATCH))).all()
     done = 0
     for item_id in ids:
-        done += await process(services, item_id)
+        try:
+            done += await process(services, item_id)
+        except Exception:  # one item's trouble (e.g. telling Slack) must not hold back the rest of the batch
+            log.exception("jira outbox item failed", extra={"item": item_id})
+            done += 1
     return done
 
 
@@ -111,6 +120,13 @@ async def process(services: Services, item_id: int) -> int:
         await _finish(services, item_id, state="failed", last_error=e.reason)
         log.error("jira refused a write", extra={"item": item_id, "reason": e.reason})
         await service.on_failed(services, link.id, item_id, e.reason)
+        return 1
+    except Exception as e:  # a bug or an answer we did not expect: retried later, never left `running`
+        wait = backoff(item.attempts)
+        await _finish(services, item_id, state="pending", next_at=services.clock.now() + wait,
+                      last_error=type(e).__name__)
+        log.error("jira write failed unexpectedly; retried later", exc_info=e,
+                  extra={"item": item_id, "attempts": item.attempts, "retry_in_s": int(wait.total_seconds())})
         return 1
     await _finish(services, item_id, state="done", done_at=services.clock.now(), last_error=None)
     log.info("jira issue linked", extra={"item": item_id, "jira_key": ref.key})

@@ -20,23 +20,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import Mrkdwn
 from bot.blocks import link as link_to
-from bot.checkins.service import blocker_info, link_blocker_jira
+from bot.checkins.service import BlockerInfo, authorized_blocker, link_blocker_jira
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
-from bot.escalations.service import link_jira, resolve_from_jira
+from bot.escalations.service import check_may, link_jira, resolve_from_jira
 from bot.i18n import Translator
 from bot.jira import outbox
 from bot.jira.adapter import IssueRef, IssueState, JiraAdapter, jql_string
 from bot.jira.config import JiraConfig
 from bot.metrics import JiraMetrics
+from bot.permissions import Action, Actor, identify
 from bot.services import Services
 from bot.settings import secret_value
-from storage.models import JiraLink, JiraWeeklyStats, Team
+from storage.models import Delivery, JiraLink, JiraWeeklyStats, Team
 from storage.org import team_by_key
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
-ORIGINS = ("escalation", "blocker")
 
 
 def team_jira(team: Team) -> JiraConfig:
@@ -106,37 +106,36 @@ class TicketRequest:
     team_name: str
 
 
-async def request_ticket(services: Services, origin: str, origin_id: int, *, channel_id: str | None = None,
-                         thread_ts: str | None = None) -> TicketRequest:
+async def request_ticket(services: Services, actor: Actor, origin: str, origin_id: int) -> TicketRequest:
     """The "Create Jira ticket" button. Idempotent: a second click reports the ticket under way or made.
-    `channel_id`/`thread_ts` say where to report when nothing better is known (the clicked message)."""
+    The object is loaded by its id and the actor checked against the permission table; where updates go
+    comes from the object's own record (the escalation's card; the blocker DM sent to this person)."""
     adapter = outbox.adapter_of(services)
     if adapter is None:
         raise UserFacingError("jira.errors.disabled")
-    if origin not in ORIGINS:
+    if origin == "escalation":
+        await check_may(services, actor, Action.ESCALATION_JIRA, origin_id)
+        async with services.sessions() as session:
+            link = await _link(session, origin, origin_id)
+    elif origin == "blocker":
+        async with services.sessions() as session:
+            member = await identify(session, actor)
+            info = await authorized_blocker(session, member, Action.BLOCKER_JIRA, origin_id, connect=actor.external)
+            told = await session.get(Delivery, f"checkin:blocker:{origin_id}:{member.id}")  # see route_blocker
+        link = await on_blocker_info(services, info)
+        if link is not None and not link.channel_id:
+            channel, ts = (told.message_channel or told.channel, told.ts) if told else (member.slack_user_id, None)
+            async with services.sessions.begin() as session:
+                await session.execute(update(JiraLink).where(JiraLink.id == link.id, JiraLink.channel_id.is_(None))
+                                      .values(channel_id=channel, thread_ts=ts))
+    else:
         raise UserFacingError("jira.errors.unknown")
-    async with services.sessions() as session:
-        link = await _link(session, origin, origin_id)
-    if link is None and origin == "blocker":
-        link = await _record_blocker_from_checkins(services, origin_id)
     if link is None:
         raise UserFacingError("jira.errors.unknown")
-    if not link.channel_id and channel_id:
-        async with services.sessions.begin() as session:
-            await session.execute(update(JiraLink).where(JiraLink.id == link.id, JiraLink.channel_id.is_(None))
-                                  .values(channel_id=channel_id, thread_ts=thread_ts))
     return await _request(services, link)
 
 
-async def _record_blocker_from_checkins(services: Services, blocker_id: int) -> JiraLink | None:
-    async with services.sessions() as session:
-        info = await blocker_info(session, blocker_id)
-    if info is None:
-        return None
-    return await on_blocker_info(services, info)
-
-
-async def on_blocker_info(services: Services, info: Any) -> JiraLink | None:
+async def on_blocker_info(services: Services, info: BlockerInfo) -> JiraLink | None:
     await on_blocker(services, {"blocker_id": info.id, "team_key": info.team_key, "member_email": info.member_email,
                                 "text": info.text})
     async with services.sessions() as session:

@@ -53,9 +53,11 @@ def make_handler(services: Services) -> Handler:
             return web.Response(status=404)
         try:
             body = json.loads(await request.read())
-        except ValueError:
+        except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, or nested too deep
+            log.warning("malformed Jira webhook refused", extra={"reason": type(error).__name__})
             return web.Response(status=400)
-        if not isinstance(body, dict):
+        if not isinstance(body, dict) or any(not isinstance(body.get(k), dict | None) for k in ("issue", "user")):
+            log.warning("malformed Jira webhook refused", extra={"reason": "not the shape of a webhook"})
             return web.Response(status=400)
         await accept(services, body, request.headers.get("X-Atlassian-Webhook-Identifier"))
         return web.json_response({"ok": True})

@@ -17,8 +17,10 @@ from bot.kpi.service import (
     record_value,
     team_kpis,
 )
+from bot.permissions import Action
 from bot.services import Services
 from storage.models import Member
+from storage.org import team_by_key
 
 
 async def run_kpi_command(services: Services, member: Member | None, text: str, t: Translator) -> bk.Rendered:
@@ -30,9 +32,14 @@ async def run_kpi_command(services: Services, member: Member | None, text: str, 
         return await _set(services, member, tokens[1:], t)
     if sub == "history":
         return await _history(services, member, tokens[1:], t)
-    if len(tokens) > 1:
-        return blocks.usage(t, t("kpi.errors.unknown", text=text.strip()))
+    if len(tokens) > 1 or (tokens and not await _is_team(services, sub)):  # a typo, not a team key
+        return blocks.usage(t, t("kpi.errors.unknown", text=text.strip()[:60]))
     return await _overview(services, member, tokens[0] if tokens else None, t)
+
+
+async def _is_team(services: Services, key: str) -> bool:
+    async with services.sessions() as session:
+        return await team_by_key(session, key) is not None
 
 
 async def _overview(services: Services, member: Member | None, team_key: str | None, t: Translator) -> bk.Rendered:
@@ -64,7 +71,7 @@ async def _set(services: Services, member: Member | None, args: list[str], t: Tr
     team_key, week = _team_and_week(args[2:])
     now = services.clock.now()
     async with services.sessions.begin() as session:
-        team = await pick_team(session, member, team_key)
+        team = await pick_team(session, member, team_key, Action.KPI_SET)
         spec = find_kpi(kpi_config(team.config), args[0])
         value = check_value(spec, args[1])
         rec = await record_value(session, team, spec, week or weeks.current_week(now, team.timezone), value,

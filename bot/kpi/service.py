@@ -16,12 +16,15 @@ from bot.kpi import weeks
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
 from bot.kpi.sources import Metrics
 from bot.metrics import MetricsProviders
+from bot.permissions import Action, Subject, allowed, authorize
 from storage.models import KpiValue, Member, Membership, Team
+from storage.org import team_by_key
 from storage.upsert import upsert
 
 KPI_VALUE_KEY = ("team_id", "kpi_key", "week")  # one value per team, KPI and ISO week
 
 KPI_ROLES = frozenset({"liaison", "manager"})
+SET_WEEKS_BACK = 52  # `/kpi set` corrects the past year, not decades back (a typo such as 1999-W01)
 TABLE_WEEKS = 4
 HISTORY_WEEKS = 12
 
@@ -73,29 +76,33 @@ class Recorded:
 
 
 # --- who may do what ---------------------------------------------------------------------------------------
-async def kpi_teams(session: AsyncSession, member: Member | None) -> list[Team]:
-    """Teams where the caller is a liaison or a manager, that define KPIs."""
+async def kpi_teams(session: AsyncSession, member: Member | None, action: Action = Action.KPI_VIEW) -> list[Team]:
+    """The caller's teams that define KPIs and where the permission table allows `action`."""
     if member is None:
         raise UserFacingError("core.errors.not_in_org")
     rows = await session.scalars(
         select(Membership).where(Membership.member_id == member.id).options(selectinload(Membership.team)))
-    return sorted((ms.team for ms in rows if KPI_ROLES & set(ms.roles) and ms.team.active
-                   and kpi_config(ms.team.config).definitions), key=lambda t: t.key)
+    return sorted((ms.team for ms in rows if ms.team.active and kpi_config(ms.team.config).definitions
+                   and allowed(member, action, Subject(team_id=ms.team_id))), key=lambda t: t.key)
 
 
-async def pick_team(session: AsyncSession, member: Member | None, team_key: str | None) -> Team:
+async def pick_team(session: AsyncSession, member: Member | None, team_key: str | None,
+                    action: Action = Action.KPI_VIEW) -> Team:
     """The team a command is about: the one named, else the caller's only KPI team; refuses others."""
-    allowed = await kpi_teams(session, member)
     if team_key is not None:
-        team = next((t for t in allowed if t.key == team_key), None)
-        if team is None:
+        if member is None:
+            raise UserFacingError("core.errors.not_in_org")
+        team = await team_by_key(session, team_key)
+        if team is None or not team.active or not kpi_config(team.config).definitions:
             raise UserFacingError("kpi.errors.not_allowed", team=team_key)
+        authorize(member, action, Subject(team_id=team.id), team=team_key)
         return team
-    if not allowed:
+    mine = await kpi_teams(session, member, action)
+    if not mine:
         raise UserFacingError("kpi.errors.no_teams")
-    if len(allowed) > 1:
-        raise UserFacingError("kpi.errors.which_team", teams=", ".join(t.key for t in allowed))
-    return allowed[0]
+    if len(mine) > 1:
+        raise UserFacingError("kpi.errors.which_team", teams=", ".join(t.key for t in mine))
+    return mine[0]
 
 
 def find_kpi(config: KpiConfig, name: str) -> KpiSpec:
@@ -171,8 +178,12 @@ async def record_value(session: AsyncSession, team: Team, spec: KpiSpec, week: s
     """Records a manual value for a week; replacing an earlier value is allowed and reported."""
     if not spec.manual:
         raise UserFacingError("kpi.errors.computed", kpi=spec.key)
-    if weeks.monday(week) > weeks.monday(weeks.current_week(now, team.timezone)):
+    current = weeks.current_week(now, team.timezone)
+    if weeks.monday(week) > weeks.monday(current):
         raise UserFacingError("kpi.errors.future_week", week=week)
+    oldest = weeks.shift(current, -(SET_WEEKS_BACK - 1))
+    if weeks.monday(week) < weeks.monday(oldest):
+        raise UserFacingError("kpi.errors.too_old", week=week, oldest=oldest, weeks=SET_WEEKS_BACK)
     row = await session.scalar(select(KpiValue).where(
         KpiValue.team_id == team.id, KpiValue.kpi_key == spec.key, KpiValue.week == week))
     replaced = row.value if row is not None else None

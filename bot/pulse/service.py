@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.errors import UserFacingError
 from bot.metrics import ConcernMetrics, FollowUpMetrics, PulseMetrics, SurveyMetrics
+from bot.permissions import Action, Subject, authorize
 from bot.pulse import batches, results
 from bot.pulse.config import PulseConfig
 from bot.pulse.questions import ENPS, ENPS_RANGE, LIKERT, find, rotation
@@ -210,11 +211,11 @@ async def _ballot(session: AsyncSession, secret: bytes, survey: PulseSurvey | No
     if survey is None:
         raise UserFacingError("pulse.errors.not_found")
     team = await existing(session, Team, survey.team_id)
-    if member.slack_user_id is None or member.id not in {m.id for m in await surveyed(session, team)}:
-        raise UserFacingError("pulse.errors.not_surveyed", team=team.name)
+    asked = member.slack_user_id is not None and member.id in {m.id for m in await surveyed(session, team)}
+    authorize(member, Action.PULSE_ANSWER, Subject(team_id=team.id, surveyed=asked), team=team.name)
     if survey.state != "open" or survey.closes_at <= now:
         raise UserFacingError("pulse.errors.closed", team=team.name)
-    if await _answered(session, secret, survey.id, member.slack_user_id):
+    if member.slack_user_id is None or await _answered(session, secret, survey.id, member.slack_user_id):
         raise UserFacingError("pulse.errors.already")
     return Ballot(survey.id, team.name, team.config.get("pulse") or {}, tuple(survey.question_ids),
                   survey.closes_at)
@@ -379,9 +380,8 @@ async def results_page(services: Services, slack_user_id: str, team_key: str | N
             if not readable:
                 raise UserFacingError("pulse.errors.results_refused_any")
             team = sorted(readable, key=lambda t: t.key)[0]
+        authorize(member, Action.PULSE_RESULTS, Subject(team_id=team.id), team=team.name)
         roles = roles_in(member, team.id)
-        if not roles & RESULT_ROLES:
-            raise UserFacingError("pulse.errors.results_refused", team=team.name)
         running = await session.scalar(select(PulseSurvey).where(
             PulseSurvey.team_id == team.id, PulseSurvey.state == "open"))
         latest = await session.scalar(select(PulseSurvey).where(
@@ -410,11 +410,12 @@ async def follow_up_target(services: Services, slack_user_id: str, survey_id: in
     async with services.sessions() as session:
         member = await _member(session, slack_user_id)
         survey = await session.get(PulseSurvey, survey_id)
-        if survey is None or survey.state != "closed":
+        if survey is None:
             raise UserFacingError("pulse.errors.not_found")
         team = await existing(session, Team, survey.team_id)
-        if "manager" not in roles_in(member, team.id):
-            raise UserFacingError("pulse.errors.follow_up_refused", team=team.name)
+        authorize(member, Action.PULSE_FOLLOW_UP, Subject(team_id=team.id), team=team.name)
+        if survey.state != "closed":
+            raise UserFacingError("pulse.errors.not_found")
         flagged = {c.question_id for c in (await report(session, survey)).concerns if c.flagged}
         if question_id not in flagged:
             raise UserFacingError("pulse.errors.not_flagged")

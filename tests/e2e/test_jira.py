@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -12,6 +13,7 @@ from bot.clock import FakeClock
 from bot.jira import outbox, sync, webhook
 from sandbox.harness import Harness
 from sandbox.slack import Message, text_of
+from schedules.checkins import tick as checkin_tick
 from storage.models import Escalation, JiraLink, JiraOutboxItem
 
 SAM = "sam@acme.example"
@@ -65,19 +67,22 @@ async def test_a_p3_gets_a_ticket_only_from_the_button_and_a_second_click_makes_
 
 
 async def test_a_blocker_gets_a_ticket_from_the_liaisons_button(h: Harness) -> None:
-    await h.services.events.publish("checkin.blocker", {
-        "blocker_id": 7, "team_key": "care-hana", "member_email": "jisoo@hanabpo.example",
-        "member_slack_id": h.user("jisoo@hanabpo.example"), "text": "VPN to the CRM drops every hour", "round_id": 1})
-    dm = await h.services.slack.chat_postMessage(channel=h.user(SAM), text="Blocker from Lee Ji-soo",
-                                                 blocks=[{"type": "actions", "elements": [{
-                                                     "type": "button", "action_id": "blocker_jira", "value": "7",
-                                                     "text": {"type": "plain_text", "text": "Create Jira ticket"}}]}])
-    message = h.sandbox.dms(h.user(SAM))[-1]
+    jisoo = h.user("jisoo@hanabpo.example")
+    for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
+        h.clock.set(when)  # Thursday, then Friday 16:00 in Seoul: the check-in prompts go out
+        await checkin_tick(h.services)
+    prompt = next(m for m in h.sandbox.dms(jisoo) if "checkin_start" in str(m.blocks))
+    await h.driver.block_action(jisoo, "checkin_start", message=prompt)
+    await settle(h)
+    await h.driver.submit_view(jisoo, h.sandbox.open_views(jisoo)[-1], inputs={
+        "q_done": "a", "q_next": "b", "q_mood": 3, "q_blockers": "VPN to the CRM drops every hour"})
+    await settle(h)
+    message = next(m for m in h.sandbox.dms(h.user(SAM)) if "blocker_jira" in str(m.blocks))
     await h.driver.block_action(h.user(SAM), "blocker_jira", message=message)
     await settle(h)
     [issue] = h.jira.issues.values()
     assert "VPN to the CRM" in issue["fields"]["summary"]
-    replies = h.sandbox.channel_messages(dm["channel"], message.ts)
+    replies = h.sandbox.channel_messages(message.channel, message.ts)
     assert any(issue["key"] in text_of(m) for m in replies)
 
 

@@ -55,3 +55,12 @@ async def test_refusals_and_parsing_errors(harness: Harness) -> None:
     assert "How to use /kpi" in await kpi(harness, SAM, "frobnicate this")
     # nothing was recorded by any of the refused commands
     assert "No values recorded for Customer satisfaction" in await kpi(harness, SAM, "history csat")
+
+
+async def test_set_accepts_only_the_last_52_weeks(harness: Harness) -> None:
+    for week in ("1999-W01", "2025-W47"):  # decades back; 53 weeks back
+        answer = await kpi(harness, SAM, f"set csat 4 care-hana {week}")
+        assert f"{week} is too long ago" in answer and "2025-W48" in answer
+    assert "Recorded Customer satisfaction = 4/5" in await kpi(harness, SAM, "set csat 4 care-hana 2025-W48")
+    history = await kpi(harness, SAM, "history csat")
+    assert "1999" not in history and "2025-W47" not in history

@@ -55,3 +55,66 @@ def test_load_raises_with_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(OrgFileError) as err:
         load(bad)
     assert f"{bad}:7:" in str(err.value)
+
+
+MERGED = GOOD_HEAD + (
+    "defaults: &team\n"          # line 6
+    "  kind: internal\n"
+    "  colour: red\n"            # line 8: the bad key, reached through the merge below
+    "teams:\n"
+    "  - <<: *team\n"            # line 10
+    "    key: t1\n"
+    "    name: T\n")
+
+
+def test_a_merge_key_is_supported_and_its_problems_point_at_the_line_written() -> None:
+    good = GOOD_HEAD + "teams:\n  - &base\n    key: t0\n    name: T0\n    kind: internal\n  - <<: *base\n    key: t1\n"
+    spec, problems = parse(good)
+    assert problems == [] and spec is not None and [t.kind for t in spec.teams] == ["internal", "internal"]
+    found = lines(MERGED)
+    assert "unknown key" in found[8] and "defaults" in found[6]
+
+
+def test_org_validate_reports_a_merged_bad_key_by_line_without_a_traceback(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    bad = tmp_path / "org.yml"
+    bad.write_text(MERGED)
+    result = CliRunner().invoke(main, ["org", "validate", str(bad)])
+    assert result.exit_code == 1 and not isinstance(result.exception, KeyError)
+    assert f"{bad}:8: teams.0.colour: unknown key" in result.output and "Traceback" not in result.output
+
+
+def _people(n: int) -> str:
+    return "organisation:\n  name: Acme\npeople:\n" + "".join(
+        f"  - email: p{i}@x.io\n    name: P{i}\n" for i in range(n))
+
+
+def test_an_org_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    from bot.org.loader import MAX_ORG_BYTES
+
+    big = tmp_path / "org.yml"
+    big.write_text(GOOD_HEAD + "# " + "x" * MAX_ORG_BYTES + "\n")
+    with pytest.raises(OrgFileError) as err:
+        load(big)
+    assert "limit" in str(err.value) and f"{big}:1:" in str(err.value)
+    found = lines(big.read_text())
+    assert "limit" in found[1]
+
+
+def test_an_org_file_with_too_many_people_is_refused_with_a_clear_message() -> None:
+    from bot.org.loader import MAX_PEOPLE
+
+    found = lines(_people(MAX_PEOPLE + 1))
+    assert f"{MAX_PEOPLE + 1:,} people" in found[3] and f"limit is {MAX_PEOPLE:,}" in found[3]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("organisation:\n  name: A\x00\n", "YAML"),  # a character YAML does not allow
+    ("x: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deep"),
+])
+def test_unreadable_yaml_is_a_problem_not_a_traceback(text: str, words: str) -> None:
+    found = lines(text)
+    assert words in " ".join(found.values())
