@@ -147,7 +147,7 @@ def _deprecations(node: Any, path: tuple[int | str, ...]) -> list[Problem]:
                 if isinstance(old, str) and old in LONG_WEEKDAYS:
                     where = ".".join(str(p) for p in here)
                     found.append(Problem(line_of(node, (key,)),
-                                         f"{where}: {old!r} is deprecated: write {LONG_WEEKDAYS[old]!r}", True))
+                                         f"{where}: {old!r} is the old spelling: write {LONG_WEEKDAYS[old]!r}", True))
             found += _deprecations(value, here)
     elif isinstance(node, CommentedSeq):
         for i, item in enumerate(node):

@@ -57,7 +57,7 @@ def test_old_weekday_spellings_load_with_a_deprecation_note_on_their_line() -> N
     spec, notes = parse(text)
     assert spec is not None and spec.teams[0].checkins.weekday == "fri"
     assert [(n.line, n.deprecated) for n in notes] == [(11, True), (13, True)]
-    assert "'friday' is deprecated: write 'fri'" in notes[0].message
+    assert "'friday' is the old spelling: write 'fri'" in notes[0].message
     assert "teams.0.escalation.business_hours.days" in notes[1].message
 
 
