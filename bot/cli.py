@@ -121,10 +121,22 @@ def org_validate(file: Path) -> None:
     """Check FILE and report every problem with its line number."""
     spec, problems = parse_file(file)
     for problem in problems:
-        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+        note = "deprecated: " if problem.deprecated else ""
+        click.echo(f"{file}:{problem.line}: {note}{problem.message}", err=True)
     if spec is None:
-        raise click.ClickException(f"{len(problems)} problem(s) in {file}")
+        errors = [p for p in problems if not p.deprecated]
+        raise click.ClickException(f"{len(errors)} problem(s) in {file}")
     click.echo(f"{file} is valid: {len(spec.teams)} teams, {len(spec.people)} people")
+
+
+@org.command("schema")
+def org_schema() -> None:
+    """Print the org file's JSON Schema, for editors to autocomplete and check org.yml (see README)."""
+    import json
+
+    from bot.org.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
 @org.command("apply")

@@ -20,10 +20,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.calendar import Calendar, week_of, weekdays_around, zone
 from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig
 from bot.checkins.service import local_text, member_t, open_blockers, team_config
-from bot.checkins.timing import checkin_days, due_at, in_window, week_label, zone
 from bot.delivery import STALE_AFTER, deliver_once
 from bot.jira.service import open_issues_for
 from bot.org.service import apply_profile
@@ -64,7 +64,7 @@ async def open_rounds(services: Services) -> list[int]:
         cfg = team_config(team)
         if not cfg.enabled:
             continue
-        for day in checkin_days(now, cfg):
+        for day in weekdays_around(now, cfg.weekday_index):
             round_id = await _open_round(services, team, cfg, day, now, installed)
             if round_id is not None:
                 created.append(round_id)
@@ -77,8 +77,8 @@ async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: A
         people = [m for m, roles in await team_members(session, team.id)
                   if not (set(roles) & set(cfg.skip_roles))]
         existing = await session.scalar(select(CheckinRound).where(CheckinRound.team_id == team.id,
-                                                                   CheckinRound.week == week_label(day)))
-    everyone = {m.id: (due_at(day, cfg.local_time, zone(m.timezone, team.timezone)),
+                                                                   CheckinRound.week == week_of(day)))
+    everyone = {m.id: (Calendar(zone(m.timezone, team.timezone)).at(day, cfg.local_time),
                        zone(m.timezone, team.timezone).key) for m in people}
     if not everyone:
         return None
@@ -94,7 +94,7 @@ async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: A
         return None  # (a bot that was down at check-in time still opens the round while it would be open)
     try:
         async with services.sessions.begin() as session:
-            rnd = CheckinRound(team_id=team.id, week=week_label(day), day=day.isoformat(), opens_at=first,
+            rnd = CheckinRound(team_id=team.id, week=week_of(day), day=day.isoformat(), opens_at=first,
                                closes_at=last + timedelta(hours=cfg.close_after_hours), state="open",
                                questions=[q.model_dump(mode="json") for q in cfg.questions],
                                summary_channel=team.channel_id if cfg.summary_in_channel else None, created_at=now)
@@ -140,7 +140,7 @@ async def on_timezone_changed(services: Services, payload: dict[str, Any]) -> No
             tz = zone(member.timezone, team.timezone)
             values: dict[str, Any] = {"timezone": tz.key}
             if prompt.state == "pending":
-                values["due_at"] = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+                values["due_at"] = Calendar(tz).at(date.fromisoformat(rnd.day), team_config(team).local_time)
             await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt.id,
                                                               CheckinPrompt.state == prompt.state).values(values))
 
@@ -280,8 +280,8 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     if sent is None:  # another instance is sending it right now; it will record it
         return
     now = services.clock.now()
-    remind_at = in_window(max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours),
-                          zone(prompt.timezone, team.timezone), cfg.reminder_window)
+    remind_at = Calendar(zone(prompt.timezone, team.timezone)).in_window(
+        max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours), *cfg.window)
     await _finish(services, prompt, col, state="sent", sent_at=now, message_channel=sent.channel,
                   message_ts=sent.ts, remind_at=remind_at, timezone=prompt.timezone,
                   reminder_state="pending" if remind_at < rnd.closes_at else "none")
@@ -293,7 +293,7 @@ async def _moved_later(services: Services, prompt: CheckinPrompt, rnd: CheckinRo
     staff): the member record follows, and a prompt now due later goes back to wait for it."""
     await apply_profile(services, profile)
     tz = zone(profile.timezone, team.timezone)
-    due = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+    due = Calendar(tz).at(date.fromisoformat(rnd.day), team_config(team).local_time)
     if due <= services.clock.now():
         return False
     await _finish(services, prompt, CheckinPrompt.state, state="pending", due_at=due, timezone=tz.key)
@@ -324,7 +324,7 @@ async def _remind_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     rnd = ctx.rounds[prompt.round_id]
     team, member = ctx.teams[rnd.team_id], ctx.members[prompt.member_id]
     cfg, col, now = team_config(team), CheckinPrompt.reminder_state, services.clock.now()
-    window_start = in_window(now, zone(prompt.timezone, team.timezone), cfg.reminder_window)
+    window_start = Calendar(zone(prompt.timezone, team.timezone)).in_window(now, *cfg.window)
     if window_start > now:  # the tick ran late, past the member's evening: wait for their morning
         await _finish(services, prompt, col, reminder_state="pending" if window_start < rnd.closes_at else "none",
                       remind_at=window_start)

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar import Calendar, zone
 from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig, Question
 from bot.checkins.ids import question_block
-from bot.checkins.timing import in_window, tomorrow_morning, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.i18n import Translator
@@ -238,9 +238,9 @@ async def snooze(services: Services, slack_user_id: str, prompt_id: int, choice:
         team = await existing(session, Team, rnd.team_id)
         if rnd.state != "open":
             raise UserFacingError("checkins.errors.closed")
-        cfg, tz = team_config(team), zone(prompt.timezone, team.timezone)
-        when = (tomorrow_morning(now, tz, cfg.reminder_window) if choice == "tomorrow"
-                else in_window(now + SNOOZE_HOUR, tz, cfg.reminder_window))
+        cfg, cal = team_config(team), Calendar(zone(prompt.timezone, team.timezone))
+        when = (cal.tomorrow_at(now, cfg.window[0]) if choice == "tomorrow"
+                else cal.in_window(now + SNOOZE_HOUR, *cfg.window))
         if prompt.state == "sent":
             await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt.id)
                                   .values(reminder_state="pending", remind_at=when))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from bot import calendar as weeks
 from bot.digest import render
 from bot.digest.service import digest_for
 from bot.i18n import translator
-from bot.kpi import weeks
 from bot.settings import Settings
 
 

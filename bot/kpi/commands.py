@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot import blocks as bk
+from bot import calendar as weeks
 from bot.errors import UserFacingError
 from bot.i18n import Translator
-from bot.kpi import blocks, weeks
+from bot.kpi import blocks
 from bot.kpi.config import kpi_config
 from bot.kpi.service import (
     HISTORY_WEEKS,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot import calendar as weeks
 from bot.errors import UserFacingError
-from bot.kpi import weeks
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
 from bot.kpi.sources import Metrics
 from bot.metrics import MetricsProviders

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,14 @@ def test_org_apply_twice_changes_nothing_the_second_time(runner: CliRunner, tmp_
     assert "created: team care-hana" in first.output
     second = runner.invoke(main, ["org", "apply", str(EXAMPLE_ORG)])
     assert second.exit_code == 0 and "nothing changed" in second.output
+
+
+def test_postgresql_without_its_driver_says_what_to_install(runner: CliRunner,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # as if `oneteam[postgres]` were not installed
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://oneteam:pw@db.example/oneteam")
+    result = runner.invoke(main, ["migrate"])
+    assert result.exit_code == 1
+    assert "DATABASE_URL asks for PostgreSQL" in result.output
+    assert "pip install 'oneteam[postgres]'" in result.output
+    assert "Traceback" not in result.output and "pw@" not in result.output
