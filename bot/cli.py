@@ -24,6 +24,11 @@ NO_TOKENS = (
     "`oneteam demo`: it starts a local sandbox workspace and plays a short scenario."
 )
 
+NO_DEMO = (
+    "`oneteam demo` runs from a source checkout: the installed package ships neither the demo nor the local "
+    "sandbox it plays against. Clone the repository and run `pip install -e '.[dev]'` there, then `oneteam demo`."
+)
+
 
 def _settings() -> Settings:
     try:
@@ -91,8 +96,12 @@ def demo() -> None:
     Starts the sandbox and the real bot over loopback, runs the scenario on a temporary database,
     prints what each person saw, and exits 0 when every step behaved.
     """
-    from bot.demo import run_demo
-
+    try:  # dev-only packages, loaded only here: a wheel ships neither
+        from demo import run_demo
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("demo", "sandbox"):
+            raise
+        raise click.ClickException(NO_DEMO) from None
     sys.exit(asyncio.run(run_demo()))
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import setuptools
 from click.testing import CliRunner
 
 from bot import __version__
@@ -51,3 +54,24 @@ def test_org_apply_twice_changes_nothing_the_second_time(runner: CliRunner, tmp_
     assert "created: team care-hana" in first.output
     second = runner.invoke(main, ["org", "apply", str(EXAMPLE_ORG)])
     assert second.exit_code == 0 and "nothing changed" in second.output
+
+
+@pytest.mark.parametrize("missing", ["demo", "sandbox"])
+def test_demo_without_the_dev_packages_says_what_to_do(runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
+                                                       missing: str) -> None:
+    """An installed wheel ships neither `demo` nor `sandbox`: the command says so instead of a traceback."""
+    for name in [n for n in sys.modules if n.split(".")[0] in ("demo", missing)]:
+        monkeypatch.delitem(sys.modules, name)  # imported afresh, as in a new process
+    monkeypatch.setitem(sys.modules, missing, None)  # what an import of an absent package raises
+    result = runner.invoke(main, ["demo"])
+    assert result.exit_code == 1
+    assert "source checkout" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_wheel_ships_production_packages_only() -> None:
+    """pyproject's packages.find: bot, handlers, schedules, storage; never the sandbox or the demo."""
+    find = tomllib.loads(Path("pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    shipped = {name.split(".")[0] for name in setuptools.find_packages(include=find["include"],
+                                                                       exclude=find.get("exclude", ()))}
+    assert shipped == {"bot", "handlers", "schedules", "storage"}
