@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from bot import __version__
+from bot.jira.cli import jira_cli
 from bot.org.loader import OrgFileError, load, parse_file
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -180,6 +181,4 @@ def digest(team_key: str, week: str | None, png: Path | None) -> None:
     asyncio.run(print_digest(_settings(), team_key, week, png))
 
 
-from bot.jira.cli import jira_cli  # noqa: E402  (the `oneteam jira` group lives with its feature)
-
-main.add_command(jira_cli)
+main.add_command(jira_cli)  # the `oneteam jira` group lives with its feature

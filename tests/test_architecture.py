@@ -1,0 +1,22 @@
+"""The shape of the code (README, "Architecture"): the import-linter contracts hold, and the modules that
+start the process are not imported back by what they start."""
+
+from __future__ import annotations
+
+import grimp
+import pytest
+from importlinter.cli import lint_imports
+
+
+@pytest.mark.parametrize("contract", ["layers", "dev-only"])
+def test_contract_holds(contract: str) -> None:
+    """Each contract of .importlinter, as CI runs it (the report says which import breaks it)."""
+    assert lint_imports(limit_to_contracts=(contract,), no_cache=True, no_logo=True) == 0
+
+
+@pytest.mark.parametrize(("upper", "lower"), [("bot.app", "handlers"), ("bot.cli", "bot.jira.cli")])
+def test_no_import_cycle(upper: str, lower: str) -> None:
+    """The app registers the listeners and the CLI the feature commands; neither is imported back."""
+    graph = grimp.build_graph("bot", "handlers", "schedules", "storage", cache_dir=None)
+    assert graph.find_shortest_chain(upper, lower, as_packages=True) is not None
+    assert graph.find_shortest_chain(lower, upper, as_packages=True) is None
