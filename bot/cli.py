@@ -72,7 +72,7 @@ def run(host: str, port: int) -> None:
 async def _run(settings: Settings, host: str, port: int) -> None:
     from bot.org.service import apply_org
     from bot.server import BotServer
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     spec = load(settings.org_file) if settings.org_file else None  # a bad file stops us before we connect
     services = build_services(settings)
@@ -145,7 +145,7 @@ def org_apply(file: Path) -> None:
     People given only by email are looked up in Slack (users.lookupByEmail) when SLACK_BOT_TOKEN is set.
     """
     from bot.org.service import apply_org
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     try:
         spec = load(file)

@@ -1,12 +1,30 @@
-"""Connects features to each other at start-up: domain events (see `bot.events`) and metrics providers
-(see `bot.metrics`)."""
+"""The composition root: builds the services and connects features to each other at start-up, through
+domain events (see `bot.events`) and read-only providers (see `bot.metrics`). The one module of `bot/`
+that imports every feature, so that no feature imports another."""
 
 from __future__ import annotations
 
 from functools import partial
 
+from bot.clock import Clock, SystemClock
 from bot.metrics import MetricsProviders
 from bot.services import Services
+from bot.settings import Settings, secret_value
+from bot.slack import make_client
+from storage.db import Database
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """The one `Services` of a process (or of a test's bot), with every feature connected."""
+    services = Services(
+        settings=settings,
+        db=Database(settings.database_url),
+        slack=make_client(secret_value(settings.slack_bot_token), settings.slack_api_url,
+                          timeout=settings.slack_timeout),
+        clock=clock or SystemClock(),
+    )
+    connect(services)
+    return services
 
 
 def connect(services: Services) -> None:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def _run(action: Callable[[Services], Awaitable[Any]]) -> Any:
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     try:  # read here, not from bot.cli: the CLI registers this group and is not imported back
         settings = load_settings()

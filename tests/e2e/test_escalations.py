@@ -308,7 +308,7 @@ async def test_blocker_escalate_opens_the_modal_prefilled(harness):
 
 
 async def test_two_instances_ticking_together_advance_once(harness):
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     h = harness
     await raise_p1(h)
