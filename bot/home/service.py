@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.checkins.service import open_prompt
 from bot.errors import UserFacingError
 from bot.escalations.service import open_for
+from bot.events import HomeChanged
 from bot.home.blocks import home_view
 from bot.i18n import translator
 from bot.kpi.config import kpi_config
@@ -144,12 +145,12 @@ class HomeRefresher:
 
 
 def on_home_changed(services: Services) -> Any:
-    """The `home.changed` subscriber: queue each named person's Home for republishing."""
+    """The `HomeChanged` subscriber: queue each named person's Home for republishing."""
     refresher = HomeRefresher(services)
 
-    async def republish(payload: dict[str, Any]) -> None:
+    async def republish(event: HomeChanged) -> None:
         if services.settings.slack_bot_token is None:  # no Slack to publish to (CLI, unit tests)
             return
-        refresher.request(payload.get("slack_user_ids") or ())
+        refresher.request(event.slack_user_ids)
 
     return republish

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import blocks as bk
 from bot.errors import UserFacingError
+from bot.events import HomeChanged
 from bot.i18n import Translator
 from bot.kpi import blocks, weeks
 from bot.kpi.config import kpi_config
@@ -76,7 +77,7 @@ async def _set(services: Services, member: Member | None, args: list[str], t: Tr
         value = check_value(spec, args[1])
         rec = await record_value(session, team, spec, week or weeks.current_week(now, team.timezone), value,
                                  member, now)
-    await services.events.publish("home.changed", {"slack_user_ids": list(rec.notify)})
+    await services.events.publish(HomeChanged(list(rec.notify)))
     return blocks.recorded(t, rec)
 
 
