@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import Mrkdwn
 from bot.i18n import Translator
 from bot.permissions import Action, Actor
-from storage.models import Member
+from storage.models import Member, Team
 
 if TYPE_CHECKING:
     from bot.services import Services  # which holds this registry
@@ -148,6 +149,56 @@ class OpenIssue:
     due: date | None
 
 
+# --- what App Home reads of each feature ---------------------------------------------------------------
+
+OVERSEER_ROLES = frozenset({"liaison", "manager"})  # who sees a team's KPIs and open escalations
+
+
+@dataclass(frozen=True)
+class CheckinCard:
+    team_name: str
+    week: str
+    round_id: int
+    closes_at: datetime
+    answered: bool
+
+
+@dataclass(frozen=True)
+class SurveyCard:
+    survey_id: int
+    team_name: str
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class EscalationCard:
+    ref: str
+    severity: str
+    summary: str
+    state: str
+    team_name: str
+
+
+class KpiPanel(Protocol):
+    """A team's KPIs as the KPI feature renders them for App Home."""
+
+    @property
+    def team_name(self) -> str: ...
+
+    def lines(self, t: Translator) -> Sequence[Mrkdwn]: ...
+
+
+# The member's open check-in, if any (session, member).
+HomeCheckinFn = Callable[[AsyncSession, Member], Awaitable[CheckinCard | None]]
+# The survey the member may answer now, if any.
+HomeSurveyFn = Callable[["Services", Member], Awaitable[SurveyCard | None]]
+# (escalations the member raised, open ones of the teams they oversee) (session, member, overseen team ids).
+HomeEscalationsFn = Callable[[AsyncSession, Member, set[int]],
+                             Awaitable[tuple[list[EscalationCard], list[EscalationCard]]]]
+# A team's KPIs for App Home; None when the team defines none (session, team, now, providers).
+HomeKpisFn = Callable[[AsyncSession, Team, datetime, "MetricsProviders"], Awaitable[KpiPanel | None]]
+
+
 # The blocker, once the permission table lets `member` take `action` on it (session, member, action,
 # blocker id, connect); raises UserFacingError otherwise.
 BlockerAccessFn = Callable[[AsyncSession, Member, Action, int, bool], Awaitable[BlockerInfo]]
@@ -172,6 +223,10 @@ class MetricsProviders:
     escalation_access: EscalationAccessFn | None = None
     open_issues: OpenIssuesFn | None = None
     jira_project: JiraProjectFn | None = None
+    home_checkin: HomeCheckinFn | None = None
+    home_survey: HomeSurveyFn | None = None
+    home_escalations: HomeEscalationsFn | None = None
+    home_kpis: HomeKpisFn | None = None
 
     def has_jira_project(self, team_config: dict[str, Any] | None) -> bool:
         return self.jira_project is not None and self.jira_project(team_config)

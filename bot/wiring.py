@@ -34,16 +34,17 @@ def connect(services: Services) -> None:
     registers its read-only provider."""
     # Imported here: they build on bot.services.
     from bot.checkins.fanout import on_timezone_changed
-    from bot.checkins.service import authorized_blocker, checkin_metrics, latest_open_blockers
+    from bot.checkins.service import authorized_blocker, checkin_metrics, home_checkin, latest_open_blockers
     from bot.checkins.service import on_jira_linked as checkins_on_jira_linked
-    from bot.escalations.service import check_may, escalation_metrics, on_jira_done
+    from bot.escalations.service import check_may, escalation_metrics, home_escalations, on_jira_done
     from bot.escalations.service import on_jira_linked as escalations_on_jira_linked
     from bot.home.service import on_home_changed
     from bot.jira.config import has_project
     from bot.jira.service import jira_metrics, open_issues_for
     from bot.jira.wiring import connect as connect_jira
+    from bot.kpi.commands import home_kpis
     from bot.org.service import on_profile_read
-    from bot.pulse.service import pulse_metrics
+    from bot.pulse.service import home_survey, pulse_metrics
 
     connect_jira(services)  # Jira: adapter, events (EscalationRaised, BlockerReported), webhook route
     services.events.subscribe(HomeChanged, on_home_changed(services))  # App Home: republish on change
@@ -51,7 +52,9 @@ def connect(services: Services) -> None:
     services.metrics = MetricsProviders(checkins=checkin_metrics, escalations=escalation_metrics,
                                         pulse=pulse_metrics, jira=jira_metrics, open_blockers=latest_open_blockers,
                                         blocker=authorized_blocker, escalation_access=check_may,
-                                        open_issues=open_issues_for, jira_project=has_project)
+                                        open_issues=open_issues_for, jira_project=has_project,
+                                        home_checkin=home_checkin, home_survey=home_survey,
+                                        home_escalations=home_escalations, home_kpis=home_kpis)
     services.events.subscribe(MemberTimezoneChanged,  # check-ins: prompts move to the new local time
                               partial(on_timezone_changed, services))
     services.events.subscribe(ProfileRead, partial(on_profile_read, services))  # org: the record follows Slack

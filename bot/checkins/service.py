@@ -23,7 +23,7 @@ from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.events import BlockerReported, HomeChanged, JiraIssueLinked
 from bot.i18n import Translator
-from bot.metrics import BlockerInfo, CheckinMetrics
+from bot.metrics import BlockerInfo, CheckinCard, CheckinMetrics
 from bot.permissions import Action, Subject, authorize, refuse
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
@@ -76,6 +76,15 @@ async def _caller(session: AsyncSession, slack_user_id: str) -> Member:
     if member is None:
         raise UserFacingError("core.errors.not_in_org")
     return member
+
+
+async def home_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
+    """App Home's check-in card (registered in bot/wiring.py)."""
+    try:
+        prompt, rnd, team = await open_prompt(session, member, None)
+    except UserFacingError:
+        return None
+    return CheckinCard(team.name, rnd.week, rnd.id, rnd.closes_at, prompt.state == "answered")
 
 
 async def open_prompt(session: AsyncSession, member: Member, round_id: int | None) -> tuple[CheckinPrompt,

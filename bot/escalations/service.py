@@ -39,7 +39,7 @@ from bot.events import (
     JiraIssueLinked,
 )
 from bot.i18n import Translator
-from bot.metrics import BlockerInfo, EscalationMetrics
+from bot.metrics import BlockerInfo, EscalationCard, EscalationMetrics
 from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
@@ -523,6 +523,20 @@ async def _publish(services: Services, event: type[EscalationEvent], esc_id: int
 async def get(session: AsyncSession, esc_id: int) -> Escalation | None:
     return await session.scalar(select(Escalation).where(Escalation.id == esc_id)
                                 .options(selectinload(Escalation.steps)))
+
+
+async def home_escalations(session: AsyncSession, member: Member, overseen: set[int]
+                           ) -> tuple[list[EscalationCard], list[EscalationCard]]:
+    """App Home's escalations (registered in bot/wiring.py): (raised by the member, open in the teams they
+    oversee)."""
+    mine, teams = [], []
+    for esc, team in await open_for(session, member):
+        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name)
+        if esc.raiser_slack_id == member.slack_user_id:
+            mine.append(card)
+        if team.id in overseen:
+            teams.append(card)
+    return mine, teams
 
 
 async def open_for(session: AsyncSession, member: Member, limit: int = OPEN_LIST_MAX) -> list[tuple[Escalation, Team]]:
