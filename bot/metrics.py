@@ -149,6 +149,18 @@ class OpenIssue:
     due: date | None
 
 
+@dataclass(frozen=True)
+class Note:
+    """A note a member wrote for the other side in a check-in (the digest quotes them)."""
+
+    member: str
+    text: str
+
+
+# A team's notes for the other side in rounds opened in [start, end), newest first (team id, start, end).
+NotesFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[Sequence[Note]]]
+
+
 # --- what App Home reads of each feature ---------------------------------------------------------------
 
 OVERSEER_ROLES = frozenset({"liaison", "manager"})  # who sees a team's KPIs and open escalations
@@ -219,6 +231,7 @@ class MetricsProviders:
     pulse: MetricsFn[PulseMetrics] | None = None
     jira: MetricsFn[JiraMetrics] | None = None
     open_blockers: BlockersFn | None = None
+    other_side_notes: NotesFn | None = None
     blocker: BlockerAccessFn | None = None
     escalation_access: EscalationAccessFn | None = None
     open_issues: OpenIssuesFn | None = None

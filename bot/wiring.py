@@ -34,6 +34,7 @@ def connect(services: Services) -> None:
     registers its read-only provider."""
     # Imported here: they build on bot.services.
     from bot.checkins.fanout import on_timezone_changed
+    from bot.checkins.other_side import notes_of
     from bot.checkins.service import authorized_blocker, checkin_metrics, home_checkin, latest_open_blockers
     from bot.checkins.service import on_jira_linked as checkins_on_jira_linked
     from bot.escalations.service import check_may, escalation_metrics, home_escalations, on_jira_done
@@ -51,6 +52,7 @@ def connect(services: Services) -> None:
     # Read-only providers: figures for KPIs and the digest, and what one feature reads of another.
     services.metrics = MetricsProviders(checkins=checkin_metrics, escalations=escalation_metrics,
                                         pulse=pulse_metrics, jira=jira_metrics, open_blockers=latest_open_blockers,
+                                        other_side_notes=notes_of,
                                         blocker=authorized_blocker, escalation_access=check_may,
                                         open_issues=open_issues_for, jira_project=has_project,
                                         home_checkin=home_checkin, home_survey=home_survey,

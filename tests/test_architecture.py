@@ -8,7 +8,7 @@ import pytest
 from importlinter.cli import lint_imports
 
 
-@pytest.mark.parametrize("contract", ["layers", "core", "dev-only"])
+@pytest.mark.parametrize("contract", ["layers", "features", "core", "dev-only"])
 def test_contract_holds(contract: str) -> None:
     """Each contract of .importlinter, as CI runs it (the report says which import breaks it)."""
     assert lint_imports(limit_to_contracts=(contract,), no_cache=True, no_logo=True) == 0
