@@ -20,3 +20,16 @@ def test_no_import_cycle(upper: str, lower: str) -> None:
     graph = grimp.build_graph("bot", "handlers", "schedules", "storage", cache_dir=None)
     assert graph.find_shortest_chain(upper, lower, as_packages=True) is not None
     assert graph.find_shortest_chain(lower, upper, as_packages=True) is None
+
+
+# One `/escalate`, from the signed request to the level-1 DM (README, "Architecture"), in reading order.
+ESCALATE_PATH = ("bot.server", "bot.app", "handlers.escalations", "bot.escalations.service",
+                 "bot.escalations.notify", "bot.delivery", "bot.slack")
+
+
+def test_the_escalate_path_reads_top_down() -> None:
+    """No file on the path imports one the reader has already left."""
+    graph = grimp.build_graph("bot", "handlers", "schedules", "storage", cache_dir=None)
+    back = [graph.find_shortest_chain(later, earlier)
+            for i, later in enumerate(ESCALATE_PATH) for earlier in ESCALATE_PATH[:i]]
+    assert [chain for chain in back if chain] == []
