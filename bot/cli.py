@@ -6,7 +6,9 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -97,13 +99,23 @@ def demo() -> None:
     Starts the sandbox and the real bot over loopback, runs the scenario on a temporary database,
     prints what each person saw, and exits 0 when every step behaved.
     """
-    try:  # dev-only packages, loaded only here: a wheel ships neither
+    run_demo = load_demo()
+    sys.exit(asyncio.run(run_demo()))
+
+
+def load_demo() -> Callable[[], Coroutine[Any, Any, int]]:
+    """The dev-only demo and sandbox, loaded only when asked: they sit beside bot/ in a source checkout
+    (an editable install maps only the shipped packages), and a wheel ships neither."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "demo" / "__init__.py").is_file() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
         from demo import run_demo
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in ("demo", "sandbox"):
             raise
         raise click.ClickException(NO_DEMO) from None
-    sys.exit(asyncio.run(run_demo()))
+    return run_demo
 
 
 @main.command()

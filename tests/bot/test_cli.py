@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -75,3 +77,14 @@ def test_the_wheel_ships_production_packages_only() -> None:
     shipped = {name.split(".")[0] for name in setuptools.find_packages(include=find["include"],
                                                                        exclude=find.get("exclude", ()))}
     assert shipped == {"bot", "handlers", "schedules", "storage"}
+
+
+def test_demo_is_found_from_an_editable_install_anywhere(tmp_path: Path) -> None:
+    """`pip install -e .` maps only the shipped packages: the demo command finds demo/ and sandbox/ beside
+    bot/ in the checkout, whatever the current directory."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = "from bot.cli import load_demo; print(load_demo().__module__)"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "demo"
