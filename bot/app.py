@@ -18,6 +18,7 @@ from bot.bolt_internals import wrap_listeners
 from bot.caller import LocaleCache
 from bot.errors import UserFacingError
 from bot.i18n import Translator, translator
+from bot.reply import tell_privately
 from bot.services import Services
 from bot.settings import secret_value
 from storage.models import HandledDelivery
@@ -165,16 +166,3 @@ async def _on_error(error: Exception, body: dict, context: AsyncBoltContext) -> 
         text = t("core.errors.generic")
     await tell_privately(context, body, text)
 
-
-async def tell_privately(context: AsyncBoltContext, body: dict, text: str, blocks: list | None = None) -> None:
-    """Ephemeral where Slack allows it (response_url, channel), else a DM."""
-    try:
-        if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
-            await context.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-        elif context.channel_id and context.user_id and not context.channel_id.startswith("D"):
-            await context.client.chat_postEphemeral(channel=context.channel_id, user=context.user_id,
-                                                    text=text, blocks=blocks)
-        elif context.user_id:
-            await context.client.chat_postMessage(channel=context.user_id, text=text, blocks=blocks)
-    except Exception:  # the user cannot be told; the log must say so
-        log.exception("could not tell the user about an error", extra={"user_id": context.user_id})

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.org.types import HHMM, Strict, Weekday, clock, weekday_index
+from bot.config_types import HHMM, Strict, Weekday, clock, weekday_index
 
 
 class Question(Strict):

@@ -25,8 +25,7 @@ from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig
 from bot.checkins.service import local_text, member_t, open_blockers, team_config
 from bot.delivery import STALE_AFTER, deliver_once
-from bot.jira.service import open_issues_for
-from bot.org.service import apply_profile
+from bot.events import HomeChanged, MemberTimezoneChanged, ProfileRead
 from bot.services import Services
 from bot.slack import SlackProfile
 from storage.milestones import first_start
@@ -123,10 +122,10 @@ async def _add_missing_prompts(services: Services, round_id: int, dues: dict[int
             continue
 
 
-async def on_timezone_changed(services: Services, payload: dict[str, Any]) -> None:
+async def on_timezone_changed(services: Services, event: MemberTimezoneChanged) -> None:
     """A member moved zones in Slack: their prompts not yet sent move to the check-in time in the new zone,
     and the reminder window of open rounds follows the new zone too."""
-    member_id = payload["member_id"]
+    member_id = event.member_id
     async with services.sessions.begin() as session:
         member = await session.get(Member, member_id)
         if member is None:
@@ -239,7 +238,7 @@ async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY
     ctx = await _load(services, ids, with_history=True)
     await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid]), concurrency)
     changed = [ctx.members[p.member_id].slack_user_id for p in ctx.prompts.values()]
-    await services.events.publish("home.changed", {"slack_user_ids": [u for u in changed if u]})
+    await services.events.publish(HomeChanged([u for u in changed if u]))
     return len(ids)
 
 
@@ -268,7 +267,7 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
                 await deliver_once(services, f"checkin:away:{rnd.id}:{member.id}", member.slack_user_id,
                                    text=note.text, blocks=note.blocks)
             return
-        tasks = await open_issues_for(services, member.email)
+        tasks = await services.metrics.open_issues(services, member.email, 10) if services.metrics.open_issues else []
         msg = blocks.prompt(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
                             round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []), tasks=tasks)
         sent = await deliver_once(services, f"checkin:prompt:{rnd.id}:{member.id}", member.slack_user_id,
@@ -291,7 +290,7 @@ async def _moved_later(services: Services, prompt: CheckinPrompt, rnd: CheckinRo
                        profile: SlackProfile) -> bool:
     """The profile read at send time shows a zone change that no `user_change` event brought (Slack Connect
     staff): the member record follows, and a prompt now due later goes back to wait for it."""
-    await apply_profile(services, profile)
+    await services.events.publish(ProfileRead(profile))  # the org records it (and may move the member's zone)
     tz = zone(profile.timezone, team.timezone)
     due = Calendar(tz).at(date.fromisoformat(rnd.day), team_config(team).local_time)
     if due <= services.clock.now():
@@ -386,5 +385,5 @@ async def _after_close(services: Services, round_id: int) -> None:
                 log.warning("could not mark a prompt closed", extra={"round_id": round_id}, exc_info=True)
     await refresh_summary(services, round_id)
     users = [m.slack_user_id for _p, m in rows if m.slack_user_id]
-    await services.events.publish("home.changed", {"slack_user_ids": users})
+    await services.events.publish(HomeChanged(users))
     log.info("check-in round closed", extra={"round_id": round_id, "team": team.key})

@@ -15,7 +15,7 @@ from bot.settings import Settings
 
 
 async def print_digest(settings: Settings, team_key: str, week: str | None, png: Path | None) -> None:
-    from bot.services import build_services
+    from bot.wiring import build_services
     from storage.org import active_teams
 
     t = translator("en")

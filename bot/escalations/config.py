@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from bot.calendar import Calendar
-from bot.org.types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
+from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
 Severity = Literal["P1", "P2", "P3", "P4"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.config_types import duration_minutes
 from bot.escalations.config import EscalationConfig
-from bot.org.types import duration_minutes
 
 
 def due_after(start: datetime, spec: str | None, severity: str, cfg: EscalationConfig, tz: str) -> datetime | None:

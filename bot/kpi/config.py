@@ -6,7 +6,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
-from bot.org.types import HHMM, Strict, Weekday, weekday_index
+from bot.config_types import HHMM, Strict, Weekday, weekday_index
 
 Source = Literal[
     "manual",

@@ -61,6 +61,7 @@ class Metrics:
         self.pulse = Cached("pulse", providers.pulse, session, team_id)
         self.jira = Cached("jira", providers.jira, session, team_id)
         self.open_blockers = providers.open_blockers
+        self.other_side_notes = providers.other_side_notes
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
         """The value of a computed KPI source for one period, None when there is no data."""

@@ -19,8 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from bot.config_types import LONG_WEEKDAYS
 from bot.org.schema import OrgSpec
-from bot.org.types import LONG_WEEKDAYS
 
 MAX_ORG_BYTES = 2 * 1024 * 1024  # about 14,000 people with their team memberships; validates in ~6 s
 MAX_PEOPLE = 10_000

@@ -8,10 +8,10 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from bot.checkins.config import CheckinConfig
+from bot.config_types import Email, Strict, TimeZone
 from bot.escalations.config import EscalationConfig
 from bot.jira.config import JiraConfig
 from bot.kpi.config import KpiConfig
-from bot.org.types import Email, Strict, TimeZone
 from bot.pulse.config import PulseConfig
 
 Role = Literal["member", "vendor_lead", "liaison", "manager", "admin"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from bot.org.types import Strict
+from bot.config_types import Strict
 
 MIN_THRESHOLD = 3  # below this, results of a small segment point at individuals
 
