@@ -10,7 +10,9 @@ The file's size is limited (checked before parsing), since validating costs time
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from bot.org.schema import OrgSpec
 
 MAX_ORG_BYTES = 2 * 1024 * 1024  # about 14,000 people with their team memberships; validates in ~6 s
 MAX_PEOPLE = 10_000
+_DATE_SHAPED = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,17 @@ def _too_big(size: int) -> Problem:
     return Problem(1, f"the file is {size:,} bytes; the limit is {MAX_ORG_BYTES:,} bytes (about 10,000 people)")
 
 
+def _bad_date(text: str) -> Problem:
+    """The first date-shaped word that is not a date, with its line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for m in _DATE_SHAPED.finditer(line):
+            try:
+                date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return Problem(number, f"{m[0]!r} is not a date (use YYYY-MM-DD, e.g. 2026-12-24)")
+    return Problem(1, "a value is not a date (use YYYY-MM-DD, e.g. 2026-12-24)")
+
+
 def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Problem]]:
     """Validate org YAML text; returns the spec (when valid) and every problem found."""
     size = len(text.encode("utf-8", errors="replace"))
@@ -86,6 +100,8 @@ def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Proble
         return None, [Problem(1, f"YAML: {str(exc).splitlines()[0]}")]
     except RecursionError:
         return None, [Problem(1, "the YAML is nested too deep")]
+    except ValueError:  # a date-shaped scalar that is no date (2026-13-01): the YAML reader gives no line
+        return None, [_bad_date(text)]
     if not isinstance(data, CommentedMap):
         return None, [Problem(1, "the file must be a mapping with `organisation`, `people` and `teams`")]
     people = data.get("people")

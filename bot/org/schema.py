@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from bot.calendar import CalendarConfig
 from bot.checkins.config import CheckinConfig
 from bot.config_types import Email, Strict, TimeZone
 from bot.escalations.config import EscalationConfig
@@ -43,6 +44,7 @@ class TeamSpec(Strict):
     locale: str = "en"
     channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
     members: tuple[TeamMemberSpec, ...] = ()
+    calendar: CalendarConfig = CalendarConfig()
     checkins: CheckinConfig = CheckinConfig()
     escalation: EscalationConfig = EscalationConfig()
     pulse: PulseConfig = PulseConfig()
