@@ -10,7 +10,7 @@ as "no data" at run time.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -218,6 +218,8 @@ BlockerAccessFn = Callable[[AsyncSession, Member, Action, int, bool], Awaitable[
 EscalationAccessFn = Callable[["Services", Actor, Action, int], Awaitable[object]]
 # A member's open Jira issues by email, at most `limit`; [] when Jira is off, unknown or unreachable.
 OpenIssuesFn = Callable[["Services", str, int], Awaitable[Sequence[OpenIssue]]]
+# Which of these people (Member ids) set themselves away on a day, their local date (session, ids, day).
+AbsentFn = Callable[[AsyncSession, Collection[int], date], Awaitable[set[int]]]
 # Whether a team's stored config names a Jira project (without one it gets no Jira buttons).
 JiraProjectFn = Callable[[dict[str, Any] | None], bool]
 
@@ -240,6 +242,11 @@ class MetricsProviders:
     home_survey: HomeSurveyFn | None = None
     home_escalations: HomeEscalationsFn | None = None
     home_kpis: HomeKpisFn | None = None
+    absent: AbsentFn | None = None
+
+    async def absent_on(self, session: AsyncSession, member_ids: Collection[int], day: date) -> set[int]:
+        """The people of `member_ids` away on `day` (none when no absence feature is connected)."""
+        return await self.absent(session, member_ids, day) if self.absent else set()
 
     def has_jira_project(self, team_config: dict[str, Any] | None) -> bool:
         return self.jira_project is not None and self.jira_project(team_config)

@@ -1,5 +1,6 @@
 """Every model module is imported here so that `Base.metadata` knows all tables (Alembic reads it)."""
 
+from storage.models.absence import Absence
 from storage.models.base import Base
 from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
@@ -11,7 +12,7 @@ from storage.models.milestone import Milestone
 from storage.models.org import ROLES, Member, Membership, Team
 from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
 
-__all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
+__all__ = ["ROLES", "Absence", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
            "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Member", "Membership",
            "Milestone",           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]

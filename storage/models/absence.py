@@ -1,0 +1,22 @@
+"""Dated absences people set themselves (`/oneteam away`): whole local days, first and last day included."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, UTCDateTime
+
+
+class Absence(Base):
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_member_days", "member_id", "first_day", "last_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))  # as typed: shown escaped
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,118 @@
+"""Absence and team calendars end to end (issue 16): `/oneteam away|back`, absent people skipped by check-ins,
+public holidays of the team's country, bad input answered clearly with nothing changed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.clock import FakeClock
+from sandbox.harness import EXAMPLE_ORG, Harness
+from sandbox.slack import text_of
+from schedules.checkins import tick
+from storage.models import Absence, CheckinPrompt, CheckinRound
+
+JISOO, MINJI, PRIYA = "jisoo@hanabpo.example", "minji@hanabpo.example", "priya@acme.example"
+HOSTILE = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b*"
+MONDAY = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # Monday 12:00 in Seoul, Sunday 22:00 in New York
+
+
+async def say(h: Harness, email: str, text: str) -> str:
+    """What the person saw privately after `/oneteam <text>`."""
+    before = len(h.sandbox.ephemerals(h.user(email)))
+    ack = await h.command(email, "/oneteam", text)
+    await h.settle()
+    assert ack.status == 200
+    seen = h.sandbox.ephemerals(h.user(email))[before:]
+    assert seen and all(m.ephemeral for m in seen)
+    return "\n".join(text_of(m) for m in seen)
+
+
+async def absences(h: Harness) -> list[tuple[str, str, str | None]]:
+    async with h.services.sessions() as s:
+        rows = (await s.scalars(select(Absence).order_by(Absence.id))).all()
+        return [(a.first_day.isoformat(), a.last_day.isoformat(), a.note) for a in rows]
+
+
+async def test_away_list_and_back(harness: Harness) -> None:
+    h = harness
+    h.clock.set(MONDAY)
+    said = await say(h, PRIYA, f"away 2026-12-24 2026-12-31 {HOSTILE}")
+    assert "You're away from" in said and "Thu 24 Dec" in said and "Thu 31 Dec" in said
+    assert await absences(h) == [("2026-12-24", "2026-12-31", HOSTILE)]
+    listed = h.sandbox.ephemerals(h.user(PRIYA))
+    await say(h, PRIYA, "away list")
+    shown = str(h.sandbox.ephemerals(h.user(PRIYA))[-1].blocks)
+    assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown and "<https://evil" not in shown
+    assert len(h.sandbox.ephemerals(h.user(PRIYA))) == len(listed) + 1
+    # Korean for a ko-KR member; a single day; back on that day ends it.
+    assert "부재로 등록" in await say(h, JISOO, "away 2026-11-30")
+    assert "환영" in await say(h, JISOO, "back")
+    assert await absences(h) == [("2026-12-24", "2026-12-31", HOSTILE)]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("away 2026-13-01", "`2026-13-01` is not a date"),
+    ("away tomorrow", "`tomorrow` is not a date"),
+    ("away 2026-12-31 2026-12-24", "is after the last day"),
+    ("away 2026-12-30 2027-01-02", "overlaps your absence from Thu 24 Dec to Thu 31 Dec"),
+    ("away 2026-11-01 2026-11-02", "before today"),
+    ("away 2028-01-01", "at most 366 days"),
+    ("back", "You're not away today"),
+    ("away", "/oneteam away ‹first day› [last day] [note]"),
+])
+async def test_bad_absence_input_is_answered_clearly_and_changes_nothing(
+        harness: Harness, text: str, words: str) -> None:
+    h = harness
+    h.clock.set(MONDAY)
+    await say(h, PRIYA, "away 2026-12-24 2026-12-31")
+    before = await absences(h)
+    said = await say(h, PRIYA, text)
+    assert words in said, said
+    assert await absences(h) == before
+
+
+async def test_an_absent_member_gets_no_check_in_prompt(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2026, 11, 19, 12, 0, tzinfo=UTC))  # Thursday
+    await say(h, JISOO, "away 2026-11-20 2026-11-23")
+    await tick(h.services)
+    h.clock.set(datetime(2026, 11, 20, 7, 0, tzinfo=UTC))  # Friday 16:00 in Seoul
+    await tick(h.services)
+    prompts = [m for m in h.sandbox.dms(h.user(JISOO)) if "checkin_start" in str(m.blocks)]
+    assert prompts == []
+    assert any("부재로 등록되어 있어" in text_of(m) for m in h.sandbox.dms(h.user(JISOO)))
+    assert any("checkin_start" in str(m.blocks) for m in h.sandbox.dms(h.user(MINJI)))  # the others are asked
+    async with h.services.sessions() as s:
+        states = dict((await s.execute(select(CheckinPrompt.skip_reason, func.count()).where(
+            CheckinPrompt.state == "away").group_by(CheckinPrompt.skip_reason))).all())
+    assert states == {"absent": 1}
+
+
+@pytest.fixture
+async def korean_holidays(clock: FakeClock, database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The example org, with Hana BPO's team on the Korean public holidays."""
+    org = tmp_path / "org.yml"
+    org.write_text(EXAMPLE_ORG.read_text().replace(
+        "    locale: ko\n    channel: C0HANA\n", "    locale: ko\n    channel: C0HANA\n    calendar: {country: KR}\n"))
+    async with Harness(clock=clock, database_url=database_url, org=org) as h:
+        yield h
+
+
+async def test_chuseok_skips_the_check_in_and_the_next_week_is_asked(korean_holidays: Harness) -> None:
+    h = korean_holidays
+    for when in (datetime(2026, 9, 24, 1, 0, tzinfo=UTC), datetime(2026, 9, 25, 7, 0, tzinfo=UTC),
+                 datetime(2026, 9, 26, 7, 0, tzinfo=UTC)):  # Chuseok 2026: Thu 24 to Sat 26 September
+        h.clock.set(when)
+        await tick(h.services)
+    assert not any("checkin_start" in str(m.blocks) for m in h.sandbox.dms(h.user(MINJI)))
+    async with h.services.sessions() as s:
+        assert (await s.scalars(select(CheckinRound.day))).all() == ["2026-09-25"]  # New York's team only
+    for when in (datetime(2026, 10, 1, 12, 0, tzinfo=UTC), datetime(2026, 10, 2, 7, 0, tzinfo=UTC)):
+        h.clock.set(when)
+        await tick(h.services)
+    assert any("checkin_start" in str(m.blocks) for m in h.sandbox.dms(h.user(MINJI)))
