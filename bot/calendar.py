@@ -75,6 +75,10 @@ class Calendar:
         self.hours = hours
         self.holidays = holidays
 
+    def for_person(self, tz: str | None) -> Calendar:
+        """This team's working days, hours and holidays, in one member's own zone (this zone when unknown)."""
+        return Calendar(zone(tz, self.tz.key), self.days, self.hours, self.holidays)
+
     # --- days and hours ------------------------------------------------------------------------------------
 
     def is_open_day(self, day: date) -> bool:
