@@ -220,6 +220,8 @@ EscalationAccessFn = Callable[["Services", Actor, Action, int], Awaitable[object
 OpenIssuesFn = Callable[["Services", str, int], Awaitable[Sequence[OpenIssue]]]
 # Which of these people (Member ids) set themselves away on a day, their local date (session, ids, day).
 AbsentFn = Callable[[AsyncSession, Collection[int], date], Awaitable[set[int]]]
+# Who is on duty in a team's on-call rotation at a moment: a cover, else the schedule (session, team, name, now).
+OnDutyFn = Callable[[AsyncSession, Team, str, datetime], Awaitable[list[Member]]]
 # Whether a team's stored config names a Jira project (without one it gets no Jira buttons).
 JiraProjectFn = Callable[[dict[str, Any] | None], bool]
 
@@ -243,6 +245,7 @@ class MetricsProviders:
     home_escalations: HomeEscalationsFn | None = None
     home_kpis: HomeKpisFn | None = None
     absent: AbsentFn | None = None
+    on_duty: OnDutyFn | None = None
 
     async def absent_on(self, session: AsyncSession, member_ids: Collection[int], day: date) -> set[int]:
         """The people of `member_ids` away on `day` (none when no absence feature is connected)."""

@@ -33,6 +33,7 @@ def connect(services: Services) -> None:
     that publishes something for the others (figures for KPIs and the digest, a blocker, open issues)
     registers its read-only provider."""
     # Imported here: they build on bot.services.
+    from bot.absence.oncall import on_duty
     from bot.absence.service import absent_on
     from bot.checkins.fanout import on_timezone_changed
     from bot.checkins.other_side import notes_of
@@ -58,7 +59,7 @@ def connect(services: Services) -> None:
                                         open_issues=open_issues_for, jira_project=has_project,
                                         home_checkin=home_checkin, home_survey=home_survey,
                                         home_escalations=home_escalations, home_kpis=home_kpis,
-                                        absent=absent_on)
+                                        absent=absent_on, on_duty=on_duty)
     services.events.subscribe(MemberTimezoneChanged,  # check-ins: prompts move to the new local time
                               partial(on_timezone_changed, services))
     services.events.subscribe(ProfileRead, partial(on_profile_read, services))  # org: the record follows Slack

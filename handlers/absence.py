@@ -1,4 +1,5 @@
-"""`/oneteam away …` and `/oneteam back`: people set their own absence (the rest of `/oneteam` is help)."""
+"""`/oneteam away|back` (people set their own absence) and `/oneteam oncall|cover` (rotations); the rest of
+`/oneteam` is help."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bot.absence.service import run_command
 from bot.caller import caller
 
 COMMANDS: tuple[str, ...] = ()  # `/oneteam` is declared by handlers.help
-SUBCOMMANDS = ("away", "back")
+SUBCOMMANDS = ("away", "back", "oncall", "cover")
 
 
 async def _is_absence(command: dict) -> bool:

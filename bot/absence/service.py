@@ -25,7 +25,8 @@ NOTE_MAX = 200
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _day(text: str) -> date:
+def parse_day(text: str) -> date:
+    """A typed YYYY-MM-DD; anything else is a clear refusal."""
     try:
         if _DAY.match(text):
             return date.fromisoformat(text)
@@ -40,10 +41,14 @@ def today_of(services: Services, member: Member) -> date:
 
 
 async def run_command(services: Services, member: Member | None, words: list[str], t: Translator) -> bk.Rendered:
-    """`away ‹from› [to] [note]`, `away list` or `back` (the first word is the sub-command)."""
+    """`away ‹from› [to] [note]`, `away list`, `back`, `oncall [team]` or `cover …` (the first word)."""
     if member is None:
         raise UserFacingError("core.errors.not_in_org")
     sub, args = words[0].lower(), words[1:]
+    if sub in ("oncall", "cover"):
+        from bot.absence import oncall  # builds on this module
+
+        return await (oncall.oncall if sub == "oncall" else oncall.cover)(services, member, args, t)
     if sub == "back":
         return await _back(services, member, t)
     if not args or args[0].lower() == "help":
@@ -58,9 +63,9 @@ def _answer(text: str) -> bk.Rendered:
 
 
 async def _away(services: Services, member: Member, args: list[str], t: Translator) -> bk.Rendered:
-    first = _day(args[0])
+    first = parse_day(args[0])
     has_last = len(args) > 1 and bool(re.match(r"^\d", args[1]))
-    last = _day(args[1]) if has_last else first
+    last = parse_day(args[1]) if has_last else first
     note = " ".join(args[2 if has_last else 1:]).strip() or None
     today = today_of(services, member)
     if first > last:

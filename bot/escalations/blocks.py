@@ -140,6 +140,9 @@ def thread_line(t: Translator, esc: Escalation, step: EscalationStep, called: st
         return t("escalations.thread.resolved", who=who, note=step.note or "")
     if step.kind == "reopened":
         return t("escalations.thread.reopened", who=who, people=mentions(called))
+    if step.kind == "skipped":  # note: "level:why"
+        level, _, why = (step.note or "").partition(":")
+        return t(f"escalations.thread.skipped_{why or 'away'}", level=level)
     return None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from bot.blocks import Rendered
 from bot.delivery import Sent, deliver_once
 from bot.escalations import blocks
-from bot.escalations.policy import level_people, team_policy
+from bot.escalations.policy import Now, level_people, team_policy
 from bot.services import Services
 from storage.models import Escalation, Member, Team
 from storage.rows import existing
@@ -44,7 +44,7 @@ async def sync(services: Services, esc_id: int) -> bool:
             return True
         team = await existing(session, Team, esc.team_id)
         cfg = team_policy(team)
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, services.clock.now()))
         pending = [s for s in esc.steps if s.seq > esc.synced_step]
         called = {s.seq: s.note for s in esc.steps if s.kind == "notified"}
         recipients = {i for s in pending if s.kind == "notified" for i in (s.note or "").split(",") if i}

@@ -24,7 +24,15 @@ from bot.errors import UserFacingError
 from bot.escalations import blocks, notify
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
-from bot.escalations.policy import called_from, level_people, next_staffed_level, team_policy
+from bot.escalations.policy import (
+    Now,
+    Skip,
+    called_from,
+    level_people,
+    next_staffed_level,
+    rotation_people,
+    team_policy,
+)
 from bot.escalations.timers import due_after
 from bot.events import (
     EscalationAcknowledged,
@@ -179,7 +187,8 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     async with services.sessions.begin() as session:
         team = await existing(session, Team, team.id)
         cfg = team_policy(team)
-        first = await next_staffed_level(session, team, cfg, 0)
+        skipped: list[Skip] = []
+        first = await next_staffed_level(session, team, cfg, 0, Now(services.metrics, now), skipped)
         level, people = first or (1, [])
         esc = Escalation(
             team_id=team.id, state="open", severity=req.severity, category=req.category, summary=req.summary,
@@ -191,6 +200,8 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
         session.add(esc)
         await session.flush()
         _add_step(session, esc, "raised", now, actor_id=actor.slack_id, name=member.name, org=member.external_org)
+        for step in _skips(skipped, now):
+            _add_step(session, esc, "skipped", now, note=step["note"])
         _add_step(session, esc, "notified", now, note=_ids(people))
         raised = Raised(esc.id, esc.ref, team.key, channel, level)
     log.info("escalation raised", extra={"escalation_id": raised.id, "severity": req.severity,
@@ -252,6 +263,11 @@ def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *
                                actor_slack_id=actor_id, actor_name=name, actor_org=org, note=note))
 
 
+def _skips(skipped: list[Skip], now: datetime) -> list[dict[str, Any]]:
+    """Timeline steps for levels passed over: which level, and why (everyone there is away)."""
+    return [{"kind": "skipped", "at": now, "note": f"{level}:{why}"} for level, why in skipped]
+
+
 def _ids(people: list[Any]) -> str:
     """Slack ids of the people called (Responders or plain ids), once each, for a `notified` step."""
     ids = [p if isinstance(p, str) else p.slack_id for p in people if p]
@@ -308,18 +324,20 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
             if esc.rounds >= cfg.renotify_last:
                 await _transition(session, esc, [], next_step_at=None)  # reminded enough: the clock stops
                 return None
-            people = await level_people(session, team, cfg, esc.level)
+            people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
             await _transition(session, esc, [
                 {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
                 {"kind": "notified", "at": now, "note": _ids([esc.acked_by_slack_id, *people])},
             ], rounds=esc.rounds + 1,
                 next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
             return EscalationReminded
-        following = await next_staffed_level(session, team, cfg, esc.level)
+        skipped: list[Skip] = []
+        following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
         timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
         if following is not None:
             level, people = following
             await _transition(session, esc, [
+                *_skips(skipped, now),
                 {"kind": "escalated", "at": now, "note": f"{esc.level}"},
                 {"kind": "notified", "at": now, "note": _ids(people)},
             ], level=level, rounds=0, next_step_at=timer)
@@ -327,7 +345,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
         if esc.rounds >= cfg.renotify_last:
             await _transition(session, esc, [], next_step_at=None)  # the last level was called enough
             return None
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
         await _transition(session, esc, [
             {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
             {"kind": "notified", "at": now, "note": _ids(people)},
@@ -352,9 +370,10 @@ async def _act(services: Services, actor: Actor, esc_id: int, action: Action, de
     raise UserFacingError("escalations.errors.busy")
 
 
-def subject(esc: Escalation, cfg: Any) -> Subject:
+def subject(esc: Escalation, cfg: Any, rotations: dict[str, frozenset[str]] | None = None) -> Subject:
     """An escalation as the permission table sees it: its team, its raiser, who is called for it now."""
-    return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id, called=called_from(cfg, esc.level))
+    return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id,
+                   called=called_from(cfg, esc.level, rotations))
 
 
 async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int) -> tuple[Escalation, Member]:
@@ -364,7 +383,8 @@ async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_i
     team = await session.get(Team, esc.team_id) if esc is not None else None
     if esc is None or team is None:
         raise UserFacingError("escalations.errors.not_found")
-    authorize(member, action, subject(esc, team_policy(team)), connect=actor.external, ref=esc.ref)
+    authorize(member, action, subject(esc, team_policy(team), rotation_people(team)), connect=actor.external,
+              ref=esc.ref)
     return esc, member
 
 
@@ -398,11 +418,13 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state not in LIVE:
             raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
-        following = await next_staffed_level(session, team, cfg, esc.level)
+        skipped: list[Skip] = []
+        following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
         if following is None:
             raise UserFacingError("escalations.errors.last_level", ref=esc.ref)
         level, people = following
         await _transition(session, esc, [
+            *_skips(skipped, now),
             {"kind": "escalated", "at": now, "note": f"{esc.level}", "actor_slack_id": actor.slack_id,
              "actor_name": member.name, "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
@@ -466,7 +488,7 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state != "resolved":
             raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
         await _transition(session, esc, [
             {"kind": "reopened", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org},
@@ -507,7 +529,8 @@ async def _publish(services: Services, event: type[EscalationEvent], esc_id: int
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
-        people = await level_people(session, team, team_policy(team), esc.level)
+        people = await level_people(session, team, team_policy(team), esc.level,
+                                    Now(services.metrics, services.clock.now()))
     if event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
         await services.events.publish(event(
             escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,

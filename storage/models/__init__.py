@@ -1,6 +1,6 @@
 """Every model module is imported here so that `Base.metadata` knows all tables (Alembic reads it)."""
 
-from storage.models.absence import Absence
+from storage.models.absence import Absence, OncallCover
 from storage.models.base import Base
 from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
@@ -15,4 +15,5 @@ from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, Pulse
 __all__ = ["ROLES", "Absence", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
            "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Member", "Membership",
-           "Milestone",           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]
+           "Milestone", "OncallCover",
+           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]

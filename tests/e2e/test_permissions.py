@@ -32,6 +32,7 @@ from storage.models import (
     EscalationStep,
     JiraLink,
     KpiValue,
+    OncallCover,
     PulseFollowUp,
     PulseSurvey,
 )
@@ -119,6 +120,7 @@ async def snapshot(h: Harness) -> dict[str, Any]:
                       for lk in (await s.scalars(select(JiraLink).order_by(JiraLink.id))).all()],
             "kpi": [(v.kpi_key, v.week, v.value) for v in (await s.scalars(select(KpiValue))).all()],
             "follow_ups": len((await s.scalars(select(PulseFollowUp))).all()),
+            "covers": len((await s.scalars(select(OncallCover))).all()),
             "jira_issues": sorted(h.jira.issues),
             "views": {u: [v["id"] for v in h.sandbox.open_views(uid(h, u))]
                       for u in (PRIYA, SAM, DANA, MINJI, JISOO, STRANGER)},
@@ -137,6 +139,13 @@ def click(action_id: str, value: Callable[[World], str]) -> Send:
 def command(name: str, text: str) -> Send:
     async def send(h: Harness, w: World, user: str) -> Ack:
         return await h.driver.slash(user, name, text)
+    return send
+
+
+def cover_for(email: str, text: str) -> Send:
+    """`/oneteam cover @person …` naming a person of the org by their real Slack id."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.slash(user, "/oneteam", f"cover <@{h.user(email)}> {text}")
     return send
 
 
@@ -244,6 +253,7 @@ CASES = [
     Case(Action.KPI_VIEW, JISOO, command("/kpi", "care-hana"), ko=True),
     Case(Action.KPI_VIEW, JISOO, command("/kpi", "history csat care-hana"), ko=True),
     Case(Action.KPI_SET, MINJI, command("/kpi", "set csat 4 care-hana"), ko=True),
+    Case(Action.ONCALL_COVER, JISOO, cover_for(MINJI, "2026-11-25 care-hana"), ko=True),
     Case(Action.PULSE_ANSWER, DANA, click("pulse_open", lambda w: str(w.survey))),
     Case(Action.PULSE_ANSWER, DANA, borrowed_form("pulse_open", lambda w: str(w.survey), None, {"pulse_enps": "0"})),
     Case(Action.PULSE_ANSWER, JISOO, click("pulse_open", lambda w: "abc"), "pulse.errors.not_found", ko=True),
