@@ -15,6 +15,8 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.config_types import HHMM, Email, Strict, Weekday, clock, weekday_index
 
+ROTATION = "rotation:"  # a level item `rotation:primary` calls whoever is on duty in the team's rotation `primary`
+
 
 class Rotation(Strict):
     """People in turn, handing over daily or weekly at `handover` (local); the first is on from `start`."""

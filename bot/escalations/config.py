@@ -9,11 +9,11 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.calendar import Calendar
 from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
+from bot.rotations import ROTATION
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
 Severity = Literal["P1", "P2", "P3", "P4"]
 ROLE_NAMES = ("member", "vendor_lead", "liaison", "manager", "admin")
-ROTATION = "rotation:"  # a level item `rotation:primary` calls whoever is on duty in the team's `oncall:` rotation
 DEFAULT_TIMEOUTS: dict[str, str | None] = {"P1": "15m", "P2": "1h", "P3": "4h", "P4": NEXT_BUSINESS_DAY}
 DEFAULT_ACKED_TIMEOUTS: dict[str, str | None] = {"P1": "30m", "P2": "2h"}
 

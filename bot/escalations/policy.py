@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calendar import zone
-from bot.escalations.config import ROTATION, EscalationConfig
+from bot.escalations.config import EscalationConfig
 from bot.metrics import MetricsProviders
-from bot.rotations import oncall_config
+from bot.rotations import ROTATION, oncall_config
 from storage.models import Member, Team
 from storage.org import team_members
 

@@ -22,7 +22,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.config_types import LONG_WEEKDAYS
-from bot.org.schema import OrgSpec
+from bot.org.schema import OrgSpec, TeamSpec
+from bot.rotations import ROTATION
 
 MAX_ORG_BYTES = 2 * 1024 * 1024  # about 14,000 people with their team memberships; validates in ~6 s
 MAX_PEOPLE = 10_000
@@ -191,4 +192,23 @@ def _cross_checks(data: CommentedMap, spec: OrgSpec) -> list[Problem]:
             if member.email in in_team:
                 problems.append(Problem(where, f"{member.email} is listed twice in team {team.key}"))
             in_team.add(member.email)
+        problems += _rotation_checks(data, t, team, seen_people)
+    return problems
+
+
+def _rotation_checks(data: CommentedMap, t: int, team: TeamSpec, people: set[str]) -> list[Problem]:
+    """Escalation levels name rotations the team has, and rotations name people of the org file."""
+    problems: list[Problem] = []
+    known = {r.name for r in team.oncall.rotations}
+    for n, level in enumerate(team.escalation.levels):
+        for who in level:
+            if who.startswith(ROTATION) and who.removeprefix(ROTATION) not in known:
+                problems.append(Problem(line_of(data, ("teams", t, "escalation", "levels", n)),
+                                        f"escalation level {n + 1} calls {who!r}, but oncall.rotations has no "
+                                        f"such rotation (known: {', '.join(sorted(known)) or 'none'})"))
+    for r, rotation in enumerate(team.oncall.rotations):
+        for email in rotation.people:
+            if email not in people:
+                problems.append(Problem(line_of(data, ("teams", t, "oncall", "rotations", r, "people")),
+                                        f"rotation {rotation.name}: {email} is not in people"))
     return problems

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from bot.calendar import CalendarConfig
 from bot.checkins.config import CheckinConfig
 from bot.config_types import Email, Strict, TimeZone
-from bot.escalations.config import ROTATION, EscalationConfig
+from bot.escalations.config import EscalationConfig
 from bot.jira.config import JiraConfig
 from bot.kpi.config import KpiConfig
 from bot.pulse.config import PulseConfig
@@ -65,16 +65,6 @@ class TeamSpec(Strict):
     def _vendor_named(self) -> TeamSpec:
         if self.kind == "vendor" and not self.vendor:
             raise ValueError("a vendor team needs `vendor:` (the vendor company's name)")
-        return self
-
-    @model_validator(mode="after")
-    def _rotations_named(self) -> TeamSpec:
-        known = {r.name for r in self.oncall.rotations}
-        for n, level in enumerate(self.escalation.levels, start=1):
-            for who in level:
-                if who.startswith(ROTATION) and who.removeprefix(ROTATION) not in known:
-                    raise ValueError(f"escalation level {n} calls {who!r}, but oncall.rotations has no such "
-                                     f"rotation (known: {', '.join(sorted(known)) or 'none'})")
         return self
 
 
