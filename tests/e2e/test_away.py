@@ -16,7 +16,8 @@ from sandbox.slack import text_of
 from schedules.checkins import tick
 from storage.models import Absence, CheckinPrompt, CheckinRound
 
-JISOO, MINJI, PRIYA = "jisoo@hanabpo.example", "minji@hanabpo.example", "priya@acme.example"
+JISOO, MINJI, PRIYA, SAM = ("jisoo@hanabpo.example", "minji@hanabpo.example", "priya@acme.example",
+                           "sam@acme.example")
 HOSTILE = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b*"
 MONDAY = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # Monday 12:00 in Seoul, Sunday 22:00 in New York
 
@@ -116,3 +117,17 @@ async def test_chuseok_skips_the_check_in_and_the_next_week_is_asked(korean_holi
         h.clock.set(when)
         await tick(h.services)
     assert any("checkin_start" in str(m.blocks) for m in h.sandbox.dms(h.user(MINJI)))
+
+
+async def test_an_urgent_page_outside_working_hours_goes_at_once_marked_after_hours(harness: Harness) -> None:
+    h = harness
+    h.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))  # Monday 03:00 in New York
+    await h.command(SAM, "/escalate", "P1 team:care-internal Phones down")
+    await h.settle()
+    h.clock.set(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # Monday 10:00 in New York
+    await h.command(SAM, "/escalate", "P2 team:care-internal Queue slow")
+    await h.settle()
+    night = [m for m in h.sandbox.dms(h.user(PRIYA)) if "ESC-1" in text_of(m)]
+    day = [m for m in h.sandbox.dms(h.user(PRIYA)) if "ESC-2" in text_of(m)]
+    assert night and "After hours for you" in str(night[0].blocks)
+    assert day and "After hours" not in str(day[0].blocks)
