@@ -283,8 +283,8 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     if sent is None:  # another instance is sending it right now; it will record it
         return
     now = services.clock.now()
-    remind_at = Calendar(zone(prompt.timezone, team.timezone)).in_window(
-        max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours), *cfg.window)
+    remind_at = _quiet(team, prompt.timezone, Calendar(zone(prompt.timezone, team.timezone)).in_window(
+        max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours), *cfg.window))
     await _finish(services, prompt, col, state="sent", sent_at=now, message_channel=sent.channel,
                   message_ts=sent.ts, remind_at=remind_at, timezone=prompt.timezone,
                   reminder_state="pending" if remind_at < rnd.closes_at else "none")
@@ -330,12 +330,19 @@ async def send_due_reminders(services: Services, *, concurrency: int = CONCURREN
     return len(ids)
 
 
+def _quiet(team: Team, tz: str, when: datetime) -> datetime:
+    """`when`, or the next start of the member's working hours by their team's calendar (days off, public
+    holidays and closed dates included) in their own zone: a reminder is not urgent."""
+    return team_calendar(team).for_person(tz).next_working(when)
+
+
 async def _remind_one(services: Services, ctx: _Context, prompt: CheckinPrompt) -> None:
     rnd = ctx.rounds[prompt.round_id]
     team, member = ctx.teams[rnd.team_id], ctx.members[prompt.member_id]
     cfg, col, now = team_config(team), CheckinPrompt.reminder_state, services.clock.now()
-    window_start = Calendar(zone(prompt.timezone, team.timezone)).in_window(now, *cfg.window)
-    if window_start > now:  # the tick ran late, past the member's evening: wait for their morning
+    window_start = _quiet(team, prompt.timezone, Calendar(zone(prompt.timezone, team.timezone)).in_window(
+        now, *cfg.window))
+    if window_start > now:  # the tick ran late, past the member's evening or workday: wait for their morning
         await _finish(services, prompt, col, reminder_state="pending" if window_start < rnd.closes_at else "none",
                       remind_at=window_start)
         return
