@@ -102,6 +102,8 @@ async def scene(stage: Any) -> None:
     stage.narrate("Three more Hana BPO agents join care-hana (6 vendor staff, Sam on the internal side). "
                   "The pulse job opens each team's survey and DMs everyone except the managers, each inside "
                   "their own working hours (08:00-20:00 local, Monday to Friday).")
+    seoul_evening = h.clock.now().astimezone(zone("Asia/Seoul")).replace(hour=20, minute=0)
+    h.clock.set(max(h.clock.now(), seoul_evening))  # the survey opens after the workday in Seoul
     await tick(h.services)
     surveys = await open_survey_ids(h)
     hana = surveys["care-hana"]
@@ -112,7 +114,8 @@ async def scene(stage: Any) -> None:
     await tick(h.services)
     stage.show_new("minji@hanabpo.example")
     stage.check(invitation_for(h, "minji@hanabpo.example", hana) is not None,
-                "Min-ji got the survey by DM at 08:00 on Monday, Seoul time")
+                f"Min-ji got the survey by DM at 08:00 on {h.clock.now().astimezone(zone('Asia/Seoul')):%A}, "
+                "Seoul time")
     h.clock.set(next_working(h.clock.now(), zone("America/New_York")))
     await tick(h.services)
     stage.check(invitation_for(h, "sam@acme.example", hana) is not None, "Sam got it at 08:00 in New York")
@@ -137,7 +140,7 @@ async def scene(stage: Any) -> None:
     while_open = text_of(h.sandbox.ephemerals(h.user("dana@acme.example"))[-1])
     stage.check(ack.ok and "answers" not in while_open, "no counts are shown while the survey is open")
 
-    h.clock.set(opened + timedelta(days=3, minutes=-30))  # Tuesday morning in Seoul, just before the close
+    h.clock.set(opened + timedelta(days=3, minutes=-30))  # just before the close
     await tick(h.services)
     stage.check(sum("pulse_open" in str(m.blocks) for m in h.sandbox.dms(h.user("hyun@hanabpo.example"))) == 2,
                 "one reminder went out, the next working morning in Seoul")
