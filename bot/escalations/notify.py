@@ -23,7 +23,9 @@ from bot.services import Services
 from storage.models import Escalation, Member, Team
 from storage.rows import existing
 
-URGENT = ("P1", "P2")  # paged at once, whatever the hour (marked "after hours" for the recipient)
+# Paged at once, whatever the hour (marked "after hours" for the recipient); P3/P4 DMs wait for the
+# recipient's working hours by the team's calendar in their own zone (the card and thread go out at once).
+URGENT = ("P1", "P2")
 log = logging.getLogger("oneteam.escalations")
 
 
@@ -81,8 +83,11 @@ async def sync(services: Services, esc_id: int) -> bool:
                 else "raised"
             for uid in (step.note or "").split(","):
                 if uid:
-                    late = esc.severity in URGENT and not team_calendar(team).for_person(
-                        people_of.get(uid, (None, None))[1]).is_working(step.at)
+                    hours = team_calendar(team).for_person(people_of.get(uid, (None, None))[1])
+                    if esc.severity not in URGENT and not hours.is_working(services.clock.now()):
+                        complete = False  # quiet hours: a later tick sends it in their working hours
+                        continue
+                    late = esc.severity in URGENT and not hours.is_working(step.at)
                     dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
                                              channel=esc.channel_id, after_hours=late)
                     complete &= await _send(services, f"{key}:{uid}", uid, dm) is not None

@@ -131,3 +131,22 @@ async def test_an_urgent_page_outside_working_hours_goes_at_once_marked_after_ho
     day = [m for m in h.sandbox.dms(h.user(PRIYA)) if "ESC-2" in text_of(m)]
     assert night and "After hours for you" in str(night[0].blocks)
     assert day and "After hours" not in str(day[0].blocks)
+
+
+async def test_a_p3_page_waits_for_the_responders_working_hours(harness: Harness) -> None:
+    from schedules.escalations import tick as escalation_tick
+
+    h = harness
+    h.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # Saturday 10:00 in New York: not a working day
+    await h.command(SAM, "/escalate", "P3 team:care-internal Macro typo")
+    await h.settle()
+    for quiet in (datetime(2026, 11, 29, 15, 0, tzinfo=UTC), datetime(2026, 11, 30, 12, 59, tzinfo=UTC)):
+        h.clock.set(quiet)  # Sunday, then Monday 07:59
+        await escalation_tick(h.services)
+        assert not [m for m in h.sandbox.dms(h.user(PRIYA)) if "ESC-1" in text_of(m)]
+    assert any("ESC-1" in text_of(m) for m in h.sandbox.channel_messages("C0CARE"))  # the card is up at once
+    h.clock.set(datetime(2026, 11, 30, 13, 0, tzinfo=UTC))  # Monday 08:00 in New York
+    await escalation_tick(h.services)
+    await escalation_tick(h.services)
+    dms = [m for m in h.sandbox.dms(h.user(PRIYA)) if "ESC-1" in text_of(m)]
+    assert len(dms) == 1 and "After hours" not in str(dms[0].blocks)
