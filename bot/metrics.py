@@ -58,6 +58,9 @@ class EscalationMetrics:
     reopen_rate: float | None = None
     satisfaction_avg: float | None = None
     by_severity: dict[str, int] = field(default_factory=dict)
+    # P1/P2 pages (one per person called) of escalations opened in the period that reached someone outside
+    # their working hours, by the side they work for: internal or vendor
+    after_hours_pages: dict[str, int] = field(default_factory=dict)
 
     @property
     def within_sla_rate(self) -> float | None:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
+from bot.calendar import team_calendar
 from bot.errors import UserFacingError
 from bot.escalations import blocks, notify
 from bot.escalations.config import SEVERITIES
@@ -633,6 +635,27 @@ def _hours(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
 
+async def _after_hours_pages(session: AsyncSession, team: Team, opened: Sequence[Escalation]) -> dict[str, int]:
+    """P1/P2 pages that reached people outside their working hours (the team's calendar in their own zone),
+    by side: the load each side carries at night."""
+    urgent = [e.id for e in opened if e.severity in notify.URGENT]
+    if not urgent:
+        return {}
+    pages = [(step.at, uid) for step in (await session.scalars(select(EscalationStep).where(
+        EscalationStep.escalation_id.in_(urgent), EscalationStep.kind == "notified"))).all()
+        for uid in (step.note or "").split(",") if uid]
+    people = {m.slack_user_id: m for m in (await session.scalars(select(Member).where(
+        Member.slack_user_id.in_({uid for _, uid in pages})))).all()}
+    hours = team_calendar(team)
+    counts: dict[str, int] = {}
+    for at, uid in pages:
+        person = people.get(uid)
+        if person is not None and not hours.for_person(person.timezone).is_working(at):
+            side = "vendor" if person.external_org else "internal"
+            counts[side] = counts.get(side, 0) + 1
+    return counts
+
+
 async def escalation_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> EscalationMetrics:
     """Escalations opened in [start, end): counts, SLA breaches (level 1 did not acknowledge within its
     timeout), time to acknowledge and resolve, reopen rate; satisfaction of those resolved in the period."""
@@ -662,7 +685,7 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
     by_severity: dict[str, int] = {}
     for esc in opened:
         by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
-    return EscalationMetrics(
+    return EscalationMetrics(after_hours_pages=await _after_hours_pages(session, team, opened),
         opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged, sla_breaches=breaches,
         ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
         resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,

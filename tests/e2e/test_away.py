@@ -3,15 +3,12 @@ public holidays of the team's country, bad input answered clearly with nothing c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
-from sandbox.harness import EXAMPLE_ORG, Harness
+from sandbox.harness import Harness
 from sandbox.slack import text_of
 from schedules.checkins import tick
 from storage.models import Absence, CheckinPrompt, CheckinRound
@@ -94,18 +91,9 @@ async def test_an_absent_member_gets_no_check_in_prompt(harness: Harness) -> Non
     assert states == {"absent": 1}
 
 
-@pytest.fixture
-async def korean_holidays(clock: FakeClock, database_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    """The example org, with Hana BPO's team on the Korean public holidays."""
-    org = tmp_path / "org.yml"
-    org.write_text(EXAMPLE_ORG.read_text().replace(
-        "    locale: ko\n    channel: C0HANA\n", "    locale: ko\n    channel: C0HANA\n    calendar: {country: KR}\n"))
-    async with Harness(clock=clock, database_url=database_url, org=org) as h:
-        yield h
-
-
-async def test_chuseok_skips_the_check_in_and_the_next_week_is_asked(korean_holidays: Harness) -> None:
-    h = korean_holidays
+async def test_chuseok_skips_the_check_in_and_the_next_week_is_asked(harness: Harness) -> None:
+    """examples/org.yml gives Hana BPO's team the Korean public holidays (`calendar: {country: KR}`)."""
+    h = harness
     for when in (datetime(2026, 9, 24, 1, 0, tzinfo=UTC), datetime(2026, 9, 25, 7, 0, tzinfo=UTC),
                  datetime(2026, 9, 26, 7, 0, tzinfo=UTC)):  # Chuseok 2026: Thu 24 to Sat 26 September
         h.clock.set(when)
@@ -131,6 +119,12 @@ async def test_an_urgent_page_outside_working_hours_goes_at_once_marked_after_ho
     day = [m for m in h.sandbox.dms(h.user(PRIYA)) if "ESC-2" in text_of(m)]
     assert night and "After hours for you" in str(night[0].blocks)
     assert day and "After hours" not in str(day[0].blocks)
+    # The digest counts the pages that reached someone after hours, by side (one: Priya, internal, at 03:00).
+    from bot.digest import render
+    from bot.digest.service import digest_for
+
+    model, _png = await digest_for(h.services, "care-internal", "2026-W49", "en")
+    assert "**Urgent pages after hours**: internal 1, vendor 0" in render.markdown(model)
 
 
 async def test_a_p3_page_waits_for_the_responders_working_hours(harness: Harness) -> None:
