@@ -128,12 +128,17 @@ async def _announce(services: Services) -> None:
 
 
 async def send_follow_ups(services: Services) -> None:
-    """Sends each new update to everyone the team surveys (taken from the org: who answered is unknown)."""
+    """Sends each new update to everyone the team surveys (taken from the org: who answered is unknown), each
+    inside their working hours."""
+    now = services.clock.now()
     for follow_up, survey in await service.pending_follow_ups(services):
         team, people, _readers = await service.team_of(services, survey.team_id)
         complete = True
         for member in people:
             if member.slack_user_id is None:  # never: only people with a Slack id are surveyed
+                continue
+            if not team_calendar(team).for_person(member.timezone).is_working(now):
+                complete = False  # quiet hours: a later run sends it in their working hours
                 continue
             t = services.t(member.locale, team.locale)
             msg = blocks.follow_up_message(t, team.name, team.config.get("pulse") or {}, follow_up.question_id,
