@@ -163,7 +163,8 @@ async def scene(stage: Any) -> None:
     stage.show("Kim Min-ji", "/pulse results care-hana", refusal)
     stage.check("관리자" in refused, "a vendor lead cannot read the results")
 
-    stage.narrate("Dana answers the flagged concern: everyone surveyed in care-hana hears back.")
+    stage.narrate("Dana answers the flagged concern: everyone surveyed in care-hana hears back, each inside "
+                  "their own working hours.")
     button = next(b["accessory"] for b in results.blocks if (b.get("accessory") or {}).get("action_id")
                   == "pulse_follow_up")
     dana = h.user("dana@acme.example")
@@ -173,6 +174,9 @@ async def scene(stage: Any) -> None:
     await h.driver.submit_view(dana, modal, inputs={"follow_up": "From next week each shift starts with a "
                                                                  "joint 15-minute huddle."})
     await h.settle()
+    for tz in ("Asia/Seoul", "America/New_York"):  # quiet hours: each reads it inside their working hours
+        h.clock.set(next_working(h.clock.now(), zone(tz)))
+        await tick(h.services)
     got = [e for e in ("hyun@hanabpo.example", "yuna@hanabpo.example", "sam@acme.example")
            if "huddle" in text_of(h.sandbox.dms(h.user(e))[-1])]
     stage.show_new("yuna@hanabpo.example")
