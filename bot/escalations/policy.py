@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import select
@@ -56,10 +56,12 @@ async def _level(session: AsyncSession, team: Team, cfg: EscalationConfig, level
         else:
             candidates += [m for m, _ in await team_members(session, team.id, who)]
     reachable = [m for m in candidates if m.slack_user_id and not m.on_leave]
+    by_day: dict[date, list[int]] = {}  # each on their own local date: one query per distinct date
+    for m in reachable:
+        by_day.setdefault(now.at.astimezone(zone(m.timezone, team.timezone)).date(), []).append(m.id)
     away: set[int] = set()
-    for m in reachable:  # each on their own local date
-        away |= await now.providers.absent_on(session, [m.id], now.at.astimezone(zone(m.timezone, team.timezone))
-                                              .date())
+    for day, ids in by_day.items():
+        away |= await now.providers.absent_on(session, ids, day)
     found: dict[str, Responder] = {}
     for m in reachable:
         if m.id not in away and m.slack_user_id:
