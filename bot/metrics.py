@@ -118,6 +118,49 @@ class JiraMetrics:
 
 
 @dataclass(frozen=True)
+class KudosMetrics:
+    """Thanks given in a team over a period, by direction across the line."""
+
+    total: int = 0
+    internal_to_vendor: int = 0
+    vendor_to_internal: int = 0
+
+    @property
+    def cross_side_balance(self) -> float | None:
+        """How evenly thanks cross the line (0-1): 1 when each side thanks the other as often; None
+        when nobody thanked across the line."""
+        most = max(self.internal_to_vendor, self.vendor_to_internal)
+        return min(self.internal_to_vendor, self.vendor_to_internal) / most if most else None
+
+
+@dataclass(frozen=True)
+class KudosNote:
+    """One thanks as people read it (names from the org file, the reason as typed)."""
+
+    giver: str
+    receivers: tuple[str, ...]
+    reason: str
+    from_vendor: bool
+
+
+@dataclass(frozen=True)
+class Resolvers:
+    """Who resolved an escalation (and acknowledged it), read from its own record."""
+
+    team_id: int
+    ref: str
+    slack_ids: tuple[str, ...]
+
+
+# A team's public cross-side thanks over [start, end), newest first, at most `limit`.
+KudosNotesFn = Callable[[AsyncSession, int, datetime, datetime, int], Awaitable[Sequence[KudosNote]]]
+# The thanks a person (Slack id) received, newest first, at most `limit`.
+KudosReceivedFn = Callable[[AsyncSession, str, int], Awaitable[Sequence[KudosNote]]]
+# A resolved escalation's resolvers (escalation id); None when it is not resolved or unknown.
+ResolversFn = Callable[[AsyncSession, int], Awaitable[Resolvers | None]]
+
+
+@dataclass(frozen=True)
 class MetricsProviders:
     """The registry KPIs and the digest read: each feature's provider, None where a feature is absent."""
 
@@ -126,3 +169,7 @@ class MetricsProviders:
     pulse: MetricsFn[PulseMetrics] | None = None
     jira: MetricsFn[JiraMetrics] | None = None
     open_blockers: BlockersFn | None = None
+    kudos: MetricsFn[KudosMetrics] | None = None
+    kudos_notes: KudosNotesFn | None = None
+    kudos_received: KudosReceivedFn | None = None
+    escalation_resolvers: ResolversFn | None = None

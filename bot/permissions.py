@@ -49,6 +49,7 @@ class Action(StrEnum):
     PULSE_ANSWER = "pulse.answer"  # the survey modal (only people surveyed; the receipt allows one answer)
     PULSE_RESULTS = "pulse.results"
     PULSE_FOLLOW_UP = "pulse.follow_up"  # "you said, we did"
+    KUDOS_GIVE = "kudos.give"  # /kudos, the message shortcut, "Thank" on a resolved escalation
 
 
 class Side(StrEnum):
@@ -95,6 +96,7 @@ TABLE: dict[Action, Rule] = {
     Action.PULSE_ANSWER: _rule({SURVEYED}, "pulse.errors.not_surveyed"),
     Action.PULSE_RESULTS: _rule({"liaison", "manager"}, "pulse.errors.results_refused"),
     Action.PULSE_FOLLOW_UP: _rule({"manager"}, "pulse.errors.follow_up_refused"),
+    Action.KUDOS_GIVE: _rule({ORG}, "core.errors.not_in_org"),
 }
 
 

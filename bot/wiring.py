@@ -15,16 +15,20 @@ def connect(services: Services) -> None:
     # Imported here: they build on bot.services.
     from bot.checkins.fanout import on_timezone_changed
     from bot.checkins.service import checkin_metrics, latest_open_blockers
+    from bot.escalations.resolvers import escalation_resolvers
     from bot.escalations.service import escalation_metrics
     from bot.home.service import on_home_changed
     from bot.jira.service import jira_metrics
     from bot.jira.wiring import connect as connect_jira
+    from bot.kudos.service import kudos_metrics, public_kudos, received_by
     from bot.pulse.service import pulse_metrics
 
     connect_jira(services)  # Jira: adapter, events, webhook route
     services.events.subscribe("home.changed", on_home_changed(services))  # App Home: republish on change
     # Read-only figures each feature publishes for KPIs and the digest.
     services.metrics = MetricsProviders(checkins=checkin_metrics, escalations=escalation_metrics,
-                                        pulse=pulse_metrics, jira=jira_metrics, open_blockers=latest_open_blockers)
+                                        pulse=pulse_metrics, jira=jira_metrics, open_blockers=latest_open_blockers,
+                                        kudos=kudos_metrics, kudos_notes=public_kudos, kudos_received=received_by,
+                                        escalation_resolvers=escalation_resolvers)
     services.events.subscribe("member.timezone_changed",  # check-ins: prompts move to the new local time
                               partial(on_timezone_changed, services))

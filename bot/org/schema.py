@@ -14,6 +14,7 @@ from bot.checkins.config import CheckinConfig
 from bot.escalations.config import EscalationConfig
 from bot.jira.config import JiraConfig
 from bot.kpi.config import KpiConfig
+from bot.kudos.config import KudosConfig
 from bot.pulse.config import PulseConfig
 
 Role = Literal["member", "vendor_lead", "liaison", "manager", "admin"]
@@ -80,6 +81,7 @@ class TeamSpec(Strict):
     pulse: PulseConfig = PulseConfig()
     kpi: KpiConfig = KpiConfig()
     jira: JiraConfig = JiraConfig()
+    kudos: KudosConfig = KudosConfig()
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
 

@@ -6,6 +6,7 @@ from storage.models.delivery import Delivery
 from storage.models.escalations import Escalation, EscalationStep
 from storage.models.jira import JiraLink, JiraOutboxItem, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
+from storage.models.kudos import Kudos
 from storage.models.ledger import HandledDelivery
 from storage.models.milestone import Milestone
 from storage.models.org import ROLES, Member, Membership, Team
@@ -13,5 +14,6 @@ from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, Pulse
 
 __all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
-           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Member", "Membership",
-           "Milestone",           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]
+           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Kudos", "Member",
+           "Membership", "Milestone", "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey",
+           "Team"]

@@ -252,6 +252,9 @@ CASES = [
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: f"{w.survey}:job_security"), ko=True),
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: "abc:x"), "pulse.errors.not_found",
          ko=True),
+    Case(Action.KUDOS_GIVE, STRANGER, command("/kudos", "<@U0SAM> thanks")),
+    Case(Action.KUDOS_GIVE, SAM, click("escalation_thank", lambda w: "999"), "escalations.errors.not_found"),
+    Case(Action.KUDOS_GIVE, SAM, click("escalation_thank", ESC1), "escalations.errors.not_found"),  # not resolved
 ]
 
 
