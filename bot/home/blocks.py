@@ -49,6 +49,9 @@ def home_view(t: Translator, data: HomeData) -> dict[str, Any]:
                                                           str(s.survey_id))))
     out.append(blocks.section(_titled(t("home.mine.title"), _esc_lines(t, data.my_escalations)
                                       or t("home.mine.none"))))
+    if data.kudos:
+        out.append(blocks.section(_titled(t("kudos.home.title"), blocks.Mrkdwn("\n").join(
+            t("kudos.home.line", giver=k.giver, reason=" ".join(k.reason.split())[:200]) for k in data.kudos))))
     if data.oversees:
         out += [blocks.divider(), blocks.section(_titled(t("home.teams.escalations"),
                                                          _esc_lines(t, data.team_escalations) or t("home.teams.none")))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,12 +19,14 @@ from bot.home.blocks import home_view
 from bot.i18n import translator
 from bot.kpi.config import kpi_config
 from bot.kpi.service import KPI_ROLES, TeamKpis, team_kpis
+from bot.metrics import KudosNote
 from bot.pulse.service import ballot
 from bot.services import Services
 from storage.models import Member
 from storage.org import member_by_slack_id
 
 log = logging.getLogger("oneteam.home")
+HOME_KUDOS = 5  # the latest thanks a person received
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class HomeData:
     my_escalations: list[EscalationCard] = field(default_factory=list)
     team_escalations: list[EscalationCard] = field(default_factory=list)
     kpis: list[TeamKpis] = field(default_factory=list)
+    kudos: Sequence[KudosNote] = ()  # thanks received, newest first
 
 
 async def _open_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
@@ -102,6 +106,8 @@ async def home_data(services: Services, member: Member) -> HomeData:
         data.my_escalations, data.team_escalations = await _escalations(session, member)
         data.kpis = [await team_kpis(session, team, now, services.metrics) for team in overseen
                      if kpi_config(team.config).definitions]
+        if services.metrics.kudos_received is not None and member.slack_user_id:
+            data.kudos = await services.metrics.kudos_received(session, member.slack_user_id, HOME_KUDOS)
     data.survey = await _open_survey(services, member)
     return data
 

@@ -17,6 +17,7 @@ from bot.metrics import (
     CheckinMetrics,
     EscalationMetrics,
     JiraMetrics,
+    KudosMetrics,
     MetricsFn,
     MetricsProviders,
     PulseMetrics,
@@ -60,6 +61,7 @@ class Metrics:
         self.escalations = Cached("escalations", providers.escalations, session, team_id)
         self.pulse = Cached("pulse", providers.pulse, session, team_id)
         self.jira = Cached("jira", providers.jira, session, team_id)
+        self.kudos = Cached("kudos", providers.kudos, session, team_id)
         self.open_blockers = providers.open_blockers
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
@@ -100,6 +102,10 @@ def _jira(m: Metrics) -> Cached[JiraMetrics]:
     return m.jira
 
 
+def _kudos(m: Metrics) -> Cached[KudosMetrics]:
+    return m.kudos
+
+
 def _pulse_score(m: PulseMetrics) -> float | None:
     survey = m.latest_visible
     return None if survey is None else survey.score
@@ -125,4 +131,5 @@ SOURCES: dict[str, SourceFn] = {
     "jira_overdue": _source(_jira, lambda m: _scaled(m.overdue)),
     "pulse_score": _source(_pulse, _pulse_score),
     "enps": _source(_pulse, _enps),
+    "kudos_cross_side_balance": _source(_kudos, lambda m: _scaled(m.cross_side_balance, 100)),
 }

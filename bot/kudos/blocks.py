@@ -10,7 +10,6 @@ from bot.blocks import Block, Mrkdwn, Rendered, context, link, mention, mentions
 from bot.i18n import Translator
 from bot.kudos.ids import WHERE_CHANNEL, WHERE_PRIVATE, View
 from bot.kudos.ids import Block as B
-from bot.metrics import KudosNote
 
 
 def _source(t: Translator, url: str | None) -> Mrkdwn:
@@ -72,12 +71,3 @@ def give_modal(t: Translator, *, recipients: Sequence[str] = (), url: str | None
         "close": plain(t("kudos.modal.cancel"), 24, emoji=False),
         "blocks": blocks,
     }
-
-
-def received_lines(t: Translator, notes: Sequence[KudosNote]) -> list[Block]:
-    """App Home: the thanks I received."""
-    if not notes:
-        return []
-    lines = Mrkdwn("\n").join(t("kudos.home.line", giver=n.giver, reason=" ".join(n.reason.split())[:200])
-                              for n in notes)
-    return [section(Mrkdwn("*{}*\n").format(t("kudos.home.title")) + lines)]

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.escalations.ids import Action as EscAction
 from bot.escalations.ids import Block as EscBlock
+from bot.kpi.sources import Metrics
 from bot.kudos.ids import WHERE_PRIVATE, Block, Shortcut, View
 from bot.kudos.service import kudos_metrics
 from sandbox.slack import Message, text_of
@@ -156,3 +157,16 @@ async def test_hostile_reason_is_shown_as_text(harness):
     shown = str(posted[0].blocks) + posted[0].text
     assert not any(token in shown for token in LIVE)
     assert "&lt;https://evil.example|click&gt; &amp; *b*" in shown
+
+
+async def test_home_shows_the_thanks_i_received_and_the_kpi_reads_the_balance(harness):
+    h = harness
+    await kudos(h, SAM, f"{m(h, MINJI)} for the night shift")
+    await kudos(h, MINJI, f"{m(h, SAM)} for the quick approval")
+    home = h.sandbox.home(h.user(MINJI))  # republished when the thanks arrived
+    assert home is not None and "받은 감사 인사" in text_of(home) and "for the night shift" in text_of(home)
+    async with h.services.sessions() as session:
+        metrics = Metrics(session, 2, h.services.metrics)
+        value = await metrics.source_value("kudos_cross_side_balance", h.clock.now() - timedelta(days=7),
+                                           h.clock.now() + timedelta(hours=1))
+    assert value == 100.0  # as many thanks each way
