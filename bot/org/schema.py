@@ -16,6 +16,7 @@ from bot.jira.config import JiraConfig
 from bot.kpi.config import KpiConfig
 from bot.kudos.config import KudosConfig
 from bot.pulse.config import PulseConfig
+from bot.sync.config import SyncConfig
 
 Role = Literal["member", "vendor_lead", "liaison", "manager", "admin"]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -82,6 +83,7 @@ class TeamSpec(Strict):
     kpi: KpiConfig = KpiConfig()
     jira: JiraConfig = JiraConfig()
     kudos: KudosConfig = KudosConfig()
+    sync: SyncConfig | None = None
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
 

@@ -11,9 +11,10 @@ from storage.models.ledger import HandledDelivery
 from storage.models.milestone import Milestone
 from storage.models.org import ROLES, Member, Membership, Team
 from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
+from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
 __all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
            "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Kudos", "Member",
            "Membership", "Milestone", "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey",
-           "Team"]
+           "SyncActionItem", "SyncItem", "SyncMeeting", "Team"]
