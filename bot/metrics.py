@@ -152,6 +152,71 @@ class Resolvers:
     slack_ids: tuple[str, ...]
 
 
+class SideNote(Protocol):
+    """A note a member left for the other side in a check-in."""
+
+    @property
+    def member(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    ref: str
+    severity: str
+    summary: str
+    breached: bool  # level 1 did not acknowledge before the deadline
+
+
+@dataclass(frozen=True)
+class KpiFlag:
+    """A KPI's latest standing, for the sync agenda: off track, or back on target since last week."""
+
+    name: str
+    value: float
+    unit: str
+    on_track: bool
+    back_on_track: bool
+
+
+@dataclass(frozen=True)
+class SyncMetrics:
+    """Action items of a team's weekly sync due in a period."""
+
+    due: int = 0
+    closed_on_time: int = 0
+    open_now: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.closed_on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class SyncAction:
+    what: str
+    due: date
+    team_name: str
+
+
+@dataclass(frozen=True)
+class SyncHome:
+    """What App Home shows of the sync: the next agenda (team, start, where) and my open action items."""
+
+    next_meetings: Sequence[tuple[str, datetime, str]]
+    actions: Sequence[SyncAction]
+
+
+# The notes a team's members left for the other side over [start, end), newest first.
+NotesFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[Sequence[SideNote]]]
+# A team's open escalations, most severe first, at most `limit`.
+OpenEscalationsFn = Callable[[AsyncSession, int, int], Awaitable[Sequence[OpenEscalation]]]
+# A team's KPIs that are off track or back on target at `now` (the providers compute the computed ones).
+KpiFlagsFn = Callable[[AsyncSession, int, datetime, "MetricsProviders"], Awaitable[Sequence[KpiFlag]]]
+# App Home's sync part for a person (Slack id) at `now`.
+SyncHomeFn = Callable[[AsyncSession, str, datetime], Awaitable[SyncHome | None]]
 # A team's public cross-side thanks over [start, end), newest first, at most `limit`.
 KudosNotesFn = Callable[[AsyncSession, int, datetime, datetime, int], Awaitable[Sequence[KudosNote]]]
 # The thanks a person (Slack id) received, newest first, at most `limit`.
@@ -173,3 +238,8 @@ class MetricsProviders:
     kudos_notes: KudosNotesFn | None = None
     kudos_received: KudosReceivedFn | None = None
     escalation_resolvers: ResolversFn | None = None
+    other_side_notes: NotesFn | None = None
+    open_escalations: OpenEscalationsFn | None = None
+    kpi_flags: KpiFlagsFn | None = None
+    sync: MetricsFn[SyncMetrics] | None = None
+    sync_home: SyncHomeFn | None = None

@@ -19,7 +19,7 @@ from bot.home.blocks import home_view
 from bot.i18n import translator
 from bot.kpi.config import kpi_config
 from bot.kpi.service import KPI_ROLES, TeamKpis, team_kpis
-from bot.metrics import KudosNote
+from bot.metrics import KudosNote, SyncHome
 from bot.pulse.service import ballot
 from bot.services import Services
 from storage.models import Member
@@ -65,6 +65,7 @@ class HomeData:
     team_escalations: list[EscalationCard] = field(default_factory=list)
     kpis: list[TeamKpis] = field(default_factory=list)
     kudos: Sequence[KudosNote] = ()  # thanks received, newest first
+    sync: SyncHome | None = None  # the next weekly sync and my open action items
 
 
 async def _open_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
@@ -108,6 +109,8 @@ async def home_data(services: Services, member: Member) -> HomeData:
                      if kpi_config(team.config).definitions]
         if services.metrics.kudos_received is not None and member.slack_user_id:
             data.kudos = await services.metrics.kudos_received(session, member.slack_user_id, HOME_KUDOS)
+        if services.metrics.sync_home is not None and member.slack_user_id:
+            data.sync = await services.metrics.sync_home(session, member.slack_user_id, now)
     data.survey = await _open_survey(services, member)
     return data
 

@@ -73,6 +73,17 @@ async def on_blocker(services: Services, payload: dict[str, Any]) -> None:
                   channel_id=None, thread_ts=None)
 
 
+async def on_action_item(services: Services, payload: dict[str, Any]) -> None:
+    """`sync.action_item_jira`: the weekly sync's minutes want a ticket for an action item; the link (one
+    per origin) and the outbox make it one ticket, whenever Jira answers."""
+    link = await _record(services, "action_item", int(payload["action_item_id"]), payload["team_key"], ref=None,
+                         severity=None, category="action_item", summary=payload.get("summary") or "",
+                         details=payload.get("details") or "", channel_id=payload.get("channel_id"),
+                         thread_ts=payload.get("message_ts"))
+    if link is not None:
+        await _request(services, link)
+
+
 def _blocker_details(email: str | None, text: str) -> str:
     return f"{text}\n\n({email})" if email else text
 
@@ -172,6 +183,8 @@ async def _draft(services: Services, team: Team, cfg: JiraConfig, link: JiraLink
         summary = f"[{link.origin_ref}] {link.summary}" if link.origin_ref else link.summary
         description = t.plain("jira.issue.escalation", ref=link.origin_ref or "", team=team.name,
                         severity=link.severity or "", category=link.category or "", details=link.details or "")
+    elif link.origin == "action_item":
+        summary, description = link.summary, link.details or ""
     else:
         summary = t.plain("jira.issue.blocker_summary", team=team.name, text=link.summary)
         description = t.plain("jira.issue.blocker", team=team.name, details=link.details or "")
@@ -216,7 +229,7 @@ async def _tell_origin(session: Any, link: JiraLink, key: str, status: str | Non
         async with session.begin_nested():
             if link.origin == "escalation":
                 await link_jira(session, link.origin_id, key)
-            else:
+            elif link.origin == "blocker":
                 await link_blocker_jira(session, link.origin_id, key, status)
     except Exception:  # the origin may be gone (deleted blocker); the link itself stays
         log.warning("could not record the Jira key on its origin", extra={"origin": link.origin, "jira_key": key})

@@ -21,6 +21,7 @@ def connect(services: Services) -> None:
                                           timeout=settings.jira_timeout)
     services.events.subscribe("escalation.raised", partial(service.on_escalation_raised, services))
     services.events.subscribe("checkin.blocker", partial(service.on_blocker, services))
+    services.events.subscribe("sync.action_item_jira", partial(service.on_action_item, services))
     path = webhook.webhook_path(settings)
     if path:
         services.extras.setdefault("routes", []).append(("POST", webhook.PATH, webhook.make_handler(services)))
