@@ -81,7 +81,7 @@ def agenda_message(t: Translator, agenda: Agenda) -> Rendered:
         text = t("sync.agenda.item", topic=item.topic, side=t(f"sync.side.{item.owner_side}"))
         if item.details:
             text = text + "\n" + _one_line(item.details, 500)
-        out.append(section(text, accessory={
+        out.append(section(text, block_id=f"sync_item_{item.id}", accessory={
             "type": "overflow", "action_id": Action.ITEM_MENU,
             "options": [option(t.plain("sync.agenda.up"), f"up:{item.id}"),
                         option(t.plain("sync.agenda.down"), f"down:{item.id}"),
