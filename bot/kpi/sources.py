@@ -21,6 +21,7 @@ from bot.metrics import (
     MetricsFn,
     MetricsProviders,
     PulseMetrics,
+    SyncMetrics,
 )
 
 log = logging.getLogger("oneteam.kpi")
@@ -62,6 +63,8 @@ class Metrics:
         self.pulse = Cached("pulse", providers.pulse, session, team_id)
         self.jira = Cached("jira", providers.jira, session, team_id)
         self.kudos = Cached("kudos", providers.kudos, session, team_id)
+        self.sync = Cached("sync", providers.sync, session, team_id)
+        self.kudos_notes = providers.kudos_notes
         self.open_blockers = providers.open_blockers
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
@@ -106,6 +109,10 @@ def _kudos(m: Metrics) -> Cached[KudosMetrics]:
     return m.kudos
 
 
+def _sync(m: Metrics) -> Cached[SyncMetrics]:
+    return m.sync
+
+
 def _pulse_score(m: PulseMetrics) -> float | None:
     survey = m.latest_visible
     return None if survey is None else survey.score
@@ -132,4 +139,5 @@ SOURCES: dict[str, SourceFn] = {
     "pulse_score": _source(_pulse, _pulse_score),
     "enps": _source(_pulse, _enps),
     "kudos_cross_side_balance": _source(_kudos, lambda m: _scaled(m.cross_side_balance, 100)),
+    "sync_actions_on_time": _source(_sync, lambda m: _scaled(m.on_time_rate, 100)),
 }

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.digest.service import digest_for
 from bot.escalations.ids import Action as EscAction
 from bot.escalations.ids import Block as EscBlock
 from bot.kpi.sources import Metrics
@@ -170,3 +171,16 @@ async def test_home_shows_the_thanks_i_received_and_the_kpi_reads_the_balance(ha
         value = await metrics.source_value("kudos_cross_side_balance", h.clock.now() - timedelta(days=7),
                                            h.clock.now() + timedelta(hours=1))
     assert value == 100.0  # as many thanks each way
+
+
+async def test_the_digest_shows_thanks_across_the_line_without_a_leaderboard(harness):
+    h = harness
+    await kudos(h, SAM, f"{m(h, MINJI)} {m(h, JISOO)} for the weekend cover")
+    await kudos(h, MINJI, f"{m(h, SAM)} for the fast approvals")
+    digest, _ = await digest_for(h.services, "care-hana", "2026-W47", locale="en")
+    together = digest.section("together")
+    assert together is not None
+    shown = {item.label: item.value for item in together.items}
+    assert shown["Thanks across the line"] == "2 to the vendor team, 1 to the internal team"
+    assert shown["Cross-side kudos balance"] == "50%"
+    assert any("for the weekend cover" in quote for quote in together.quotes)

@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.digest.service import digest_for
 from bot.jira import outbox
+from bot.kpi.sources import Metrics
 from bot.metrics import ConcernMetrics, PulseMetrics, SurveyMetrics
 from bot.sync.ids import Action, Block, due_block, owner_block, what_block
 from sandbox.harness import Harness
@@ -184,3 +186,14 @@ async def test_minutes_action_items_jira_once_reminder_and_carry_over(clock, dat
             item = await session.scalar(select(SyncActionItem))
         assert item is not None and item.state == "done" and item.jira_key
         assert ack.status == 200
+
+        # Closed after its due date: the digest and the KPI count it as late.
+        digest, _ = await digest_for(h.services, "care-hana", "2026-W48", locale="en")
+        together = digest.section("together")
+        assert together is not None
+        assert {i.label: i.value for i in together.items}["Weekly sync action items"] == (
+            "0 of 1 due closed on time · 0 open")
+        async with h.services.sessions() as session:
+            on_time = await Metrics(session, item.team_id, h.services.metrics).source_value(
+                "sync_actions_on_time", datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
+        assert on_time == 0.0

@@ -1,0 +1,35 @@
+"""The `sync:` section: validation and when the current meeting starts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from bot.sync.config import SyncConfig, sync_config
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def test_defaults_and_absence() -> None:
+    assert sync_config({}) is None
+    cfg = sync_config({"sync": {"weekday": "thu"}})
+    assert cfg is not None and cfg.facilitator == "liaison" and cfg.lead == timedelta(hours=24)
+    assert cfg.length == timedelta(hours=1)
+
+
+@pytest.mark.parametrize("bad", [{"time": "25:00"}, {"duration": "0m"}, {"agenda_before": "soon"},
+                                 {"weekday": "someday"}, {"facilitator": "boss"}, {"extra": 1}])
+def test_mistakes_are_refused(bad: dict) -> None:
+    with pytest.raises(ValidationError):
+        SyncConfig.model_validate(bad)
+
+
+def test_the_current_meeting_is_the_first_that_has_not_ended() -> None:
+    cfg = SyncConfig(weekday="thu", time="10:00", duration="1h")
+    thursday_10_seoul = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    assert cfg.current_start(datetime(2026, 11, 20, 12, 0, tzinfo=UTC), SEOUL) == thursday_10_seoul
+    assert cfg.current_start(thursday_10_seoul + timedelta(minutes=59), SEOUL) == thursday_10_seoul  # under way
+    assert cfg.current_start(thursday_10_seoul + timedelta(hours=1), SEOUL) == thursday_10_seoul + timedelta(days=7)
