@@ -4,6 +4,8 @@ ticket, one reminder in working hours, carried into the next agenda), hostile te
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -197,3 +199,33 @@ async def test_minutes_action_items_jira_once_reminder_and_carry_over(clock, dat
             on_time = await Metrics(session, item.team_id, h.services.metrics).source_value(
                 "sync_actions_on_time", datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
         assert on_time == 0.0
+
+
+async def test_three_instances_post_each_agenda_ask_and_reminder_exactly_once(harness: Harness) -> None:
+    h = harness
+    instances = [h.services] + [(await h.add_instance())[0] for _ in range(2)]
+
+    async def everywhere(when: datetime) -> None:
+        h.clock.set(when)
+        for _ in range(2):
+            await asyncio.gather(*(tick(s) for s in instances))
+        await h.settle()
+
+    await everywhere(AGENDA_AT)
+    await everywhere(MEETING + timedelta(hours=1))
+    sam, minji = h.user(SAM), h.user(MINJI)
+    ask = next(m for m in h.sandbox.dms(sam) if "Record minutes" in text_of(m))
+    await h.driver.block_action(sam, Action.MINUTES, message=ask)
+    await h.settle()
+    await h.driver.submit_view(sam, h.sandbox.open_views(sam)[-1], inputs={
+        what_block(1): "Share the Q1 roster", owner_block(1): minji, due_block(1): date(2026, 11, 27)})
+    await h.settle()
+    await everywhere(datetime(2026, 11, 27, 1, 0, tzinfo=UTC))  # Friday 10:00 in Seoul
+    keys: Counter[str] = Counter(
+        ((m.metadata or {}).get("event_payload") or {}).get("key", "")
+        for messages in h.sandbox.ws.messages.values() for m in messages)
+    sync_keys = {k: n for k, n in keys.items() if k.startswith("sync:")}
+    kinds = Counter(k.split(":")[1] for k in sync_keys)
+    assert all(n == 1 for n in sync_keys.values()), sync_keys
+    assert kinds["agenda"] == 1 and kinds["ask"] == 1 and kinds["remind"] == 1 and kinds["minutes"] == 1
+    assert len(agendas(h)) == 1
