@@ -18,6 +18,7 @@ from bot.digest.demo import scene as digest_scene
 from bot.escalations.demo import scene as escalations_scene
 from bot.jira.demo import scene as jira_scene
 from bot.pulse.demo import scene as pulse_scene
+from bot.sync.demo import scene as sync_scene
 
 
 class Stage:
@@ -106,7 +107,8 @@ async def help_scene(stage: Stage) -> None:
 
 
 # The digest stays last.
-SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, jira_scene, pulse_scene, digest_scene)
+SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, jira_scene, pulse_scene, sync_scene,
+                             digest_scene)
 
 
 async def run_demo() -> int:

@@ -100,7 +100,7 @@ async def test_only_pulse_figures_above_the_threshold_reach_the_agenda(harness: 
     h.services.metrics = replace(h.services.metrics, pulse=pulse)
     await at(h, AGENDA_AT)
     shown = text_of(agenda(h))
-    assert "Workload is fair: 2.1/5" in shown  # flagged, from a survey above the threshold
+    assert "Workload is fair (2.1/5)" in shown  # flagged, from a survey above the threshold
     assert "I know whom to ask" not in shown  # not flagged
     assert "Below the threshold" not in shown  # a survey below the threshold shows nothing
 
