@@ -168,11 +168,17 @@ async def test_minutes_action_items_jira_once_reminder_and_carry_over(clock, dat
         assert len(h.jira.issues) == 1
 
         # Due Friday 27 Nov: reminded once inside Min-ji's working hours (Seoul), not at night.
-        await at(h, datetime(2026, 11, 26, 15, 0, tzinfo=UTC))  # Fri 00:00 in Seoul
+        await at(h, datetime(2026, 11, 26, 15, 0, tzinfo=UTC))  # Fri 00:00 in Seoul: due, but the middle of the night
+        assert not [m for m in h.sandbox.dms(minji) if "알림:" in text_of(m)]
         await at(h, datetime(2026, 11, 26, 23, 0, tzinfo=UTC))  # Fri 08:00 in Seoul
         await at(h, datetime(2026, 11, 27, 1, 0, tzinfo=UTC))
         reminders = [m for m in h.sandbox.dms(minji) if "알림:" in text_of(m) and "Fix the refund macro" in text_of(m)]
         assert len(reminders) == 1
+
+        await h.driver.event({"type": "app_home_opened", "user": minji, "tab": "home"})
+        await h.settle()
+        home = text_of(h.sandbox.home(minji) or {})
+        assert "다음 주간 싱크" in home and "내 실행 항목" in home and "Fix the refund macro" in home
 
         # Still open: it carries into next week's agenda; /oneteam actions lists it.
         await at(h, AGENDA_AT + timedelta(days=7))
@@ -229,3 +235,33 @@ async def test_three_instances_post_each_agenda_ask_and_reminder_exactly_once(ha
     assert all(n == 1 for n in sync_keys.values()), sync_keys
     assert kinds["agenda"] == 1 and kinds["ask"] == 1 and kinds["remind"] == 1 and kinds["minutes"] == 1
     assert len(agendas(h)) == 1
+
+
+async def test_hostile_text_never_reaches_slack_as_markup(harness: Harness) -> None:
+    h = harness
+    sam, minji = h.user(SAM), h.user(MINJI)
+    await h.command(SAM, "/kudos", f"<@{minji}> {HOSTILE}", channel_id=HANA)
+    await at(h, AGENDA_AT)
+    user = h.user(MINJI)
+    await h.driver.block_action(user, Action.ADD_ITEM, message=agenda(h))
+    await h.settle()
+    await h.driver.submit_view(user, h.sandbox.open_views(user)[-1], inputs={
+        Block.TOPIC: HOSTILE, Block.DETAILS: HOSTILE, Block.SIDE: "vendor"})
+    await h.settle()
+    await at(h, MEETING + timedelta(hours=1))
+    ask = next(m for m in h.sandbox.dms(sam) if "Record minutes" in text_of(m))
+    await h.driver.block_action(sam, Action.MINUTES, message=ask)
+    await h.settle()
+    await h.driver.submit_view(sam, h.sandbox.open_views(sam)[-1], inputs={
+        Block.DECISIONS: HOSTILE, what_block(1): HOSTILE, owner_block(1): minji, due_block(1): date(2026, 11, 27)})
+    await h.settle()
+    await at(h, datetime(2026, 11, 27, 1, 0, tzinfo=UTC))  # the reminder
+    await h.command(SAM, "/oneteam", "actions")
+    await h.driver.event({"type": "app_home_opened", "user": minji, "tab": "home"})
+    await h.settle()
+    sent = [str(call.args) for call in h.sandbox.calls
+            if call.method in ("chat.postMessage", "chat.update", "views.publish", "views.open")]
+    sent += [str(m.blocks) + m.text for m in h.sandbox.ws.ephemeral_log]
+    assert sum("&lt;!channel&gt;" in text for text in sent) >= 6  # shown, as text, on every surface
+    leaks = [text[:200] for text in sent if any(token in text for token in LIVE)]
+    assert not leaks, leaks
