@@ -38,7 +38,8 @@ async def kudos(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltCont
         return
     if not text:
         await ack()
-        await client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(t))
+        source = {"typed_in": str(command.get("channel_id") or "")}  # picks the team when it is a team channel
+        await client.views_open(trigger_id=command["trigger_id"], view=blocks.give_modal(t, source=source))
         return
     try:
         request = service.parse_command(text, command.get("channel_id"))
@@ -99,6 +100,8 @@ async def give_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
     if meta.get("channel") and meta.get("ts"):
         request = replace(request, link=await service.permalink(services, meta["channel"], meta["ts"]),
                           channel_id=meta["channel"])
+    elif meta.get("typed_in"):
+        request = replace(request, channel_id=meta["typed_in"])
     elif meta.get("escalation", "").isdigit():
         request = replace(request, team_id=await service.escalation_team(services, int(meta["escalation"])))
     given = await service.give(services, _actor(body, context), request)

@@ -213,11 +213,18 @@ async def _ask_minutes_due(services: Services, now: datetime) -> None:
             team = await session.get(Team, meeting.team_id)
             cfg = sync_config(team.config) if team is not None else None
             people = [] if team is None or cfg is None else await _facilitators(session, team, cfg)
+        asked = True
         for person in people:
             t = services.t(person.locale, team.locale if team else None)
             ask = blocks.minutes_request(t, meeting.id, team.name if team else "")
-            await deliver_once(services, f"sync:ask:{meeting.id}:{person.id}", person.slack_user_id or "",
-                               text=ask.text, blocks=ask.blocks)
+            try:
+                await deliver_once(services, f"sync:ask:{meeting.id}:{person.id}", person.slack_user_id or "",
+                                   text=ask.text, blocks=ask.blocks)
+            except Exception:  # the next tick tries again; the key keeps it once
+                asked = False
+                log.exception("minutes request failed", extra={"meeting": meeting.id})
+        if not asked:
+            continue
         async with services.sessions.begin() as session:
             await session.execute(update(SyncMeeting).where(SyncMeeting.id == meeting.id,
                                                             SyncMeeting.state == "drafted").values(state="asked"))
@@ -238,8 +245,12 @@ async def remind_due(services: Services) -> int:
         if now.astimezone(tz).date() < item.due or not is_working(now, tz) or not owner.slack_user_id:
             continue
         reminder = blocks.reminder(services.t(owner.locale, team.locale), item.id, item.what, item.due, team.name)
-        done = await deliver_once(services, f"sync:remind:{item.id}", owner.slack_user_id, text=reminder.text,
-                                  blocks=reminder.blocks)
+        try:
+            done = await deliver_once(services, f"sync:remind:{item.id}", owner.slack_user_id, text=reminder.text,
+                                      blocks=reminder.blocks)
+        except Exception:  # the next tick tries again; the key keeps it once
+            log.exception("action item reminder failed", extra={"action_item": item.id})
+            continue
         if done is not None:
             sent += done.fresh
             async with services.sessions.begin() as session:
@@ -441,7 +452,10 @@ async def close_action(services: Services, actor: Actor, item_id: int) -> str:
         await session.execute(update(SyncActionItem).where(SyncActionItem.id == item_id,
                                                            SyncActionItem.state == "open")
                               .values(state="done", closed_at=services.clock.now()))
-        what = item.what
+        what, owner_id = item.what, item.owner_id
+        owner = await session.get(Member, owner_id)
+        watchers = [owner.slack_user_id] if owner is not None and owner.slack_user_id else []
+    await services.events.publish("home.changed", {"slack_user_ids": watchers})
     return what
 
 
@@ -493,13 +507,18 @@ async def sync_home(session: AsyncSession, slack_user_id: str, now: datetime) ->
 
 
 async def sync_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> SyncMetrics | None:
-    """Action items due in [start, end): how many were closed by the end of their due date (UTC)."""
+    """Action items due in [start, end) (their due date in the team's zone): how many were closed by the end
+    of that day in the team's zone; and how many are open now."""
+    team = await session.get(Team, team_id)
+    if team is None:
+        return None
+    tz = zone(team.timezone)
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
     items = (await session.scalars(select(SyncActionItem).where(
-        SyncActionItem.team_id == team_id, SyncActionItem.due >= start.date(), SyncActionItem.due < end.date()))).all()
+        SyncActionItem.team_id == team_id, SyncActionItem.due >= first, SyncActionItem.due < last))).all()
     open_now = await session.scalar(select(func.count()).select_from(SyncActionItem).where(
         SyncActionItem.team_id == team_id, SyncActionItem.state == "open")) or 0
     if not items and not open_now:
         return None
-    on_time = sum(1 for i in items if i.closed_at is not None and i.closed_at.date() <= i.due)
+    on_time = sum(1 for i in items if i.closed_at is not None and i.closed_at.astimezone(tz).date() <= i.due)
     return SyncMetrics(due=len(items), closed_on_time=on_time, open_now=open_now)
-
