@@ -28,13 +28,13 @@ import itertools
 
 from sqlalchemy import insert
 
+from bot import calendar as weeks
 from bot.checkins.service import checkin_metrics
 from bot.digest import chart
 from bot.digest.service import build_digest
 from bot.escalations.service import escalation_metrics
 from bot.i18n import translator
 from bot.jira.service import jira_metrics
-from bot.kpi import weeks
 from bot.metrics import MetricsProviders
 from bot.org.loader import load
 from bot.org.service import team_config

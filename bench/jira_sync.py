@@ -23,8 +23,8 @@ from bot.jira import sync
 from bot.jira.adapter import PROPERTY
 from bot.org.loader import load
 from bot.org.service import apply_org
-from bot.services import build_services
 from bot.settings import Settings
+from bot.wiring import build_services
 from sandbox.harness import EXAMPLE_ORG
 from sandbox.jira import JiraSandbox
 from storage.models import JiraLink, Team

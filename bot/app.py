@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeGuard
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-from slack_bolt.listener.async_listener import AsyncCustomListener
-from slack_bolt.listener_matcher.async_builtins import AsyncBuiltinListenerMatcher
-from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatcher
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy import delete, or_
 from sqlalchemy.exc import IntegrityError
 
+from bot.bolt_internals import wrap_listeners
 from bot.caller import LocaleCache
 from bot.errors import UserFacingError
 from bot.i18n import Translator, translator
+from bot.reply import tell_privately
 from bot.services import Services
 from bot.settings import secret_value
 from storage.models import HandledDelivery
@@ -59,30 +57,7 @@ GUARD_ARGS = frozenset({"ack", "body", "context"})  # what the guard itself need
 def guard_listeners(app: AsyncApp) -> None:
     """Listeners must not raise: when one raises just after `ack()`, Bolt's runner resets the ack it already
     sent and the person's reply is lost after a 3 s wait. So each listener's errors are reported here."""
-    for listener in app._async_listeners:  # Bolt has no public hook around a listener call
-        if not isinstance(listener, AsyncCustomListener) or getattr(listener.ack_function, "guarded", False):
-            continue  # every listener registered with app.command/action/view/event is a custom one
-        wanted = frozenset(inspect.getfullargspec(inspect.unwrap(listener.ack_function)).args)
-        listener.ack_function = _guarded(listener.ack_function, wanted)
-        listener.arg_names = sorted(wanted | GUARD_ARGS)  # Bolt builds only these for each call
-        listener.matchers = [BodyMatcher(m) if BodyMatcher.fits(m) else m for m in listener.matchers]
-
-
-class BodyMatcher(AsyncListenerMatcher):
-    """Bolt's built-in matchers (command name, action_id, callback_id, event type) read only the body, but
-    Bolt builds every injectable argument for each one it tries, and it tries them listener by listener
-    until one matches: this calls the same test with the body alone."""
-
-    def __init__(self, builtin: AsyncBuiltinListenerMatcher) -> None:
-        self.func = builtin.func
-
-    @staticmethod
-    def fits(matcher: AsyncListenerMatcher) -> TypeGuard[AsyncBuiltinListenerMatcher]:
-        return isinstance(matcher, AsyncBuiltinListenerMatcher) and list(matcher.arg_names) == ["body"]
-
-    async def async_matches(self, req: AsyncBoltRequest, resp: BoltResponse) -> bool:
-        matched = self.func(body=req.body)  # an AsyncApp's built-in matchers are coroutines
-        return await matched if inspect.isawaitable(matched) else matched
+    wrap_listeners(app, _guarded, GUARD_ARGS)
 
 
 def _then_yield(ack: Callable[..., Awaitable[None]], services: Services) -> Callable[..., Awaitable[None]]:
@@ -106,7 +81,6 @@ def _guarded(func: Callable[..., Awaitable[Any]], wanted: frozenset[str]) -> Cal
             await _on_error(error, body, context)
 
     guarded.__name__ = getattr(func, "__name__", "listener")  # Bolt's logs name the listener
-    guarded.guarded = True  # type: ignore[attr-defined]
     return guarded
 
 
@@ -192,16 +166,3 @@ async def _on_error(error: Exception, body: dict, context: AsyncBoltContext) -> 
         text = t("core.errors.generic")
     await tell_privately(context, body, text)
 
-
-async def tell_privately(context: AsyncBoltContext, body: dict, text: str, blocks: list | None = None) -> None:
-    """Ephemeral where Slack allows it (response_url, channel), else a DM."""
-    try:
-        if context.respond is not None and (body.get("response_url") or body.get("response_urls")):
-            await context.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-        elif context.channel_id and context.user_id and not context.channel_id.startswith("D"):
-            await context.client.chat_postEphemeral(channel=context.channel_id, user=context.user_id,
-                                                    text=text, blocks=blocks)
-        elif context.user_id:
-            await context.client.chat_postMessage(channel=context.user_id, text=text, blocks=blocks)
-    except Exception:  # the user cannot be told; the log must say so
-        log.exception("could not tell the user about an error", extra={"user_id": context.user_id})

@@ -6,11 +6,14 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bot import __version__
+from bot.jira.cli import jira_cli
 from bot.org.loader import OrgFileError, load, parse_file
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -22,6 +25,11 @@ NO_TOKENS = (
     "mode, Slack posts to https://<your host>/slack/events), in the environment or in a .env file; "
     "README.md shows how to create the Slack app from manifest.yml. To try OneTeam without Slack, run "
     "`oneteam demo`: it starts a local sandbox workspace and plays a short scenario."
+)
+
+NO_DEMO = (
+    "`oneteam demo` runs from a source checkout: the installed package ships neither the demo nor the local "
+    "sandbox it plays against. Clone the repository and run `pip install -e '.[dev]'` there, then `oneteam demo`."
 )
 
 
@@ -66,7 +74,7 @@ def run(host: str, port: int) -> None:
 async def _run(settings: Settings, host: str, port: int) -> None:
     from bot.org.service import apply_org
     from bot.server import BotServer
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     spec = load(settings.org_file) if settings.org_file else None  # a bad file stops us before we connect
     services = build_services(settings)
@@ -91,9 +99,23 @@ def demo() -> None:
     Starts the sandbox and the real bot over loopback, runs the scenario on a temporary database,
     prints what each person saw, and exits 0 when every step behaved.
     """
-    from bot.demo import run_demo
-
+    run_demo = load_demo()
     sys.exit(asyncio.run(run_demo()))
+
+
+def load_demo() -> Callable[[], Coroutine[Any, Any, int]]:
+    """The dev-only demo and sandbox, loaded only when asked: they sit beside bot/ in a source checkout
+    (an editable install maps only the shipped packages), and a wheel ships neither."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "demo" / "__init__.py").is_file() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
+        from demo import run_demo
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in ("demo", "sandbox"):
+            raise
+        raise click.ClickException(NO_DEMO) from None
+    return run_demo
 
 
 @main.command()
@@ -121,10 +143,22 @@ def org_validate(file: Path) -> None:
     """Check FILE and report every problem with its line number."""
     spec, problems = parse_file(file)
     for problem in problems:
-        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+        note = "deprecated: " if problem.deprecated else ""
+        click.echo(f"{file}:{problem.line}: {note}{problem.message}", err=True)
     if spec is None:
-        raise click.ClickException(f"{len(problems)} problem(s) in {file}")
+        errors = [p for p in problems if not p.deprecated]
+        raise click.ClickException(f"{len(errors)} problem(s) in {file}")
     click.echo(f"{file} is valid: {len(spec.teams)} teams, {len(spec.people)} people")
+
+
+@org.command("schema")
+def org_schema() -> None:
+    """Print the org file's JSON Schema, for editors to autocomplete and check org.yml (see README)."""
+    import json
+
+    from bot.org.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
 @org.command("apply")
@@ -135,7 +169,7 @@ def org_apply(file: Path) -> None:
     People given only by email are looked up in Slack (users.lookupByEmail) when SLACK_BOT_TOKEN is set.
     """
     from bot.org.service import apply_org
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     try:
         spec = load(file)
@@ -171,6 +205,4 @@ def digest(team_key: str, week: str | None, png: Path | None) -> None:
     asyncio.run(print_digest(_settings(), team_key, week, png))
 
 
-from bot.jira.cli import jira_cli  # noqa: E402  (the `oneteam jira` group lives with its feature)
-
-main.add_command(jira_cli)
+main.add_command(jira_cli)  # the `oneteam jira` group lives with its feature

@@ -1,4 +1,6 @@
-"""What features publish for KPIs and the digest: typed metrics, and the registry of read-only providers.
+"""What features publish for each other: typed metrics for KPIs and the digest, what one feature reads of
+another (a blocker another feature may act on, a member's open Jira issues, ...), and the registry of these
+read-only providers.
 
 Features never import each other. Each one computes its own figures as one of the dataclasses below and
 registers its provider in `MetricsProviders` at start-up (`bot/wiring.py`); KPIs and the digest read the
@@ -11,11 +13,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import Mrkdwn
 from bot.i18n import Translator
+from bot.permissions import Action, Actor
+from storage.models import Member, Team
+
+if TYPE_CHECKING:
+    from bot.services import Services  # which holds this registry
 
 M = TypeVar("M")
 # A feature's figures for one team over [start, end); None when it has nothing for that period.
@@ -118,6 +126,105 @@ class JiraMetrics:
 
 
 @dataclass(frozen=True)
+class BlockerInfo:
+    """A check-in blocker as another feature (escalate it, ticket it) sees it."""
+
+    id: int
+    team_key: str
+    member_name: str
+    member_email: str
+    text: str
+    jira_key: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class OpenIssue:
+    """One of a member's open Jira issues, shown in their check-in prompt."""
+
+    key: str
+    summary: str
+    status: str
+    url: str
+    due: date | None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A note a member wrote for the other side in a check-in (the digest quotes them)."""
+
+    member: str
+    text: str
+
+
+# A team's notes for the other side in rounds opened in [start, end), newest first (team id, start, end).
+NotesFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[Sequence[Note]]]
+
+
+# --- what App Home reads of each feature ---------------------------------------------------------------
+
+OVERSEER_ROLES = frozenset({"liaison", "manager"})  # who sees a team's KPIs and open escalations
+
+
+@dataclass(frozen=True)
+class CheckinCard:
+    team_name: str
+    week: str
+    round_id: int
+    closes_at: datetime
+    answered: bool
+
+
+@dataclass(frozen=True)
+class SurveyCard:
+    survey_id: int
+    team_name: str
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class EscalationCard:
+    ref: str
+    severity: str
+    summary: str
+    state: str
+    team_name: str
+
+
+class KpiPanel(Protocol):
+    """A team's KPIs as the KPI feature renders them for App Home."""
+
+    @property
+    def team_name(self) -> str: ...
+
+    def lines(self, t: Translator) -> Sequence[Mrkdwn]: ...
+
+
+# The member's open check-in, if any (session, member).
+HomeCheckinFn = Callable[[AsyncSession, Member], Awaitable[CheckinCard | None]]
+# The survey the member may answer now, if any.
+HomeSurveyFn = Callable[["Services", Member], Awaitable[SurveyCard | None]]
+# (escalations the member raised, open ones of the teams they oversee) (session, member, overseen team ids).
+HomeEscalationsFn = Callable[[AsyncSession, Member, set[int]],
+                             Awaitable[tuple[list[EscalationCard], list[EscalationCard]]]]
+# A team's KPIs for App Home; None when the team defines none (session, team, now, providers).
+HomeKpisFn = Callable[[AsyncSession, Team, datetime, "MetricsProviders"], Awaitable[KpiPanel | None]]
+
+
+# The blocker, once the permission table lets `member` take `action` on it (session, member, action,
+# blocker id, connect); raises UserFacingError otherwise.
+BlockerAccessFn = Callable[[AsyncSession, Member, Action, int, bool], Awaitable[BlockerInfo]]
+# Refuses (UserFacingError) unless the permission table lets the actor take `action` on the escalation.
+EscalationAccessFn = Callable[["Services", Actor, Action, int], Awaitable[object]]
+# A member's open Jira issues by email, at most `limit`; [] when Jira is off, unknown or unreachable.
+OpenIssuesFn = Callable[["Services", str, int], Awaitable[Sequence[OpenIssue]]]
+# Whether a team's stored config names a Jira project (without one it gets no Jira buttons).
+JiraProjectFn = Callable[[dict[str, Any] | None], bool]
+
+
+# --- what kudos and the weekly sync read and publish -------------------------------------------------
+
+@dataclass(frozen=True)
 class KudosMetrics:
     """Thanks given in a team over a period, by direction across the line."""
 
@@ -150,16 +257,6 @@ class Resolvers:
     team_id: int
     ref: str
     slack_ids: tuple[str, ...]
-
-
-class SideNote(Protocol):
-    """A note a member left for the other side in a check-in."""
-
-    @property
-    def member(self) -> str: ...
-
-    @property
-    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -209,8 +306,6 @@ class SyncHome:
     actions: Sequence[SyncAction]
 
 
-# The notes a team's members left for the other side over [start, end), newest first.
-NotesFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[Sequence[SideNote]]]
 # A team's open escalations, most severe first, at most `limit`.
 OpenEscalationsFn = Callable[[AsyncSession, int, int], Awaitable[Sequence[OpenEscalation]]]
 # A team's KPIs that are off track or back on target at `now` (the providers compute the computed ones).
@@ -227,19 +322,30 @@ ResolversFn = Callable[[AsyncSession, int], Awaitable[Resolvers | None]]
 
 @dataclass(frozen=True)
 class MetricsProviders:
-    """The registry KPIs and the digest read: each feature's provider, None where a feature is absent."""
+    """The registry features read each other through: each feature's provider, None where it is absent."""
 
     checkins: MetricsFn[CheckinMetrics] | None = None
     escalations: MetricsFn[EscalationMetrics] | None = None
     pulse: MetricsFn[PulseMetrics] | None = None
     jira: MetricsFn[JiraMetrics] | None = None
     open_blockers: BlockersFn | None = None
+    other_side_notes: NotesFn | None = None
+    blocker: BlockerAccessFn | None = None
+    escalation_access: EscalationAccessFn | None = None
+    open_issues: OpenIssuesFn | None = None
+    jira_project: JiraProjectFn | None = None
+    home_checkin: HomeCheckinFn | None = None
+    home_survey: HomeSurveyFn | None = None
+    home_escalations: HomeEscalationsFn | None = None
+    home_kpis: HomeKpisFn | None = None
     kudos: MetricsFn[KudosMetrics] | None = None
     kudos_notes: KudosNotesFn | None = None
     kudos_received: KudosReceivedFn | None = None
     escalation_resolvers: ResolversFn | None = None
-    other_side_notes: NotesFn | None = None
     open_escalations: OpenEscalationsFn | None = None
     kpi_flags: KpiFlagsFn | None = None
     sync: MetricsFn[SyncMetrics] | None = None
     sync_home: SyncHomeFn | None = None
+
+    def has_jira_project(self, team_config: dict[str, Any] | None) -> bool:
+        return self.jira_project is not None and self.jira_project(team_config)

@@ -15,8 +15,8 @@ from bot.clock import Clock, SystemClock
 from bot.events import EventBus
 from bot.i18n import Translator, translator
 from bot.metrics import MetricsProviders
-from bot.settings import Settings, secret_value
-from bot.slack import SlackDirectory, make_client
+from bot.settings import Settings
+from bot.slack import SlackDirectory
 from storage.db import Database
 
 log = logging.getLogger("oneteam.services")
@@ -100,16 +100,3 @@ class Services:
         if not task.cancelled() and task.exception() is not None:
             log.error("background work failed", exc_info=task.exception(), extra={"task": task.get_name()})
 
-
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
-    from bot import wiring
-
-    services = Services(
-        settings=settings,
-        db=Database(settings.database_url),
-        slack=make_client(secret_value(settings.slack_bot_token), settings.slack_api_url,
-                          timeout=settings.slack_timeout),
-        clock=clock or SystemClock(),
-    )
-    wiring.connect(services)
-    return services

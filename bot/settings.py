@@ -51,6 +51,18 @@ class Settings(BaseSettings):
             raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
         return v
 
+    @field_validator("database_url")
+    @classmethod
+    def _driver_installed(cls, v: str) -> str:
+        """PostgreSQL's driver is an extra: without it, say what to install rather than fail on first use."""
+        if v.startswith("postgresql"):
+            try:
+                import asyncpg  # type: ignore[import-untyped]  # noqa: F401
+            except ImportError:
+                raise ValueError("DATABASE_URL asks for PostgreSQL, but its driver is not installed: "
+                                 "pip install 'oneteam[postgres]'") from None
+        return v
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_slash(cls, v: str) -> str:

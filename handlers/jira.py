@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot.app import tell_privately
 from bot.blocks import link
 from bot.errors import UserFacingError
 from bot.jira import service
 from bot.jira.ids import Action
 from bot.permissions import actor_of
+from bot.reply import tell_privately
 
 COMMANDS: tuple[str, ...] = ()
 

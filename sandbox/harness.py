@@ -13,8 +13,9 @@ from bot.org.loader import load
 from bot.org.schema import OrgSpec
 from bot.org.service import ApplyReport, apply_org
 from bot.server import BotServer, listener_tasks
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
+from bot.wiring import build_services
 from sandbox.driver import Ack, SlackDriver
 from sandbox.jira import JiraSandbox
 from sandbox.slack import RateLimits, SlackSandbox

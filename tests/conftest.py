@@ -12,8 +12,9 @@ from bot.clock import FakeClock
 from bot.org.loader import load
 from bot.org.schema import OrgSpec
 from bot.org.service import apply_org
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
+from bot.wiring import build_services
 from sandbox.databases import scratch_postgres
 from sandbox.harness import EXAMPLE_ORG, ONETEAM_SECRET, Harness
 

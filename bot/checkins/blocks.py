@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import blocks as bk
 from bot.checkins.config import Question
 from bot.checkins.ids import Ids, question_block
 from bot.i18n import Translator
-
-if TYPE_CHECKING:  # bot.jira.service imports the check-in service, which imports these views
-    from bot.jira.service import OpenIssue
+from bot.metrics import OpenIssue
 
 MOOD_RANGE = "1-5"
 

@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from datetime import time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from bot.config_types import HHMM, Strict, Weekday, clock, weekday_index
 
 
-def parse_hhmm(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def _check_hhmm(value: str) -> str:
-    if not HHMM.match(value):
-        raise ValueError(f"{value!r} is not a 24-hour time such as 16:00")
-    return value
-
-
-class Question(_Strict):
+class Question(Strict):
     """One question of the form. Without `label` the built-in wording (in the member's language) is used."""
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,30}$")
@@ -49,7 +31,7 @@ DEFAULT_QUESTIONS = (
 BUILT_IN = tuple(q.key for q in DEFAULT_QUESTIONS)
 
 
-class AwayConfig(_Strict):
+class AwayConfig(Strict):
     """Who is away: on leave in the org YAML, or a Slack status matching these emoji or words."""
 
     check_slack_status: bool = True
@@ -57,13 +39,13 @@ class AwayConfig(_Strict):
     status_words: tuple[str, ...] = ("vacation", "holiday", "out of office", "ooo", "on leave", "휴가", "부재")
 
 
-class CheckinConfig(_Strict):
+class CheckinConfig(Strict):
     enabled: bool = True
-    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "friday"
-    time: str = "16:00"
+    weekday: Weekday = "fri"
+    time: HHMM = "16:00"
     questions: tuple[Question, ...] = DEFAULT_QUESTIONS
     remind_after_hours: float = Field(4.0, gt=0, le=72)
-    reminder_window: tuple[str, str] = ("08:00", "20:00")
+    reminder_window: tuple[HHMM, HHMM] = ("08:00", "20:00")
     close_after_hours: float = Field(72.0, gt=0, le=144)
     skip_roles: tuple[str, ...] = ("liaison", "manager")  # they read check-ins rather than write them
     summary_in_channel: bool = False  # a parent message in the team channel, answers in its thread
@@ -71,13 +53,11 @@ class CheckinConfig(_Strict):
     other_side_channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
     away: AwayConfig = AwayConfig()
 
-    _time = field_validator("time")(classmethod(lambda cls, v: _check_hhmm(v)))
-
     @field_validator("reminder_window")
     @classmethod
     def _window(cls, v: tuple[str, str]) -> tuple[str, str]:
-        start, end = (_check_hhmm(x) for x in v)
-        if parse_hhmm(start) >= parse_hhmm(end):
+        start, end = v
+        if start >= end:
             raise ValueError("reminder_window must be [start, end] with start before end, e.g. [08:00, 20:00]")
         return v
 
@@ -95,8 +75,13 @@ class CheckinConfig(_Strict):
 
     @property
     def weekday_index(self) -> int:
-        return WEEKDAYS.index(self.weekday)
+        return weekday_index(self.weekday)
 
     @property
     def local_time(self) -> dt.time:  # `dt.`: in this class `time` is the field
-        return parse_hhmm(self.time)
+        return clock(self.time)
+
+    @property
+    def window(self) -> tuple[dt.time, dt.time]:
+        """The reminder window as times of day."""
+        return clock(self.reminder_window[0]), clock(self.reminder_window[1])

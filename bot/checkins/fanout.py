@@ -20,13 +20,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.calendar import Calendar, week_of, weekdays_around, zone
 from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig
 from bot.checkins.service import local_text, member_t, open_blockers, team_config
-from bot.checkins.timing import checkin_days, due_at, in_window, week_label, zone
 from bot.delivery import STALE_AFTER, deliver_once
-from bot.jira.service import open_issues_for
-from bot.org.service import apply_profile
+from bot.events import HomeChanged, MemberTimezoneChanged, ProfileRead
 from bot.services import Services
 from bot.slack import SlackProfile
 from storage.milestones import first_start
@@ -64,7 +63,7 @@ async def open_rounds(services: Services) -> list[int]:
         cfg = team_config(team)
         if not cfg.enabled:
             continue
-        for day in checkin_days(now, cfg):
+        for day in weekdays_around(now, cfg.weekday_index):
             round_id = await _open_round(services, team, cfg, day, now, installed)
             if round_id is not None:
                 created.append(round_id)
@@ -77,8 +76,8 @@ async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: A
         people = [m for m, roles in await team_members(session, team.id)
                   if not (set(roles) & set(cfg.skip_roles))]
         existing = await session.scalar(select(CheckinRound).where(CheckinRound.team_id == team.id,
-                                                                   CheckinRound.week == week_label(day)))
-    everyone = {m.id: (due_at(day, cfg.local_time, zone(m.timezone, team.timezone)),
+                                                                   CheckinRound.week == week_of(day)))
+    everyone = {m.id: (Calendar(zone(m.timezone, team.timezone)).at(day, cfg.local_time),
                        zone(m.timezone, team.timezone).key) for m in people}
     if not everyone:
         return None
@@ -94,7 +93,7 @@ async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: A
         return None  # (a bot that was down at check-in time still opens the round while it would be open)
     try:
         async with services.sessions.begin() as session:
-            rnd = CheckinRound(team_id=team.id, week=week_label(day), day=day.isoformat(), opens_at=first,
+            rnd = CheckinRound(team_id=team.id, week=week_of(day), day=day.isoformat(), opens_at=first,
                                closes_at=last + timedelta(hours=cfg.close_after_hours), state="open",
                                questions=[q.model_dump(mode="json") for q in cfg.questions],
                                summary_channel=team.channel_id if cfg.summary_in_channel else None, created_at=now)
@@ -123,10 +122,10 @@ async def _add_missing_prompts(services: Services, round_id: int, dues: dict[int
             continue
 
 
-async def on_timezone_changed(services: Services, payload: dict[str, Any]) -> None:
+async def on_timezone_changed(services: Services, event: MemberTimezoneChanged) -> None:
     """A member moved zones in Slack: their prompts not yet sent move to the check-in time in the new zone,
     and the reminder window of open rounds follows the new zone too."""
-    member_id = payload["member_id"]
+    member_id = event.member_id
     async with services.sessions.begin() as session:
         member = await session.get(Member, member_id)
         if member is None:
@@ -140,7 +139,7 @@ async def on_timezone_changed(services: Services, payload: dict[str, Any]) -> No
             tz = zone(member.timezone, team.timezone)
             values: dict[str, Any] = {"timezone": tz.key}
             if prompt.state == "pending":
-                values["due_at"] = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+                values["due_at"] = Calendar(tz).at(date.fromisoformat(rnd.day), team_config(team).local_time)
             await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt.id,
                                                               CheckinPrompt.state == prompt.state).values(values))
 
@@ -239,7 +238,7 @@ async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY
     ctx = await _load(services, ids, with_history=True)
     await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid]), concurrency)
     changed = [ctx.members[p.member_id].slack_user_id for p in ctx.prompts.values()]
-    await services.events.publish("home.changed", {"slack_user_ids": [u for u in changed if u]})
+    await services.events.publish(HomeChanged([u for u in changed if u]))
     return len(ids)
 
 
@@ -268,7 +267,7 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
                 await deliver_once(services, f"checkin:away:{rnd.id}:{member.id}", member.slack_user_id,
                                    text=note.text, blocks=note.blocks)
             return
-        tasks = await open_issues_for(services, member.email)
+        tasks = await services.metrics.open_issues(services, member.email, 10) if services.metrics.open_issues else []
         msg = blocks.prompt(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
                             round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []), tasks=tasks)
         sent = await deliver_once(services, f"checkin:prompt:{rnd.id}:{member.id}", member.slack_user_id,
@@ -280,8 +279,8 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     if sent is None:  # another instance is sending it right now; it will record it
         return
     now = services.clock.now()
-    remind_at = in_window(max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours),
-                          zone(prompt.timezone, team.timezone), cfg.reminder_window)
+    remind_at = Calendar(zone(prompt.timezone, team.timezone)).in_window(
+        max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours), *cfg.window)
     await _finish(services, prompt, col, state="sent", sent_at=now, message_channel=sent.channel,
                   message_ts=sent.ts, remind_at=remind_at, timezone=prompt.timezone,
                   reminder_state="pending" if remind_at < rnd.closes_at else "none")
@@ -291,9 +290,9 @@ async def _moved_later(services: Services, prompt: CheckinPrompt, rnd: CheckinRo
                        profile: SlackProfile) -> bool:
     """The profile read at send time shows a zone change that no `user_change` event brought (Slack Connect
     staff): the member record follows, and a prompt now due later goes back to wait for it."""
-    await apply_profile(services, profile)
+    await services.events.publish(ProfileRead(profile))  # the org records it (and may move the member's zone)
     tz = zone(profile.timezone, team.timezone)
-    due = due_at(date.fromisoformat(rnd.day), team_config(team).local_time, tz)
+    due = Calendar(tz).at(date.fromisoformat(rnd.day), team_config(team).local_time)
     if due <= services.clock.now():
         return False
     await _finish(services, prompt, CheckinPrompt.state, state="pending", due_at=due, timezone=tz.key)
@@ -324,7 +323,7 @@ async def _remind_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     rnd = ctx.rounds[prompt.round_id]
     team, member = ctx.teams[rnd.team_id], ctx.members[prompt.member_id]
     cfg, col, now = team_config(team), CheckinPrompt.reminder_state, services.clock.now()
-    window_start = in_window(now, zone(prompt.timezone, team.timezone), cfg.reminder_window)
+    window_start = Calendar(zone(prompt.timezone, team.timezone)).in_window(now, *cfg.window)
     if window_start > now:  # the tick ran late, past the member's evening: wait for their morning
         await _finish(services, prompt, col, reminder_state="pending" if window_start < rnd.closes_at else "none",
                       remind_at=window_start)
@@ -386,5 +385,5 @@ async def _after_close(services: Services, round_id: int) -> None:
                 log.warning("could not mark a prompt closed", extra={"round_id": round_id}, exc_info=True)
     await refresh_summary(services, round_id)
     users = [m.slack_user_id for _p, m in rows if m.slack_user_id]
-    await services.events.publish("home.changed", {"slack_user_ids": users})
+    await services.events.publish(HomeChanged(users))
     log.info("check-in round closed", extra={"round_id": round_id, "team": team.key})

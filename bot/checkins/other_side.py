@@ -10,7 +10,6 @@ liaison or manager role. An internal team's partners are the vendor teams whose 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from bot import blocks as bk
 from bot.checkins.service import member_t, team_config
 from bot.delivery import deliver_once
 from bot.i18n import Translator
+from bot.metrics import Note
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Membership, Team
 from storage.org import active_teams, team_members
@@ -91,12 +91,6 @@ async def deliver_note(services: Services, prompt_id: int) -> None:
                 await services.slack.chat_update(channel=sent.channel, ts=sent.ts, text=msg.text, blocks=msg.blocks)
         except Exception:
             log.warning("note for the other side not delivered", extra={"prompt_id": prompt.id}, exc_info=True)
-
-
-@dataclass(frozen=True)
-class Note:
-    member: str
-    text: str
 
 
 async def notes_of(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> list[Note]:

@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.calendar import Calendar, zone
 from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig, Question
 from bot.checkins.ids import question_block
-from bot.checkins.timing import in_window, tomorrow_morning, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
+from bot.events import BlockerReported, HomeChanged, JiraIssueLinked
 from bot.i18n import Translator
-from bot.jira.config import has_project
-from bot.metrics import CheckinMetrics
+from bot.metrics import BlockerInfo, CheckinCard, CheckinMetrics
 from bot.permissions import Action, Subject, authorize, refuse
 from bot.services import Services
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
@@ -76,6 +76,15 @@ async def _caller(session: AsyncSession, slack_user_id: str) -> Member:
     if member is None:
         raise UserFacingError("core.errors.not_in_org")
     return member
+
+
+async def home_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
+    """App Home's check-in card (registered in bot/wiring.py)."""
+    try:
+        prompt, rnd, team = await open_prompt(session, member, None)
+    except UserFacingError:
+        return None
+    return CheckinCard(team.name, rnd.week, rnd.id, rnd.closes_at, prompt.state == "answered")
 
 
 async def open_prompt(session: AsyncSession, member: Member, round_id: int | None) -> tuple[CheckinPrompt,
@@ -198,7 +207,7 @@ async def announce_answer(services: Services, saved: Saved) -> None:
     await deliver_note(services, prompt.id)
 
     await refresh_summary(services, rnd.id, answer_of=prompt.id)
-    await services.events.publish("home.changed", {"slack_user_ids": [member.slack_user_id]})
+    await services.events.publish(HomeChanged([member.slack_user_id]))
 
 
 async def _update_quietly(services: Services, channel: str, ts: str, msg: blocks.bk.Rendered) -> None:
@@ -220,7 +229,7 @@ async def skip(services: Services, slack_user_id: str, reason: str | None) -> st
             return t("checkins.skip.already_answered", week=rnd.week)
         prompt.state, prompt.skip_reason = "skipped", (reason or "").strip()[:500] or None
         prompt.reminder_state = "none"
-    await services.events.publish("home.changed", {"slack_user_ids": [slack_user_id]})
+    await services.events.publish(HomeChanged([slack_user_id]))
     key = "checkins.skip.done_reason" if reason else "checkins.skip.done"
     return t(key, week=rnd.week, team=team.name, reason=(reason or "").strip())
 
@@ -238,9 +247,9 @@ async def snooze(services: Services, slack_user_id: str, prompt_id: int, choice:
         team = await existing(session, Team, rnd.team_id)
         if rnd.state != "open":
             raise UserFacingError("checkins.errors.closed")
-        cfg, tz = team_config(team), zone(prompt.timezone, team.timezone)
-        when = (tomorrow_morning(now, tz, cfg.reminder_window) if choice == "tomorrow"
-                else in_window(now + SNOOZE_HOUR, tz, cfg.reminder_window))
+        cfg, cal = team_config(team), Calendar(zone(prompt.timezone, team.timezone))
+        when = (cal.tomorrow_at(now, cfg.window[0]) if choice == "tomorrow"
+                else cal.in_window(now + SNOOZE_HOUR, *cfg.window))
         if prompt.state == "sent":
             await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt.id)
                                   .values(reminder_state="pending", remind_at=when))
@@ -249,17 +258,6 @@ async def snooze(services: Services, slack_user_id: str, prompt_id: int, choice:
 
 
 # --- blockers -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class BlockerInfo:
-    id: int
-    team_key: str
-    member_name: str
-    member_email: str
-    text: str
-    jira_key: str | None
-    status: str
-
-
 async def blocker_info(session: AsyncSession, blocker_id: int) -> BlockerInfo | None:
     row = (await session.execute(
         select(CheckinBlocker, Team.key, Member.name, Member.email)
@@ -271,10 +269,11 @@ async def blocker_info(session: AsyncSession, blocker_id: int) -> BlockerInfo | 
     return BlockerInfo(b.id, team_key, name, email, b.text, b.jira_key, b.status)
 
 
-async def authorized_blocker(session: AsyncSession, member: Member, action: Action, blocker_id: int, *,
+async def authorized_blocker(session: AsyncSession, member: Member, action: Action, blocker_id: int,
                              connect: bool = False) -> BlockerInfo:
     """A blocker for another feature's button (escalate, Jira), once the permission table lets `member`
-    take `action` on it: the blocked person, or a liaison or manager of their team."""
+    take `action` on it: the blocked person, or a liaison or manager of their team. Registered as the
+    `blocker` provider (bot/wiring.py): other features reach it through `services.metrics`."""
     blocker = await session.get(CheckinBlocker, blocker_id)
     if blocker is None:
         raise UserFacingError("checkins.errors.unknown_blocker")
@@ -284,9 +283,19 @@ async def authorized_blocker(session: AsyncSession, member: Member, action: Acti
     return info
 
 
+async def on_jira_linked(services: Services, event: JiraIssueLinked) -> None:
+    """`JiraIssueLinked`: a blocker's Jira key (and status) then show in the member's next prompt."""
+    if event.origin != "blocker":
+        return
+    try:
+        async with services.sessions.begin() as session:
+            await link_blocker_jira(session, event.origin_id, event.jira_key, event.status)
+    except UserFacingError:  # the blocker is gone; the Jira link itself stays
+        log.warning("could not record the Jira key on its blocker", extra={"jira_key": event.jira_key})
+
+
 async def link_blocker_jira(session: AsyncSession, blocker_id: int, jira_key: str,
                             jira_status: str | None = None) -> None:
-    """Called by the Jira feature; the key (and status) then show in the member's next prompt."""
     blocker = await session.get(CheckinBlocker, blocker_id)
     if blocker is None:
         raise UserFacingError("checkins.errors.unknown_blocker")
@@ -334,16 +343,16 @@ async def route_blocker(services: Services, blocker_id: int) -> None:
         prompt = await existing(session, CheckinPrompt, blocker.prompt_id)
         rnd = await existing(session, CheckinRound, prompt.round_id)
         readers = await team_members(session, team.id, "liaison") or await team_members(session, team.id, "manager")
-    await services.events.publish("checkin.blocker", {
-        "blocker_id": blocker.id, "team_key": team.key, "member_email": author.email,
-        "member_slack_id": author.slack_user_id, "text": blocker.text, "round_id": rnd.id})
+    await services.events.publish(BlockerReported(
+        blocker_id=blocker.id, team_key=team.key, member_email=author.email, member_slack_id=author.slack_user_id,
+        text=blocker.text, round_id=rnd.id))
     for reader, _roles in readers:
         if reader.id == author.id or not reader.slack_user_id:
             continue
         t = member_t(services, reader, team)
         msg = blocks.liaison_blocker(t, member=author.name, team=team.name, week=rnd.week, text=blocker.text,
-                                     blocker_id=blocker.id,
-                                     jira=services.settings.jira_enabled and has_project(team.config))
+                                     blocker_id=blocker.id, jira=services.settings.jira_enabled
+                                     and services.metrics.has_jira_project(team.config))
         try:
             await deliver_once(services, f"checkin:blocker:{blocker.id}:{reader.id}", reader.slack_user_id,
                                text=msg.text, blocks=msg.blocks)

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
+from bot import calendar as weeks
 from bot.digest import render
 from bot.digest.service import digest_for
 from bot.i18n import translator
-from bot.kpi import weeks
 from bot.settings import Settings
 
 
 async def print_digest(settings: Settings, team_key: str, week: str | None, png: Path | None) -> None:
-    from bot.services import build_services
+    from bot.wiring import build_services
     from storage.org import active_teams
 
     t = translator("en")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import calendar as weeks
 from bot.delivery import deliver_once
 from bot.digest import chart, render
 from bot.digest.model import Bundle, Digest, Item, Section, Series
@@ -21,7 +22,6 @@ from bot.digest.notes import other_side_notes
 from bot.digest.providers import PROVIDERS, Context
 from bot.digest.together import one_team
 from bot.i18n import Translator, translator
-from bot.kpi import weeks
 from bot.kpi.config import DigestConfig, kpi_config
 from bot.kpi.service import kpi_statuses
 from bot.kpi.sources import Metrics

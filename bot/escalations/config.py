@@ -2,56 +2,33 @@
 
 from __future__ import annotations
 
-import re
+from datetime import time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from bot.calendar import Calendar
+from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
 Severity = Literal["P1", "P2", "P3", "P4"]
 ROLE_NAMES = ("member", "vendor_lead", "liaison", "manager", "admin")
-NEXT_BUSINESS_DAY = "next_business_day"
-_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 DEFAULT_TIMEOUTS: dict[str, str | None] = {"P1": "15m", "P2": "1h", "P3": "4h", "P4": NEXT_BUSINESS_DAY}
 DEFAULT_ACKED_TIMEOUTS: dict[str, str | None] = {"P1": "30m", "P2": "2h"}
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def duration_minutes(value: str) -> int | None:
-    """'15m' / '2h' / '1d' -> minutes; None for `next_business_day`."""
-    if value == NEXT_BUSINESS_DAY:
-        return None
-    match = _DURATION.match(value.strip())
-    if not match:
-        raise ValueError(f"{value!r} is not a duration (use e.g. 15m, 4h, 1d or {NEXT_BUSINESS_DAY})")
-    return int(match.group(1)) * {"m": 1, "h": 60, "d": 1440}[match.group(2)]
-
-
-class BusinessHours(_Strict):
+class BusinessHours(Strict):
     """Working hours in the team's time zone; P3/P4 timers only run inside them."""
 
-    start: str = "09:00"
-    end: str = "18:00"
-    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-
-    @field_validator("start", "end")
-    @classmethod
-    def _clock(cls, v: str) -> str:
-        if not _CLOCK.match(v):
-            raise ValueError(f"{v!r} is not a time of day (HH:MM)")
-        return v
+    start: HHMM = "09:00"
+    end: HHMM = "18:00"
+    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
 
     @field_validator("days")
     @classmethod
     def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [d for d in v if d not in WEEKDAYS]
-        if bad or not v:
-            raise ValueError(f"days must be some of {', '.join(WEEKDAYS)}")
+        if not v:
+            raise ValueError("days must be some of mon, tue, wed, thu, fri, sat, sun")
         return v
 
     @model_validator(mode="after")
@@ -60,24 +37,26 @@ class BusinessHours(_Strict):
             raise ValueError("business hours must start before they end")
         return self
 
+    def calendar(self, tz: str) -> Calendar:
+        hours: tuple[time, time] = (clock(self.start), clock(self.end))
+        return Calendar(tz, (weekday_index(d) for d in self.days), hours)
+
 
 def _check_timeouts(v: dict[str, str | None]) -> dict[str, str | None]:
-    for severity, value in v.items():
+    for severity in v:
         if severity not in SEVERITIES:
             raise ValueError(f"unknown severity {severity!r} (use {', '.join(SEVERITIES)})")
-        if value is not None:
-            duration_minutes(value)
     return v
 
 
-class EscalationConfig(_Strict):
+class EscalationConfig(Strict):
     """Escalation policy of one team. Levels are lists of roles (in this team) or people's emails."""
 
     levels: tuple[tuple[str, ...], ...] = (("vendor_lead",), ("liaison",), ("manager",))
     # Time to acknowledge before the next level is called.
-    timeouts: dict[str, str | None] = Field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
+    timeouts: dict[str, Duration | None] = Field(default_factory=lambda: dict(DEFAULT_TIMEOUTS))
     # Acknowledged but unresolved for this long: whoever acknowledged and the current level are reminded.
-    acked_timeouts: dict[str, str | None] = Field(default_factory=lambda: dict(DEFAULT_ACKED_TIMEOUTS))
+    acked_timeouts: dict[str, Duration | None] = Field(default_factory=lambda: dict(DEFAULT_ACKED_TIMEOUTS))
     renotify_last: int = Field(2, ge=0, le=10)  # re-notifications of the last level (and of ack reminders)
     business_hours: BusinessHours = BusinessHours()
     business_hours_severities: tuple[Severity, ...] = ("P3", "P4")

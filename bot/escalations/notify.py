@@ -18,7 +18,6 @@ from bot.blocks import Rendered
 from bot.delivery import Sent, deliver_once
 from bot.escalations import blocks
 from bot.escalations.policy import level_people, team_policy
-from bot.jira.config import has_project
 from bot.services import Services
 from storage.models import Escalation, Member, Team
 from storage.rows import existing
@@ -58,7 +57,7 @@ async def sync(services: Services, esc_id: int) -> bool:
     team_t = services.t(team.locale)
     card = blocks.card(team_t, esc, team, levels=len(cfg.levels), people=[p.slack_id for p in people],
                        hide_details=hide,
-                       jira_enabled=services.settings.jira_enabled and has_project(team.config))
+                       jira_enabled=services.settings.jira_enabled and services.metrics.has_jira_project(team.config))
     complete, fresh_card = True, False
     ts = esc.message_ts
     if esc.channel_id and not ts:

@@ -20,15 +20,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
-from bot.checkins.service import BlockerInfo, authorized_blocker
 from bot.errors import UserFacingError
 from bot.escalations import blocks, notify
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
 from bot.escalations.policy import called_from, level_people, next_staffed_level, team_policy
 from bot.escalations.timers import due_after
+from bot.events import (
+    EscalationAcknowledged,
+    EscalationEscalated,
+    EscalationEvent,
+    EscalationRaised,
+    EscalationReminded,
+    EscalationReopened,
+    EscalationResolved,
+    HomeChanged,
+    JiraIssueDone,
+    JiraIssueLinked,
+)
 from bot.i18n import Translator
-from bot.metrics import EscalationMetrics
+from bot.metrics import BlockerInfo, EscalationCard, EscalationMetrics
 from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
@@ -160,8 +171,7 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     async with services.sessions() as session:
         member = await identify(session, actor)
         if req.blocker_id is not None:  # from private_metadata: proves nothing, so checked again here
-            await authorized_blocker(session, member, Action.BLOCKER_ESCALATE, req.blocker_id,
-                                     connect=actor.external)
+            await _blocker(services, session, member, req.blocker_id, actor.external)
         team = await _pick_team(session, member, req)
         authorize(member, Action.ESCALATION_RAISE, Subject(team_id=team.id), connect=actor.external)
         channel = team_policy(team).channel or team.channel_id
@@ -186,7 +196,7 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     log.info("escalation raised", extra={"escalation_id": raised.id, "severity": req.severity,
                                          "team": raised.team_key})
     await _sync_or_later(services, raised.id)
-    await _publish(services, "escalation.raised", raised.id)
+    await _publish(services, EscalationRaised, raised.id)
     return raised
 
 
@@ -216,8 +226,7 @@ async def raise_modal(services: Services, actor: Actor, t: Translator, *, channe
         member = await identify(session, actor)
         prefill = Prefill()
         if blocker_id is not None:
-            prefill = prefill_from(await authorized_blocker(session, member, Action.BLOCKER_ESCALATE, blocker_id,
-                                                            connect=actor.external))
+            prefill = prefill_from(await _blocker(services, session, member, blocker_id, actor.external))
         teams = await active_teams(session)
         team_key = prefill.team_key
         if team_key is None:
@@ -288,7 +297,7 @@ async def advance_due(services: Services) -> int:
     return advanced
 
 
-async def _advance(services: Services, esc_id: int, now: datetime) -> str | None:
+async def _advance(services: Services, esc_id: int, now: datetime) -> type[EscalationEvent] | None:
     async with services.sessions.begin() as session:
         esc = await session.get(Escalation, esc_id)
         if esc is None or esc.state not in LIVE or esc.next_step_at is None or esc.next_step_at > now:
@@ -305,7 +314,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> str | None
                 {"kind": "notified", "at": now, "note": _ids([esc.acked_by_slack_id, *people])},
             ], rounds=esc.rounds + 1,
                 next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
-            return "escalation.reminded"
+            return EscalationReminded
         following = await next_staffed_level(session, team, cfg, esc.level)
         timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
         if following is not None:
@@ -314,7 +323,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> str | None
                 {"kind": "escalated", "at": now, "note": f"{esc.level}"},
                 {"kind": "notified", "at": now, "note": _ids(people)},
             ], level=level, rounds=0, next_step_at=timer)
-            return "escalation.escalated"
+            return EscalationEscalated
         if esc.rounds >= cfg.renotify_last:
             await _transition(session, esc, [], next_step_at=None)  # the last level was called enough
             return None
@@ -323,7 +332,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> str | None
             {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
             {"kind": "notified", "at": now, "note": _ids(people)},
         ], rounds=esc.rounds + 1, next_step_at=timer)
-        return "escalation.reminded"
+        return EscalationReminded
 
 
 # --- people acting on it ------------------------------------------------------------------------------
@@ -380,7 +389,7 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
             next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_ACK, decide)
-    await _after(services, esc_id, "escalation.acknowledged")
+    await _after(services, esc_id, EscalationAcknowledged)
     return esc.ref
 
 
@@ -401,7 +410,7 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
             next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_ESCALATE_NOW, decide)
-    await _after(services, esc_id, "escalation.escalated")
+    await _after(services, esc_id, EscalationEscalated)
     return esc.ref
 
 
@@ -448,7 +457,7 @@ async def resolve(services: Services, actor: Actor | None, esc_id: int, note: st
             continue
     else:
         raise UserFacingError("escalations.errors.busy")
-    await _after(services, esc_id, "escalation.resolved")
+    await _after(services, esc_id, EscalationResolved)
     return ref
 
 
@@ -466,7 +475,7 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
             next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_REOPEN, decide)
-    await _after(services, esc_id, "escalation.reopened")
+    await _after(services, esc_id, EscalationReopened)
     return esc.ref
 
 
@@ -488,33 +497,46 @@ async def rate(services: Services, actor: Actor, esc_id: int, score: int) -> str
     return esc.ref
 
 
-async def _after(services: Services, esc_id: int, event: str | None) -> None:
+async def _after(services: Services, esc_id: int, event: type[EscalationEvent] | None) -> None:
     await _sync_or_later(services, esc_id)
     if event:
         await _publish(services, event, esc_id)
 
 
-async def _publish(services: Services, event: str, esc_id: int) -> None:
+async def _publish(services: Services, event: type[EscalationEvent], esc_id: int) -> None:
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
         people = await level_people(session, team, team_policy(team), esc.level)
-    if event != "escalation.reminded":
-        await services.events.publish(event, {
-            "escalation_id": esc.id, "ref": esc.ref, "team_key": team.key, "severity": esc.severity,
-            "category": esc.category, "summary": esc.summary, "details": esc.details,
-            "raiser_slack_id": esc.raiser_slack_id, "channel_id": esc.channel_id, "message_ts": esc.message_ts,
-            "jira_wanted": esc.jira_wanted})
+    if event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
+        await services.events.publish(event(
+            escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,
+            summary=esc.summary, details=esc.details, raiser_slack_id=esc.raiser_slack_id,
+            channel_id=esc.channel_id, message_ts=esc.message_ts, jira_wanted=esc.jira_wanted))
     watchers = {esc.raiser_slack_id, *(p.slack_id for p in people)}
     if esc.acked_by_slack_id:
         watchers.add(esc.acked_by_slack_id)
-    await services.events.publish("home.changed", {"slack_user_ids": sorted(watchers)})
+    await services.events.publish(HomeChanged(sorted(watchers)))
 
 
 # --- reading ------------------------------------------------------------------------------------------
 async def get(session: AsyncSession, esc_id: int) -> Escalation | None:
     return await session.scalar(select(Escalation).where(Escalation.id == esc_id)
                                 .options(selectinload(Escalation.steps)))
+
+
+async def home_escalations(session: AsyncSession, member: Member, overseen: set[int]
+                           ) -> tuple[list[EscalationCard], list[EscalationCard]]:
+    """App Home's escalations (registered in bot/wiring.py): (raised by the member, open in the teams they
+    oversee)."""
+    mine, teams = [], []
+    for esc, team in await open_for(session, member):
+        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name)
+        if esc.raiser_slack_id == member.slack_user_id:
+            mine.append(card)
+        if team.id in overseen:
+            teams.append(card)
+    return mine, teams
 
 
 async def open_for(session: AsyncSession, member: Member, limit: int = OPEN_LIST_MAX) -> list[tuple[Escalation, Team]]:
@@ -536,11 +558,30 @@ def prefill_from(info: BlockerInfo) -> Prefill:
 async def check_blocker(services: Services, actor: Actor, blocker_id: int) -> None:
     """Before a raise modal that names a blocker is accepted: refused unless the table allows."""
     async with services.sessions() as session:
-        await authorized_blocker(session, await identify(session, actor), Action.BLOCKER_ESCALATE, blocker_id,
-                                 connect=actor.external)
+        await _blocker(services, session, await identify(session, actor), blocker_id, actor.external)
 
 
-# --- the Jira feature's hooks -------------------------------------------------------------------------
+async def _blocker(services: Services, session: AsyncSession, member: Member, blocker_id: int,
+                   connect: bool) -> BlockerInfo:
+    """A check-in blocker `member` may escalate, through the check-ins' provider (bot/wiring.py)."""
+    if services.metrics.blocker is None:  # no check-ins feature: no blocker to escalate
+        raise UserFacingError("checkins.errors.unknown_blocker")
+    return await services.metrics.blocker(session, member, Action.BLOCKER_ESCALATE, blocker_id, connect)
+
+
+# --- what the Jira feature tells (events, subscribed in bot/wiring.py) ---------------------------------
+async def on_jira_linked(services: Services, event: JiraIssueLinked) -> None:
+    """`JiraIssueLinked`: the escalation records its ticket's key."""
+    if event.origin == "escalation":
+        async with services.sessions.begin() as session:
+            await link_jira(session, event.origin_id, event.jira_key)
+
+
+async def on_jira_done(services: Services, event: JiraIssueDone) -> None:
+    """`JiraIssueDone`: the linked issue was resolved in Jira and the team wants the escalation resolved too."""
+    await resolve_from_jira(services, event.ref, event.note)
+
+
 async def link_jira(session: AsyncSession, escalation_id: int, jira_key: str) -> None:
     await session.execute(update(Escalation).where(Escalation.id == escalation_id).values(jira_key=jira_key))
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 from bot import blocks
 from bot.home.ids import HomeAction
 from bot.i18n import Translator
-from bot.kpi.blocks import kpi_line
 
 if TYPE_CHECKING:
-    from bot.home.service import EscalationCard, HomeData
+    from bot.home.service import HomeData
+    from bot.metrics import EscalationCard
 
 HOME_BLOCKS_MAX = 100
 MAX_ESCALATIONS = 10
@@ -64,7 +64,7 @@ def home_view(t: Translator, data: HomeData) -> dict[str, Any]:
                                                          _esc_lines(t, data.team_escalations) or t("home.teams.none")))]
         for team in data.kpis:
             out.append(blocks.header(t("kpi.title", team=team.team_name)))
-            out += [blocks.section(kpi_line(t, s, team.weeks)) for s in team.kpis]
+            out += [blocks.section(line) for line in team.lines(t)]
     out.append(blocks.context(t("home.footer")))
     if len(out) > HOME_BLOCKS_MAX:
         out = [*out[: HOME_BLOCKS_MAX - 1], out[-1]]

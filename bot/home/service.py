@@ -7,51 +7,18 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.checkins.service import open_prompt
-from bot.errors import UserFacingError
-from bot.escalations.service import open_for
+from bot.events import HomeChanged
 from bot.home.blocks import home_view
 from bot.i18n import translator
-from bot.kpi.config import kpi_config
-from bot.kpi.service import KPI_ROLES, TeamKpis, team_kpis
-from bot.metrics import KudosNote, SyncHome
-from bot.pulse.service import ballot
+from bot.metrics import OVERSEER_ROLES, CheckinCard, EscalationCard, KpiPanel, KudosNote, SurveyCard, SyncHome
 from bot.services import Services
 from storage.models import Member
 from storage.org import member_by_slack_id
 
 log = logging.getLogger("oneteam.home")
 HOME_KUDOS = 5  # the latest thanks a person received
-
-
-@dataclass(frozen=True)
-class CheckinCard:
-    team_name: str
-    week: str
-    round_id: int
-    closes_at: datetime
-    answered: bool
-
-
-@dataclass(frozen=True)
-class SurveyCard:
-    survey_id: int
-    team_name: str
-    closes_at: datetime
-
-
-@dataclass(frozen=True)
-class EscalationCard:
-    ref: str
-    severity: str
-    summary: str
-    state: str
-    team_name: str
 
 
 @dataclass
@@ -63,55 +30,33 @@ class HomeData:
     survey: SurveyCard | None = None
     my_escalations: list[EscalationCard] = field(default_factory=list)
     team_escalations: list[EscalationCard] = field(default_factory=list)
-    kpis: list[TeamKpis] = field(default_factory=list)
+    kpis: list[KpiPanel] = field(default_factory=list)
     kudos: Sequence[KudosNote] = ()  # thanks received, newest first
     sync: SyncHome | None = None  # the next weekly sync and my open action items
 
 
-async def _open_checkin(session: AsyncSession, member: Member) -> CheckinCard | None:
-    try:
-        prompt, rnd, team = await open_prompt(session, member, None)
-    except UserFacingError:
-        return None
-    return CheckinCard(team.name, rnd.week, rnd.id, rnd.closes_at, prompt.state == "answered")
-
-
-async def _open_survey(services: Services, member: Member) -> SurveyCard | None:
-    try:
-        b = await ballot(services, member.slack_user_id or "")
-    except UserFacingError:
-        return None
-    return SurveyCard(b.survey_id, b.team_name, b.closes_at)
-
-
-async def _escalations(session: AsyncSession, member: Member) -> tuple[list[EscalationCard], list[EscalationCard]]:
-    """(raised by the member, open in the teams they oversee)."""
-    overseen = {ms.team_id for ms in member.memberships if KPI_ROLES & set(ms.roles)}
-    mine, teams = [], []
-    for esc, team in await open_for(session, member):
-        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name)
-        if esc.raiser_slack_id == member.slack_user_id:
-            mine.append(card)
-        if team.id in overseen:
-            teams.append(card)
-    return mine, teams
-
-
 async def home_data(services: Services, member: Member) -> HomeData:
+    """What each feature shows this person, through the providers it registered (bot/wiring.py)."""
     now = services.clock.now()
-    overseen = sorted((ms.team for ms in member.memberships if KPI_ROLES & set(ms.roles) and ms.team.active),
+    home = services.metrics
+    overseen = sorted((ms.team for ms in member.memberships if OVERSEER_ROLES & set(ms.roles) and ms.team.active),
                       key=lambda t: t.key)
     data = HomeData(member.name, member.timezone or "UTC", bool(overseen))
     async with services.sessions.begin() as session:
-        data.checkin = await _open_checkin(session, member)
-        data.my_escalations, data.team_escalations = await _escalations(session, member)
-        data.kpis = [await team_kpis(session, team, now, services.metrics) for team in overseen
-                     if kpi_config(team.config).definitions]
-        if services.metrics.kudos_received is not None and member.slack_user_id:
-            data.kudos = await services.metrics.kudos_received(session, member.slack_user_id, HOME_KUDOS)
-        if services.metrics.sync_home is not None and member.slack_user_id:
-            data.sync = await services.metrics.sync_home(session, member.slack_user_id, now)
-    data.survey = await _open_survey(services, member)
+        if home.home_checkin:
+            data.checkin = await home.home_checkin(session, member)
+        if home.home_escalations:
+            data.my_escalations, data.team_escalations = await home.home_escalations(
+                session, member, {ms.team_id for ms in member.memberships if OVERSEER_ROLES & set(ms.roles)})
+        if home.home_kpis:
+            panels = [await home.home_kpis(session, team, now, home) for team in overseen]
+            data.kpis = [p for p in panels if p is not None]
+        if home.kudos_received is not None and member.slack_user_id:
+            data.kudos = await home.kudos_received(session, member.slack_user_id, HOME_KUDOS)
+        if home.sync_home is not None and member.slack_user_id:
+            data.sync = await home.sync_home(session, member.slack_user_id, now)
+    if home.home_survey:
+        data.survey = await home.home_survey(services, member)
     return data
 
 
@@ -153,12 +98,12 @@ class HomeRefresher:
 
 
 def on_home_changed(services: Services) -> Any:
-    """The `home.changed` subscriber: queue each named person's Home for republishing."""
+    """The `HomeChanged` subscriber: queue each named person's Home for republishing."""
     refresher = HomeRefresher(services)
 
-    async def republish(payload: dict[str, Any]) -> None:
+    async def republish(event: HomeChanged) -> None:
         if services.settings.slack_bot_token is None:  # no Slack to publish to (CLI, unit tests)
             return
-        refresher.request(payload.get("slack_user_ids") or ())
+        refresher.request(event.slack_user_ids)
 
     return republish

@@ -1,33 +1,35 @@
-"""The one class that talks to Jira, around the `jira` library (whose calls block, so they run in a thread).
+"""The one class that talks to Jira: its REST API called directly with aiohttp, the HTTP client the project
+already has. The `jira` library was dropped: its calls block (a thread each), it reached OneTeam only through
+private attributes (`_session` for raw REST calls, `_options` to pick the API version), and the adapter already
+spoke REST itself for everything but connecting.
 
 Cloud and Data Center/Server differ in ways that matter here, decided once from `serverInfo.deploymentType`:
 - Cloud: API token (Basic user:token), REST v3, descriptions in Atlassian Document Format, search through
   `/search/jql` paged by `nextPageToken` (no `total`).
 - Server/DC: personal access token (Bearer), REST v2, wiki-text descriptions, `/search` paged by `startAt`.
 
-The library's own retry loop is switched off (`max_retries=0`): it sleeps inside the call, which would hold a
-thread and hide `Retry-After` from the outbox, which owns retrying. Errors come out as `JiraUnavailable`
-(try again later: 429, 5xx, timeouts, no connection) or `JiraRejected` (Jira said no; retrying won't help).
-A `JIRAError`'s text carries request headers, so it is never logged or put in a message.
+Nothing here retries: `Retry-After` goes to the outbox, which owns retrying. Errors come out as
+`JiraUnavailable` (try again later: 429, 5xx, timeouts, no connection) or `JiraRejected` (Jira said no;
+retrying won't help). Only the status is kept of a failed response: its body and headers are never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import requests
-from jira import JIRA, JIRAError
+import aiohttp
 
 log = logging.getLogger("oneteam.jira")
-T = TypeVar("T")
 
 PROPERTY = "oneteam"  # issue property carrying OneTeam's id: {"id": "..."}
 SYNC_FIELDS = ("summary", "status", "assignee", "resolution", "updated", "created", "resolutiondate", "duedate",
@@ -119,8 +121,8 @@ def issue_state(raw: dict[str, Any]) -> IssueState:
     )
 
 
-def _retry_after(response: Any) -> float | None:
-    raw = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    raw = headers.get("Retry-After")
     if not raw:
         return None
     try:
@@ -130,6 +132,11 @@ def _retry_after(response: Any) -> float | None:
             return max((parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds(), 0.0)
         except (TypeError, ValueError):
             return None
+
+
+def _basic(user: str, token: str) -> str:
+    """Cloud's API-token auth: HTTP Basic with the account's email and token."""
+    return "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode("ascii")
 
 
 _WIKI_SPECIALS = re.compile(r"([\\\[\]{}|*_+^~?!#\-])")
@@ -147,15 +154,14 @@ def jql_string(value: str) -> str:
 class JiraAdapter:
     """One per process (on `services.extras["jira"]`); connects lazily on first use."""
 
-    def __init__(self, url: str, *, user: str | None, token: str, timeout: float = 10.0, page_size: int = 100,
-                 client_factory: Callable[..., JIRA] = JIRA) -> None:
+    def __init__(self, url: str, *, user: str | None, token: str, timeout: float = 10.0,
+                 page_size: int = 100) -> None:
         self.url = url.rstrip("/")
         self._user = user
         self._token = token
         self.timeout = timeout
         self.page_size = page_size
-        self._factory = client_factory
-        self._client: JIRA | None = None
+        self._connected = False
         self._connecting = asyncio.Lock()
         self.cloud = False
         self.tz: ZoneInfo = ZoneInfo("UTC")  # JQL dates are read in the API user's time zone
@@ -171,52 +177,46 @@ class JiraAdapter:
         return f"{self.url}/browse/{key}"
 
     async def connect(self) -> None:
-        if self._client is not None:
+        """Learns the deployment type (Cloud or Server/DC) and our own account, once."""
+        if self._connected:
             return
         async with self._connecting:
-            if self._client is None:
-                await self._guard(self._connect_blocking)
+            if self._connected:
+                return
+            info = await self._request("GET", f"{self.url}/rest/api/2/serverInfo")
+            self.cloud = (info or {}).get("deploymentType") == "Cloud"
+            me = await self._request("GET", f"{self.url}/rest/api/{self.api_version}/myself") or {}
+            self.me = frozenset(str(me[k]) for k in ("accountId", "name", "key", "emailAddress") if me.get(k))
+            try:
+                self.tz = ZoneInfo(me.get("timeZone") or "UTC")
+            except (ZoneInfoNotFoundError, ValueError):
+                self.tz = ZoneInfo("UTC")
+            self._connected = True
 
-    def _connect_blocking(self) -> None:
-        auth: dict[str, Any] = ({"basic_auth": (self._user, self._token)} if self._user
-                                else {"token_auth": self._token})
-        client = self._factory(self.url, max_retries=0, timeout=self.timeout, logging=False,
-                               options={"check_update": False}, **auth)
-        self.cloud = client.deploymentType == "Cloud"
-        client._options["rest_api_version"] = str(self.api_version)
-        me = client.myself()
-        self.me = frozenset(str(me[k]) for k in ("accountId", "name", "key", "emailAddress") if me.get(k))
+    async def _request(self, method: str, url: str, body: dict[str, Any] | None = None,
+                       params: dict[str, Any] | None = None) -> Any:
+        """One REST call; failures become the two errors callers handle. A session per call: Jira is called
+        rarely, and nothing is left open when the event loop that made it ends."""
+        headers = {"Accept": "application/json", "Authorization": (
+            _basic(self._user, self._token) if self._user else f"Bearer {self._token}")}
         try:
-            self.tz = ZoneInfo(me.get("timeZone") or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            self.tz = ZoneInfo("UTC")
-        self._client = client
-
-    async def _guard(self, fn: Callable[..., T], *args: Any) -> T:
-        """Runs a blocking call in a thread and turns failures into the two errors callers handle."""
-        try:
-            return await asyncio.to_thread(fn, *args)
-        except JIRAError as e:
-            status = e.status_code or 0
-            if status in RETRYABLE or status == 0:
-                raise JiraUnavailable(f"HTTP {status}", _retry_after(e.response)) from None
-            raise JiraRejected(status, f"HTTP {status}") from None
-        except requests.exceptions.Timeout:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
+                async with session.request(method, url, json=body, params=params, headers=headers) as response:
+                    content = await response.read()
+                    if response.status >= 400:
+                        if response.status in RETRYABLE:
+                            raise JiraUnavailable(f"HTTP {response.status}", _retry_after(response.headers))
+                        raise JiraRejected(response.status, f"HTTP {response.status}")
+                    return json.loads(content) if content else None
+        except TimeoutError:
             raise JiraUnavailable("timeout") from None
-        except requests.exceptions.RequestException:
+        except (aiohttp.ClientError, ValueError):  # no connection, or not JSON
             raise JiraUnavailable("connection") from None
-
-    def _send(self, method: str, path: str, body: dict[str, Any] | None = None,
-              params: dict[str, Any] | None = None) -> Any:
-        assert self._client is not None
-        url = f"{self.url}/rest/api/{self.api_version}/{path}"
-        response = self._client._session.request(method, url, json=body, params=params)
-        return response.json() if response.content else None
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
                     params: dict[str, Any] | None = None) -> Any:
         await self.connect()
-        return await self._guard(self._send, method, path, body, params)
+        return await self._request(method, f"{self.url}/rest/api/{self.api_version}/{path}", body, params)
 
     # --- writes ------------------------------------------------------------------------------------------
 

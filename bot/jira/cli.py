@@ -9,16 +9,22 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from bot.settings import SettingsError, load_settings
+
 if TYPE_CHECKING:
     from bot.services import Services
 
 
 def _run(action: Callable[[Services], Awaitable[Any]]) -> Any:
-    from bot.cli import _settings
-    from bot.services import build_services
+    from bot.wiring import build_services
+
+    try:  # read here, not from bot.cli: the CLI registers this group and is not imported back
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
     async def go() -> Any:
-        services = build_services(_settings())
+        services = build_services(settings)
         await services.db.migrate()
         try:
             return await action(services)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from bot.config_types import Strict
 
 DEFAULT_PRIORITIES = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"}
 
@@ -15,11 +17,9 @@ def has_project(team_config: dict[str, Any] | None) -> bool:
     return bool(((team_config or {}).get("jira") or {}).get("project"))
 
 
-class JiraConfig(BaseModel):
+class JiraConfig(Strict):
     """A team without `project` gets no Jira features (and nothing fails). Which severities get a ticket
     automatically is the escalation policy's `jira_auto` (it sends `jira_wanted` with the event)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     project: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
     issue_type: str = "Task"

@@ -1,8 +1,9 @@
 """Jira rules: which escalation or blocker gets a ticket, what the ticket says, what Slack is told when it is
 created, pending, refused or changed in Jira; members' open issues; weekly counts for KPIs.
 
-Other features are reached only through their published functions (`bot.escalations.service.link_jira`,
-`resolve_from_jira`, `bot.checkins.service.blocker_info`, `link_blocker_jira`).
+Other features are never imported: Jira reads what it may ticket through the providers they register
+(`services.metrics.escalation_access`, `.blocker`) and tells them what happened with events
+(`JiraIssueLinked`, `JiraIssueDone`, ...) that they subscribe to (bot/wiring.py).
 """
 
 from __future__ import annotations
@@ -20,15 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import Mrkdwn
 from bot.blocks import link as link_to
-from bot.checkins.service import BlockerInfo, authorized_blocker, link_blocker_jira
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
-from bot.escalations.service import check_may, link_jira, resolve_from_jira
+from bot.events import (
+    ActionItemTicketWanted,
+    BlockerReported,
+    EscalationRaised,
+    JiraIssueDone,
+    JiraIssueLinked,
+    JiraLinked,
+    JiraPending,
+    JiraUpdated,
+)
 from bot.i18n import Translator
 from bot.jira import outbox
 from bot.jira.adapter import IssueRef, IssueState, JiraAdapter, jql_string
 from bot.jira.config import JiraConfig
-from bot.metrics import JiraMetrics
+from bot.metrics import BlockerInfo, JiraMetrics, OpenIssue
 from bot.permissions import Action, Actor, identify
 from bot.services import Services
 from bot.settings import secret_value
@@ -47,39 +56,44 @@ def team_t(services: Services, team: Team) -> Translator:
     return services.t(team.locale)
 
 
+_ID_PREFIX = {"escalation": "esc", "blocker": "blk", "action_item": "act"}  # ids of different origins never meet
+
+
 def oneteam_id(services: Services, origin: str, origin_id: int) -> str:
     """Unique across OneTeam installs sharing a Jira site (the install is named by a hash of its secret)."""
     install = hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
-    return f"{install}-{'esc' if origin == 'escalation' else 'blk'}-{origin_id}"
+    return f"{install}-{_ID_PREFIX.get(origin, 'blk')}-{origin_id}"
 
 
 # --- recording what may get a ticket ------------------------------------------------------------------------
 
-async def on_escalation_raised(services: Services, payload: dict[str, Any]) -> None:
-    """`escalation.raised`: remember it (for the button) and queue a ticket when the policy wants one."""
-    link = await _record(services, "escalation", int(payload["escalation_id"]), payload["team_key"],
-                         ref=payload.get("ref"), severity=payload.get("severity"), category=payload.get("category"),
-                         summary=payload.get("summary") or "", details=payload.get("details") or "",
-                         channel_id=payload.get("channel_id"), thread_ts=payload.get("message_ts"))
-    if link is not None and payload.get("jira_wanted"):
+async def on_escalation_raised(services: Services, event: EscalationRaised) -> None:
+    """`EscalationRaised`: remember it (for the button) and queue a ticket when the policy wants one."""
+    link = await _record(services, "escalation", event.escalation_id, event.team_key,
+                         ref=event.ref, severity=event.severity, category=event.category,
+                         summary=event.summary or "", details=event.details or "",
+                         channel_id=event.channel_id, thread_ts=event.message_ts)
+    if link is not None and event.jira_wanted:
         await _request(services, link)
 
 
-async def on_blocker(services: Services, payload: dict[str, Any]) -> None:
-    """`checkin.blocker`: remember it so that the liaison's "Create Jira ticket" button can act on it."""
-    summary = payload.get("text") or ""
-    await _record(services, "blocker", int(payload["blocker_id"]), payload["team_key"], ref=None, severity=None,
-                  category="blocker", summary=summary, details=_blocker_details(payload.get("member_email"), summary),
-                  channel_id=None, thread_ts=None)
+async def on_blocker(services: Services, event: BlockerReported) -> None:
+    """`BlockerReported`: remember it so that the liaison's "Create Jira ticket" button can act on it."""
+    await _record_blocker(services, event.blocker_id, event.team_key, event.member_email, event.text)
 
 
-async def on_action_item(services: Services, payload: dict[str, Any]) -> None:
-    """`sync.action_item_jira`: the weekly sync's minutes want a ticket for an action item; the link (one
+async def _record_blocker(services: Services, blocker_id: int, team_key: str, email: str | None, text: str) -> None:
+    summary = text or ""
+    await _record(services, "blocker", blocker_id, team_key, ref=None, severity=None, category="blocker",
+                  summary=summary, details=_blocker_details(email, summary), channel_id=None, thread_ts=None)
+
+
+async def on_action_item(services: Services, event: ActionItemTicketWanted) -> None:
+    """`ActionItemTicketWanted`: the weekly sync's minutes want a ticket for an action item; the link (one
     per origin) and the outbox make it one ticket, whenever Jira answers."""
-    link = await _record(services, "action_item", int(payload["action_item_id"]), payload["team_key"], ref=None,
-                         severity=None, category="action_item", summary=payload.get("summary") or "",
-                         details=payload.get("details") or "", channel_id=payload.get("channel_id"),
-                         thread_ts=payload.get("message_ts"))
+    link = await _record(services, "action_item", event.action_item_id, event.team_key, ref=None,
+                         severity=None, category="action_item", summary=event.summary, details=event.details,
+                         channel_id=event.channel_id, thread_ts=event.message_ts)
     if link is not None:
         await _request(services, link)
 
@@ -125,13 +139,17 @@ async def request_ticket(services: Services, actor: Actor, origin: str, origin_i
     if adapter is None:
         raise UserFacingError("jira.errors.disabled")
     if origin == "escalation":
-        await check_may(services, actor, Action.ESCALATION_JIRA, origin_id)
+        if services.metrics.escalation_access is None:
+            raise UserFacingError("jira.errors.unknown")
+        await services.metrics.escalation_access(services, actor, Action.ESCALATION_JIRA, origin_id)
         async with services.sessions() as session:
             link = await _link(session, origin, origin_id)
     elif origin == "blocker":
+        if services.metrics.blocker is None:
+            raise UserFacingError("jira.errors.unknown")
         async with services.sessions() as session:
             member = await identify(session, actor)
-            info = await authorized_blocker(session, member, Action.BLOCKER_JIRA, origin_id, connect=actor.external)
+            info = await services.metrics.blocker(session, member, Action.BLOCKER_JIRA, origin_id, actor.external)
             told = await session.get(Delivery, f"checkin:blocker:{origin_id}:{member.id}")  # see route_blocker
         link = await on_blocker_info(services, info)
         if link is not None and not link.channel_id:
@@ -147,8 +165,7 @@ async def request_ticket(services: Services, actor: Actor, origin: str, origin_i
 
 
 async def on_blocker_info(services: Services, info: BlockerInfo) -> JiraLink | None:
-    await on_blocker(services, {"blocker_id": info.id, "team_key": info.team_key, "member_email": info.member_email,
-                                "text": info.text})
+    await _record_blocker(services, info.id, info.team_key, info.member_email, info.text)
     async with services.sessions() as session:
         return await _link(session, "blocker", info.id)
 
@@ -211,8 +228,8 @@ async def on_created(services: Services, adapter: JiraAdapter, link_id: int, ref
         await session.execute(update(JiraLink).where(JiraLink.id == link_id).values(
             state="linked", jira_key=ref.key, jira_id=ref.id))
         link = await existing(session, JiraLink, link_id, populate_existing=True)
-        await _tell_origin(session, link, ref.key)
         team = await existing(session, Team, link.team_id)
+    await services.events.publish(JiraIssueLinked(link.origin, link.origin_id, ref.key))  # the origin records it
     try:  # the baseline later changes are compared with (a read by key is consistent at once)
         await apply_issue(services, link_id, await adapter.get_issue(ref.key), announce=False)
     except Exception:
@@ -220,27 +237,14 @@ async def on_created(services: Services, adapter: JiraAdapter, link_id: int, ref
     t = team_t(services, team)
     await _post(services, link, f"created:{ref.key}", t("jira.thread.created",
                                                       issue=link_to(adapter.browse_url(ref.key), ref.key)))
-    await services.events.publish("jira.linked", {"origin": link.origin, "origin_id": link.origin_id,
-                                                  "jira_key": ref.key, "url": adapter.browse_url(ref.key)})
-
-
-async def _tell_origin(session: Any, link: JiraLink, key: str, status: str | None = None) -> None:
-    try:
-        async with session.begin_nested():
-            if link.origin == "escalation":
-                await link_jira(session, link.origin_id, key)
-            elif link.origin == "blocker":
-                await link_blocker_jira(session, link.origin_id, key, status)
-    except Exception:  # the origin may be gone (deleted blocker); the link itself stays
-        log.warning("could not record the Jira key on its origin", extra={"origin": link.origin, "jira_key": key})
+    await services.events.publish(JiraLinked(link.origin, link.origin_id, ref.key, adapter.browse_url(ref.key)))
 
 
 async def on_pending(services: Services, link_id: int, item_id: int) -> None:
     """Told once per link: the Slack flow carries on and the ticket follows when Jira is back."""
     link, team = await _link_and_team(services, link_id)
     await _post(services, link, "pending", team_t(services, team)("jira.thread.pending"))
-    await services.events.publish("jira.pending", {"origin": link.origin, "origin_id": link.origin_id,
-                                                   "item_id": item_id})
+    await services.events.publish(JiraPending(link.origin, link.origin_id, item_id))
 
 
 async def on_failed(services: Services, link_id: int, item_id: int, reason: str) -> None:
@@ -292,8 +296,8 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
         if rowcount(moved) != 1:
             return False
         team = await existing(session, Team, link.team_id)
-        if link.origin == "blocker" and issue.status != before[0]:
-            await _tell_origin(session, link, issue.key, issue.status)
+    if link.origin == "blocker" and issue.status != before[0]:  # the blocker shows the status in its next prompt
+        await services.events.publish(JiraIssueLinked(link.origin, link.origin_id, issue.key, issue.status))
     if not announce or first:
         return True
     t = team_t(services, team)
@@ -307,9 +311,8 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
         url = adapter.browse_url(issue.key) if adapter else ""
         text = Mrkdwn("\n").join([t("jira.thread.changed", issue=link_to(url, issue.key)), *lines])
         await _post(services, link, f"update:{issue.updated.isoformat()}", text)
-        await services.events.publish("jira.updated", {
-            "origin": link.origin, "origin_id": link.origin_id, "jira_key": issue.key, "status": issue.status,
-            "status_category": issue.status_category, "assignee": issue.assignee, "resolution": issue.resolution})
+        await services.events.publish(JiraUpdated(link.origin, link.origin_id, issue.key, issue.status,
+                                                  issue.status_category, issue.assignee, issue.resolution))
     if issue.status_category == "done" and before[3] != "done":
         await _resolved_in_jira(services, link, team, issue, t)
     return True
@@ -320,22 +323,10 @@ async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issu
     if link.origin != "escalation" or not link.origin_ref or not team_jira(team).resolve_escalation:
         return
     note = t.plain("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
-    try:
-        await resolve_from_jira(services, link.origin_ref, note)
-    except Exception:
-        log.exception("could not resolve the escalation from Jira", extra={"link": link.id})
+    await services.events.publish(JiraIssueDone(link.origin_ref, note))  # escalations resolve it
 
 
 # --- members' open issues (check-in prompt) -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class OpenIssue:
-    key: str
-    summary: str
-    status: str
-    url: str
-    due: date | None
-
 
 async def open_issues_for(services: Services, email: str, limit: int = 10) -> list[OpenIssue]:
     """A member's open Jira issues, matched by email; [] when Jira is off, unknown or unreachable (a

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from bot.events import ActionItemTicketWanted, BlockerReported, EscalationRaised
 from bot.jira import service, webhook
 from bot.services import Services
 from bot.settings import secret_value
@@ -19,9 +20,9 @@ def connect(services: Services) -> None:
     services.extras["jira"] = JiraAdapter(settings.jira_url or "", user=settings.jira_user,
                                           token=secret_value(settings.jira_token) or "",
                                           timeout=settings.jira_timeout)
-    services.events.subscribe("escalation.raised", partial(service.on_escalation_raised, services))
-    services.events.subscribe("checkin.blocker", partial(service.on_blocker, services))
-    services.events.subscribe("sync.action_item_jira", partial(service.on_action_item, services))
+    services.events.subscribe(EscalationRaised, partial(service.on_escalation_raised, services))
+    services.events.subscribe(BlockerReported, partial(service.on_blocker, services))
+    services.events.subscribe(ActionItemTicketWanted, partial(service.on_action_item, services))
     path = webhook.webhook_path(settings)
     if path:
         services.extras.setdefault("routes", []).append(("POST", webhook.PATH, webhook.make_handler(services)))

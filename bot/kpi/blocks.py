@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot import blocks
 from bot.i18n import Translator
 from bot.kpi.config import KpiSpec
@@ -42,6 +44,20 @@ def kpi_line(t: Translator, status: KpiStatus, week_list: tuple[str, ...]) -> bl
         for w in week_list)
     return blocks.Mrkdwn("*{}* - {}\n{}\n{}").format(spec.name, fmt_status(t, status.on_track), head,
                                                      t("kpi.last_weeks", count=len(week_list), values=values))
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A team's KPIs on App Home (bot.metrics.KpiPanel)."""
+
+    kpis: TeamKpis
+
+    @property
+    def team_name(self) -> str:
+        return self.kpis.team_name
+
+    def lines(self, t: Translator) -> list[blocks.Mrkdwn]:
+        return [kpi_line(t, s, self.kpis.weeks) for s in self.kpis.kpis]
 
 
 def team_blocks(t: Translator, team: TeamKpis) -> list[blocks.Block]:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot import blocks as bk
+from bot import calendar as weeks
 from bot.errors import UserFacingError
+from bot.events import HomeChanged
 from bot.i18n import Translator
-from bot.kpi import blocks, weeks
+from bot.kpi import blocks
 from bot.kpi.config import kpi_config
 from bot.kpi.service import (
     HISTORY_WEEKS,
@@ -17,9 +23,10 @@ from bot.kpi.service import (
     record_value,
     team_kpis,
 )
+from bot.metrics import MetricsProviders
 from bot.permissions import Action
 from bot.services import Services
-from storage.models import Member
+from storage.models import Member, Team
 from storage.org import team_by_key
 
 
@@ -76,7 +83,7 @@ async def _set(services: Services, member: Member | None, args: list[str], t: Tr
         value = check_value(spec, args[1])
         rec = await record_value(session, team, spec, week or weeks.current_week(now, team.timezone), value,
                                  member, now)
-    await services.events.publish("home.changed", {"slack_user_ids": list(rec.notify)})
+    await services.events.publish(HomeChanged(list(rec.notify)))
     return blocks.recorded(t, rec)
 
 
@@ -91,3 +98,11 @@ async def _history(services: Services, member: Member | None, args: list[str], t
         statuses = await kpi_statuses(session, team, week_list, now, services.metrics)
     status = next(s for s in statuses if s.spec.key == spec.key)
     return blocks.history(t, team.name, status)
+
+
+async def home_kpis(session: AsyncSession, team: Team, now: datetime, providers: MetricsProviders
+                    ) -> blocks.HomePanel | None:
+    """App Home's KPIs of a team (registered in bot/wiring.py); None when the team defines none."""
+    if not kpi_config(team.config).definitions:
+        return None
+    return blocks.HomePanel(await team_kpis(session, team, now, providers))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
+
+from bot.config_types import HHMM, Strict, Weekday, weekday_index
 
 Source = Literal[
     "manual",
@@ -19,15 +20,9 @@ Source = Literal[
 ]
 # Computed sources: OneTeam's own data, read through the other features' `*_metrics` functions.
 COMPUTED_SOURCES: tuple[str, ...] = get_args(Source)[1:]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class KpiSpec(_Strict):
+class KpiSpec(Strict):
     """One KPI: what "good" means for the vendor, and where its weekly value comes from."""
 
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -51,21 +46,13 @@ class KpiSpec(_Strict):
         return value >= self.target if self.direction == "higher" else value <= self.target
 
 
-class DigestConfig(_Strict):
+class DigestConfig(Strict):
     """When the weekly digest reaches the team's managers (in each manager's own time zone)."""
 
     enabled: bool = True
     weekday: Weekday = "mon"
-    time: str = "09:00"
+    time: HHMM = "09:00"
     channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
-
-    @field_validator("time")
-    @classmethod
-    def _hh_mm(cls, v: str) -> str:
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
-        if not m or int(m[1]) > 23 or int(m[2]) > 59:
-            raise ValueError(f"{v!r} is not a time of day like 09:00")
-        return f"{int(m[1]):02d}:{m[2]}"
 
     @property
     def hour_minute(self) -> tuple[int, int]:
@@ -74,10 +61,10 @@ class DigestConfig(_Strict):
 
     @property
     def isoweekday(self) -> int:
-        return WEEKDAYS.index(self.weekday) + 1
+        return weekday_index(self.weekday) + 1
 
 
-class KpiConfig(_Strict):
+class KpiConfig(Strict):
     definitions: tuple[KpiSpec, ...] = ()
     digest: DigestConfig = DigestConfig()
 

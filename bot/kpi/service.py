@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot import calendar as weeks
 from bot.errors import UserFacingError
-from bot.kpi import weeks
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
 from bot.kpi.sources import Metrics
-from bot.metrics import MetricsProviders
+from bot.metrics import OVERSEER_ROLES, MetricsProviders
 from bot.permissions import Action, Subject, allowed, authorize
 from storage.models import KpiValue, Member, Membership, Team
 from storage.org import team_by_key
@@ -23,7 +23,7 @@ from storage.upsert import upsert
 
 KPI_VALUE_KEY = ("team_id", "kpi_key", "week")  # one value per team, KPI and ISO week
 
-KPI_ROLES = frozenset({"liaison", "manager"})
+KPI_ROLES = OVERSEER_ROLES  # liaisons and managers
 SET_WEEKS_BACK = 52  # `/kpi set` corrects the past year, not decades back (a typo such as 1999-W01)
 TABLE_WEEKS = 4
 HISTORY_WEEKS = 12

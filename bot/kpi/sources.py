@@ -66,6 +66,7 @@ class Metrics:
         self.sync = Cached("sync", providers.sync, session, team_id)
         self.kudos_notes = providers.kudos_notes
         self.open_blockers = providers.open_blockers
+        self.other_side_notes = providers.other_side_notes
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
         """The value of a computed KPI source for one period, None when there is no data."""

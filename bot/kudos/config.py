@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from bot.config_types import Strict
 
 
-class KudosConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class KudosConfig(Strict):
     # Thanks one person may give in a (local) day: kudos are worth something because they are not spammed.
     daily_limit: int = Field(10, ge=1, le=1000)
 

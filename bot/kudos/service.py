@@ -21,6 +21,7 @@ from bot.blocks import mention
 from bot.calendar import zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
+from bot.events import HomeChanged
 from bot.i18n import Translator
 from bot.kudos import blocks
 from bot.kudos.config import kudos_config
@@ -145,7 +146,7 @@ async def give(services: Services, actor: Actor, request: KudosRequest) -> Given
                               giver_side=side_of(giver).value, receiver_side=side_of(receiver).value,
                               reason=reason, public=public, link=request.link, day=day, created_at=now))
         giver_id, giver_name = giver.slack_user_id or "", giver.name
-        team_id, team_name, team_channel, team_locale = team.id, team.name, team.channel_id, team.locale
+        team_name, team_channel, team_locale = team.name, team.channel_id, team.locale
         targets = [(r.slack_user_id or "", r.locale or team_locale) for r in receivers]
     ids = tuple(user for user, _ in targets)
     if public and team_channel:
@@ -156,8 +157,7 @@ async def give(services: Services, actor: Actor, request: KudosRequest) -> Given
             message = blocks.kudos_dm(services.t(locale), giver_id, giver_name, reason, request.link)
             await deliver_once(services, f"kudos:{batch}:{user_id}", user_id, text=message.text,
                                blocks=message.blocks)
-    await services.events.publish("kudos.given", {"batch": batch, "team_id": team_id})
-    await services.events.publish("home.changed", {"slack_user_ids": list(ids)})
+    await services.events.publish(HomeChanged(list(ids)))
     return Given(team_name, team_channel if public else None, ids)
 
 

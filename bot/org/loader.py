@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from bot.config_types import LONG_WEEKDAYS
 from bot.org.schema import OrgSpec
 
 MAX_ORG_BYTES = 2 * 1024 * 1024  # about 14,000 people with their team memberships; validates in ~6 s
@@ -29,6 +30,7 @@ MAX_PEOPLE = 10_000
 class Problem:
     line: int
     message: str
+    deprecated: bool = False  # read as meant, but spelled the old way: a note, not an error
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
@@ -90,12 +92,13 @@ def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Proble
     if isinstance(people, list) and len(people) > MAX_PEOPLE:
         return None, [Problem(line_of(data, ("people",)),
                               f"people: {len(people):,} people; the limit is {MAX_PEOPLE:,}")]
+    notes = _deprecations(data, ())
     try:
         spec = OrgSpec.model_validate(data)
     except ValidationError as exc:
-        return None, sorted(_problems(data, exc), key=lambda p: p.line)
-    problems = sorted(_cross_checks(data, spec), key=lambda p: p.line)
-    return (None if problems else spec), problems
+        return None, sorted(_problems(data, exc) + notes, key=lambda p: p.line)
+    problems = _cross_checks(data, spec)
+    return (None if problems else spec), sorted(problems + notes, key=lambda p: p.line)
 
 
 def parse_file(path: Path) -> tuple[OrgSpec | None, list[Problem]]:
@@ -131,6 +134,25 @@ def _problems(data: CommentedMap, exc: ValidationError) -> list[Problem]:
             msg = "required key is missing"
         out.append(Problem(line_of(data, loc), f"{where}: {msg}" if where else msg))
     return out
+
+
+def _deprecations(node: Any, path: tuple[int | str, ...]) -> list[Problem]:
+    """Weekdays written the old long way (`friday`) under a `weekday` or `days` key, with their lines."""
+    found: list[Problem] = []
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            here = (*path, key)
+            values = value if key == "days" and isinstance(value, list) else [value] if key == "weekday" else []
+            for old in values:
+                if isinstance(old, str) and old in LONG_WEEKDAYS:
+                    where = ".".join(str(p) for p in here)
+                    found.append(Problem(line_of(node, (key,)),
+                                         f"{where}: {old!r} is the old spelling: write {LONG_WEEKDAYS[old]!r}", True))
+            found += _deprecations(value, here)
+    elif isinstance(node, CommentedSeq):
+        for i, item in enumerate(node):
+            found += _deprecations(item, (*path, i))
+    return found
 
 
 def _cross_checks(data: CommentedMap, spec: OrgSpec) -> list[Problem]:

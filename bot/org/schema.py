@@ -3,14 +3,12 @@ hang off `TeamSpec` and are defined next to the feature that reads them."""
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from typing import Literal
-from zoneinfo import available_timezones
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.checkins.config import CheckinConfig
+from bot.config_types import Email, Strict, TimeZone
 from bot.escalations.config import EscalationConfig
 from bot.jira.config import JiraConfig
 from bot.kpi.config import KpiConfig
@@ -19,53 +17,23 @@ from bot.pulse.config import PulseConfig
 from bot.sync.config import SyncConfig
 
 Role = Literal["member", "vendor_lead", "liaison", "manager", "admin"]
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def check_timezone(value: str | None) -> str | None:
-    if value is not None and value not in _zones():
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Seoul)")
-    return value
-
-
-@cache
-def _zones() -> set[str]:
-    return available_timezones() | {"UTC"}
-
-
 class PersonSpec(Strict):
-    email: str
+    email: Email
     name: str
     slack_id: str | None = Field(None, pattern=r"^[UW][A-Z0-9]{2,}$")
-    timezone: str | None = None
+    timezone: TimeZone | None = None
     locale: str | None = None
     on_leave: bool = False
     external_org: str | None = None
     admin: bool = False
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        if not EMAIL.match(v):
-            raise ValueError(f"{v!r} is not an email address")
-        return v.lower()
-
-    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
-
 
 class TeamMemberSpec(Strict):
-    email: str
+    email: Email
     roles: tuple[Role, ...] = ("member",)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        return v.lower()
 
 
 class TeamSpec(Strict):
@@ -73,7 +41,7 @@ class TeamSpec(Strict):
     name: str
     kind: Literal["internal", "vendor"]
     vendor: str | None = None
-    timezone: str = "UTC"
+    timezone: TimeZone = "UTC"
     locale: str = "en"
     channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
     members: tuple[TeamMemberSpec, ...] = ()
@@ -85,9 +53,7 @@ class TeamSpec(Strict):
     kudos: KudosConfig = KudosConfig()
     sync: SyncConfig | None = None
 
-    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
-
-    @field_validator("members", mode="before")
+    @field_validator("members", mode="before", json_schema_input_type=list[TeamMemberSpec | Email])
     @classmethod
     def _plain_emails(cls, v: object) -> object:
         # A bare email in the list means a plain member.
@@ -114,3 +80,11 @@ class OrgSpec(Strict):
 
     def person(self, email: str) -> PersonSpec | None:
         return next((p for p in self.people if p.email == email), None)
+
+
+def json_schema() -> dict[str, Any]:
+    """The whole org file as JSON Schema, for editors to autocomplete and check `org.yml`."""
+    schema = OrgSpec.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "OneTeam org file"
+    return schema

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.events import MemberTimezoneChanged, ProfileRead
 from bot.org.schema import OrgSpec, PersonSpec, TeamSpec
 from bot.services import Services
 from bot.slack import SlackDirectory, SlackProfile, profile_from
@@ -168,8 +169,13 @@ async def follow_profile(services: Services, user: dict[str, Any]) -> None:
     await apply_profile(services, profile_from(user))
 
 
+async def on_profile_read(services: Services, event: ProfileRead) -> None:
+    """`ProfileRead` (a check-in prompt read it at send time): the member record follows the profile."""
+    await apply_profile(services, event.profile)
+
+
 async def apply_profile(services: Services, profile: SlackProfile) -> None:
-    """Keeps the member's time zone and locale as Slack has them, and publishes `member.timezone_changed`
+    """Keeps the member's time zone and locale as Slack has them, and publishes `MemberTimezoneChanged`
     so that work already scheduled in the old zone moves."""
     async with services.sessions.begin() as session:
         member = await session.scalar(select(Member).where(Member.slack_user_id == profile.user_id,
@@ -183,4 +189,4 @@ async def apply_profile(services: Services, profile: SlackProfile) -> None:
             member.locale = profile.locale
         member_id = member.id
     if moved:
-        await services.events.publish("member.timezone_changed", {"member_id": member_id})
+        await services.events.publish(MemberTimezoneChanged(member_id))

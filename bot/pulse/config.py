@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from bot.config_types import Strict
 
 MIN_THRESHOLD = 3  # below this, results of a small segment point at individuals
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CustomQuestion(_Strict):
+class CustomQuestion(Strict):
     """An admin's own 1-5 agreement statement, asked in rotation with the built-in bank."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
@@ -19,7 +17,7 @@ class CustomQuestion(_Strict):
     ko: str | None = Field(None, min_length=1, max_length=300)
 
 
-class PulseConfig(_Strict):
+class PulseConfig(Strict):
     enabled: bool = True
     every_days: int = Field(14, ge=1, le=180)
     open_days: int = Field(3, ge=1, le=30)

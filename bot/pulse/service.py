@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.errors import UserFacingError
-from bot.metrics import ConcernMetrics, FollowUpMetrics, PulseMetrics, SurveyMetrics
+from bot.metrics import ConcernMetrics, FollowUpMetrics, PulseMetrics, SurveyCard, SurveyMetrics
 from bot.permissions import Action, Subject, authorize
 from bot.pulse import batches, results
 from bot.pulse.config import PulseConfig
@@ -219,6 +219,15 @@ async def _ballot(session: AsyncSession, secret: bytes, survey: PulseSurvey | No
         raise UserFacingError("pulse.errors.already")
     return Ballot(survey.id, team.name, team.config.get("pulse") or {}, tuple(survey.question_ids),
                   survey.closes_at)
+
+
+async def home_survey(services: Services, member: Member) -> SurveyCard | None:
+    """App Home's survey card (registered in bot/wiring.py)."""
+    try:
+        b = await ballot(services, member.slack_user_id or "")
+    except UserFacingError:
+        return None
+    return SurveyCard(b.survey_id, b.team_name, b.closes_at)
 
 
 async def ballot(services: Services, slack_user_id: str, survey_id: int | None = None) -> Ballot:

@@ -2,7 +2,7 @@
 action items (owner DMs, Jira through an event, reminders in working hours, carried into the next agenda).
 
 What the agenda shows of other features comes through the read-only providers of `bot.metrics`; what this
-feature tells others goes out as events (`sync.action_item_created`, `sync.action_item_jira`).
+feature tells others goes out as typed events (`ActionItemTicketWanted`, `HomeChanged`).
 """
 
 from __future__ import annotations
@@ -18,16 +18,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import Rendered
-from bot.calendar import is_working, zone
+from bot.calendar import Calendar, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
+from bot.events import ActionItemTicketWanted, HomeChanged, JiraIssueLinked
 from bot.i18n import Translator
 from bot.metrics import (
     KpiFlag,
     KudosMetrics,
     KudosNote,
+    Note,
     OpenEscalation,
-    SideNote,
     SyncAction,
     SyncHome,
     SyncMetrics,
@@ -68,7 +69,7 @@ class Agenda:
     starts_at: datetime
     timezone: str
     blockers: Sequence[str] = ()
-    notes: Sequence[SideNote] = ()
+    notes: Sequence[Note] = ()
     escalations: Sequence[OpenEscalation] = ()
     kpis: Sequence[KpiFlag] = ()
     concerns: Sequence[Concern] = ()
@@ -147,7 +148,7 @@ async def run_due(services: Services) -> None:
 
 async def _draft_due(services: Services, team: Team, now: datetime) -> None:
     cfg = _cfg(team)
-    starts = cfg.current_start(now, zone(team.timezone))
+    starts = cfg.current_start(now, Calendar(team.timezone))
     channel = cfg.channel or team.channel_id
     if now < starts - cfg.lead or not channel:
         return
@@ -241,8 +242,8 @@ async def remind_due(services: Services) -> int:
             .where(SyncActionItem.state == "open", SyncActionItem.reminded_at.is_(None),
                    SyncActionItem.due <= (now + timedelta(days=1)).date()))).all()
     for item, owner, team in rows:
-        tz = zone(owner.timezone, team.timezone)
-        if now.astimezone(tz).date() < item.due or not is_working(now, tz) or not owner.slack_user_id:
+        cal = Calendar(zone(owner.timezone, team.timezone))
+        if cal.local_date(now) < item.due or not cal.is_working(now) or not owner.slack_user_id:
             continue
         reminder = blocks.reminder(services.t(owner.locale, team.locale), item.id, item.what, item.due, team.name)
         try:
@@ -373,7 +374,7 @@ async def _check_minutes(session: AsyncSession, services: Services, actor: Actor
     authorize(member, Action.SYNC_MINUTES, _subject(team, cfg), connect=actor.external)
     if meeting.state == "minuted":
         raise UserFacingError("sync.errors.already_minuted")
-    today = services.clock.now().astimezone(zone(team.timezone)).date()
+    today = Calendar(team.timezone).local_date(services.clock.now())
     owners: dict[str, Member] = {}
     for draft in minutes.actions:
         if not draft.what.strip():
@@ -429,13 +430,11 @@ async def record_minutes(services: Services, actor: Actor, meeting_id: int, minu
     for item_id, what, due, jira, owner, locale in rows:
         dm = blocks.owner_dm(services.t(locale, team_locale), item_id, what, due, team_name)
         await deliver_once(services, f"sync:owner:{item_id}", owner, text=dm.text, blocks=dm.blocks)
-        await services.events.publish("sync.action_item_created", {"action_item_id": item_id, "team_key": team_key})
         if jira:
-            await services.events.publish("sync.action_item_jira", {
-                "action_item_id": item_id, "team_key": team_key, "summary": what,
-                "details": t.plain("sync.jira_details", team=team_name, due=due.isoformat()),
-                "channel_id": channel, "message_ts": thread})
-    await services.events.publish("home.changed", {"slack_user_ids": [r[4] for r in rows]})
+            await services.events.publish(ActionItemTicketWanted(
+                item_id, team_key, what, t.plain("sync.jira_details", team=team_name, due=due.isoformat()),
+                channel, thread))
+    await services.events.publish(HomeChanged([r[4] for r in rows]))
     return len(rows)
 
 
@@ -455,17 +454,17 @@ async def close_action(services: Services, actor: Actor, item_id: int) -> str:
         what, owner_id = item.what, item.owner_id
         owner = await session.get(Member, owner_id)
         watchers = [owner.slack_user_id] if owner is not None and owner.slack_user_id else []
-    await services.events.publish("home.changed", {"slack_user_ids": watchers})
+    await services.events.publish(HomeChanged(watchers))
     return what
 
 
-async def on_jira_linked(services: Services, payload: dict[str, Any]) -> None:
-    """`jira.linked`: an action item's ticket exists; remember its key."""
-    if payload.get("origin") != "action_item":
+async def on_jira_linked(services: Services, event: JiraIssueLinked) -> None:
+    """`JiraIssueLinked`: an action item's ticket exists; remember its key."""
+    if event.origin != "action_item":
         return
     async with services.sessions.begin() as session:
-        await session.execute(update(SyncActionItem).where(SyncActionItem.id == int(payload["origin_id"]))
-                              .values(jira_key=payload.get("jira_key")))
+        await session.execute(update(SyncActionItem).where(SyncActionItem.id == event.origin_id)
+                              .values(jira_key=event.jira_key))
 
 
 async def list_actions(services: Services, actor: Actor, t: Translator, team_key: str | None) -> Rendered:
@@ -495,7 +494,7 @@ async def sync_home(session: AsyncSession, slack_user_id: str, now: datetime) ->
     for ms in member.memberships:
         cfg = sync_config(ms.team.config) if ms.team.active else None
         if cfg is not None:
-            meetings.append((ms.team.name, cfg.current_start(now, zone(ms.team.timezone)),
+            meetings.append((ms.team.name, cfg.current_start(now, Calendar(ms.team.timezone)),
                              cfg.channel or ms.team.channel_id or ""))
     rows = (await session.execute(
         select(SyncActionItem, Team.name).join(Team, Team.id == SyncActionItem.team_id)
@@ -512,13 +511,13 @@ async def sync_metrics(session: AsyncSession, team_id: int, start: datetime, end
     team = await session.get(Team, team_id)
     if team is None:
         return None
-    tz = zone(team.timezone)
-    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    cal = Calendar(team.timezone)
+    first, last = cal.local_date(start), cal.local_date(end)
     items = (await session.scalars(select(SyncActionItem).where(
         SyncActionItem.team_id == team_id, SyncActionItem.due >= first, SyncActionItem.due < last))).all()
     open_now = await session.scalar(select(func.count()).select_from(SyncActionItem).where(
         SyncActionItem.team_id == team_id, SyncActionItem.state == "open")) or 0
     if not items and not open_now:
         return None
-    on_time = sum(1 for i in items if i.closed_at is not None and i.closed_at.astimezone(tz).date() <= i.due)
+    on_time = sum(1 for i in items if i.closed_at is not None and cal.local_date(i.closed_at) <= i.due)
     return SyncMetrics(due=len(items), closed_on_time=on_time, open_now=open_now)

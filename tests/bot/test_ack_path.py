@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.app import BodyMatcher, guard_listeners
+from bot.app import guard_listeners
+from bot.bolt_internals import BodyMatcher, listeners
 from bot.services import AckGate
 
 
@@ -84,12 +86,23 @@ BODIES = [
 
 async def test_matching_on_the_body_alone_gives_bolts_answers() -> None:
     app = _app()
-    original = [list(listener.matchers) for listener in app._async_listeners]
+    original = [list(listener.matchers) for listener in listeners(app)]
     guard_listeners(app)
-    assert all(isinstance(m, BodyMatcher) for listener in app._async_listeners for m in listener.matchers)
+    assert all(isinstance(m, BodyMatcher) for listener in listeners(app) for m in listener.matchers)
     for body in BODIES:
         req = AsyncBoltRequest(body="", context={}, mode="socket_mode")
         req.body = body
-        for matchers, listener in zip(original, app._async_listeners, strict=True):
+        for matchers, listener in zip(original, listeners(app), strict=True):
             expected = [await m.async_matches(req, None) for m in matchers]
             assert [await m.async_matches(req, None) for m in listener.matchers] == expected, body
+
+
+BOLT_PRIVATE = re.compile(r"\b_async_\w+|\.(ack_function|arg_names|matchers)\b")
+
+
+def test_bolts_internals_are_touched_in_one_module_only() -> None:
+    """A Bolt upgrade then needs checking in bot/bolt_internals.py (and this file's contract tests) alone."""
+    root = Path(__file__).resolve().parents[2]
+    users = sorted(str(p.relative_to(root)) for package in ("bot", "handlers", "schedules", "storage")
+                   for p in (root / package).rglob("*.py") if BOLT_PRIVATE.search(p.read_text(encoding="utf-8")))
+    assert users == ["bot/bolt_internals.py"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from bot.escalations.ids import Action, Block, View
+from bot.events import EscalationAcknowledged, EscalationEscalated, EscalationRaised, Event, HomeChanged
 from sandbox.slack import Message, text_of
 from schedules.escalations import tick
 from storage.models import Escalation, EscalationStep
@@ -250,26 +252,30 @@ async def test_list_shows_open_escalations_of_my_teams(harness):
 
 async def test_events_follow_the_contract(harness):
     h = harness
-    seen: list[tuple[str, dict]] = []
-    for name in ("escalation.raised", "escalation.escalated", "escalation.acknowledged", "home.changed"):
-        h.services.events.subscribe(name, lambda payload, name=name: _record(seen, name, payload))
+    seen: list[Event] = []
+    for kind in (EscalationRaised, EscalationEscalated, EscalationAcknowledged, HomeChanged):
+        h.services.events.subscribe(kind, _recorder(seen))
     await raise_p1(h)
     await later(h, 15)
     await click(h, h.user(SAM), Action.ACK, message=card(h))
-    names = [n for n, _ in seen]
-    assert names == ["escalation.raised", "home.changed", "escalation.escalated", "home.changed",
-                     "escalation.acknowledged", "home.changed"]
-    raised = seen[0][1]
-    assert raised["ref"] == "ESC-1" and raised["team_key"] == "care-hana" and raised["jira_wanted"] is True
-    assert raised["channel_id"] == HANA and raised["message_ts"] == card(h).ts
-    assert h.user(PRIYA) in seen[1][1]["slack_user_ids"]
+    assert [type(e) for e in seen] == [EscalationRaised, HomeChanged, EscalationEscalated, HomeChanged,
+                                       EscalationAcknowledged, HomeChanged]
+    raised = seen[0]
+    assert isinstance(raised, EscalationRaised)
+    assert raised.ref == "ESC-1" and raised.team_key == "care-hana" and raised.jira_wanted is True
+    assert raised.channel_id == HANA and raised.message_ts == card(h).ts
+    home = seen[1]
+    assert isinstance(home, HomeChanged) and h.user(PRIYA) in home.slack_user_ids
     await cmd(h, DANA, "P3 care-internal Slow macro library")
     async with h.services.sessions() as session:
         assert (await session.get(Escalation, 2)).jira_wanted is False
 
 
-async def _record(seen: list, name: str, payload: dict) -> None:
-    seen.append((name, payload))
+def _recorder(seen: list[Event]) -> Callable[[Event], Awaitable[None]]:
+    async def record(event: Event) -> None:
+        seen.append(event)
+
+    return record
 
 
 async def test_blocker_escalate_opens_the_modal_prefilled(harness):
@@ -308,7 +314,7 @@ async def test_blocker_escalate_opens_the_modal_prefilled(harness):
 
 
 async def test_two_instances_ticking_together_advance_once(harness):
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     h = harness
     await raise_p1(h)

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from bot.clock import FakeClock
 from bot.i18n import translator
 from bot.org.loader import load
-from bot.pulse.demo import EXTRA_STAFF, answer, invitation_for, open_survey_ids, with_vendor_staff
+from demo.pulse import EXTRA_STAFF, answer, invitation_for, open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import text_of
 from schedules.pulse import tick

@@ -19,7 +19,7 @@ from bot.clock import FakeClock
 from bot.org.loader import load
 from bot.org.schema import OrgSpec
 from bot.pulse import service
-from bot.pulse.demo import EXTRA_STAFF, answer, open_survey_ids, with_vendor_staff
+from demo.pulse import EXTRA_STAFF, answer, open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, ONETEAM_SECRET, Harness
 from schedules.pulse import tick
 

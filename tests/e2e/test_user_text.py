@@ -18,8 +18,8 @@ from bot.digest.service import digest_for
 from bot.escalations.ids import Action, Block, View
 from bot.jira import outbox
 from bot.org.loader import load
-from bot.pulse.demo import answer as answer_pulse
-from bot.pulse.demo import open_survey_ids, with_vendor_staff
+from demo.pulse import answer as answer_pulse
+from demo.pulse import open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.jira.adf import adf_to_text
 from sandbox.slack import Message, text_of

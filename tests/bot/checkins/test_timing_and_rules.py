@@ -7,19 +7,20 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
+from bot.calendar import Calendar, week_of, zone
 from bot.checkins.config import DEFAULT_QUESTIONS, CheckinConfig
 from bot.checkins.service import validate
-from bot.checkins.timing import due_at, in_window, tomorrow_morning, week_label, zone
 
 FRIDAY = date(2026, 11, 20)
-WINDOW = ("08:00", "20:00")
+WINDOW = CheckinConfig().window
 
 
 def test_same_local_time_in_each_zone():
     cfg = CheckinConfig()
-    assert due_at(FRIDAY, cfg.local_time, zone("Asia/Seoul", "UTC")) == datetime(2026, 11, 20, 7, tzinfo=UTC)
-    assert due_at(FRIDAY, cfg.local_time, zone("America/New_York", "UTC")) == datetime(2026, 11, 20, 21, tzinfo=UTC)
-    assert week_label(FRIDAY) == "2026-W47"
+    assert Calendar(zone("Asia/Seoul", "UTC")).at(FRIDAY, cfg.local_time) == datetime(2026, 11, 20, 7, tzinfo=UTC)
+    new_york = Calendar(zone("America/New_York", "UTC"))
+    assert new_york.at(FRIDAY, cfg.local_time) == datetime(2026, 11, 20, 21, tzinfo=UTC)
+    assert week_of(FRIDAY) == "2026-W47"
 
 
 def test_member_zone_falls_back_to_the_team_then_utc():
@@ -28,21 +29,21 @@ def test_member_zone_falls_back_to_the_team_then_utc():
 
 
 def test_reminders_stay_inside_the_local_window():
-    seoul = zone("Asia/Seoul", "UTC")
+    seoul = Calendar(zone("Asia/Seoul", "UTC"))
     at_20_kst = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
-    assert in_window(at_20_kst, seoul, WINDOW) == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 08:00 next day
+    assert seoul.in_window(at_20_kst, *WINDOW) == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 08:00 next day
     at_07_kst = datetime(2026, 11, 19, 22, 0, tzinfo=UTC)
-    assert in_window(at_07_kst, seoul, WINDOW) == datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # 08:00 same day
+    assert seoul.in_window(at_07_kst, *WINDOW) == datetime(2026, 11, 19, 23, 0, tzinfo=UTC)  # 08:00 same day
     at_noon_kst = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-    assert in_window(at_noon_kst, seoul, WINDOW) == at_noon_kst
-    assert tomorrow_morning(at_noon_kst, seoul, WINDOW) == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    assert seoul.in_window(at_noon_kst, *WINDOW) == at_noon_kst
+    assert seoul.tomorrow_at(at_noon_kst, WINDOW[0]) == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
 
 
 def test_config_defaults_and_mistakes():
     cfg = CheckinConfig()
-    assert (cfg.weekday, cfg.time, cfg.remind_after_hours, cfg.close_after_hours) == ("friday", "16:00", 4, 72)
+    assert (cfg.weekday, cfg.time, cfg.remind_after_hours, cfg.close_after_hours) == ("fri", "16:00", 4, 72)
     assert [q.key for q in cfg.questions] == ["done", "next", "blockers", "mood", "other_side"]
-    for bad in ({"time": "4pm"}, {"weekday": "fri"}, {"reminder_window": ["20:00", "08:00"]},
+    for bad in ({"time": "4pm"}, {"weekday": "someday"}, {"reminder_window": ["20:00", "08:00"]},
                 {"questions": [{"key": "custom"}]}, {"questions": [{"key": "done"}, {"key": "done"}]},
                 {"surprise": 1}):
         with pytest.raises(ValidationError):

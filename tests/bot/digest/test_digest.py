@@ -12,11 +12,11 @@ from fontTools.ttLib import TTFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import calendar as weeks
 from bot.digest import chart, render
 from bot.digest.model import Digest
 from bot.digest.service import build_digest
 from bot.i18n import Translator, translator
-from bot.kpi import weeks
 from bot.metrics import (
     CheckinMetrics,
     ConcernMetrics,

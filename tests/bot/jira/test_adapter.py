@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -116,3 +118,14 @@ async def test_typed_text_reaches_jira_as_text_in_both_formats(jira: JiraSandbox
     else:
         assert description.startswith(r"\[click\|https://evil.example\] \*b\* \_i\_ \{code\} <\!here> & \-s\-")
         assert description.endswith(r"[Open \[in\] Slack|https://slack.example/p1]")  # only the bot's own link
+
+
+async def test_the_adapter_speaks_rest_without_the_jira_library(jira: JiraSandbox,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jira's REST API through aiohttp: no private attributes of a client library, and no thread per call."""
+    monkeypatch.setitem(sys.modules, "jira", None)  # importing it now fails
+    monkeypatch.delitem(sys.modules, "bot.jira.adapter")
+    adapter_module = importlib.import_module("bot.jira.adapter")
+    adapter = adapter_module.JiraAdapter(jira.url, user=jira.bot.email if jira.cloud else None, token=jira.token)
+    ref = await adapter.create_issue(DRAFT, "no-lib-1")
+    assert (await adapter.get_issue(ref.key)).summary == "Payments down"

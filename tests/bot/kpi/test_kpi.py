@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from bot import calendar as weeks
 from bot.digest.service import due_moment
 from bot.errors import UserFacingError
-from bot.kpi import weeks
 from bot.kpi.config import DigestConfig, KpiConfig, KpiSpec
 from bot.kpi.service import check_value
 from bot.org.loader import parse

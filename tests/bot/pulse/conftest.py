@@ -7,8 +7,8 @@ import pytest
 
 from bot.org.schema import OrgSpec
 from bot.org.service import apply_org
-from bot.pulse.demo import with_vendor_staff
 from bot.services import Services
+from demo.pulse import with_vendor_staff
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.pulse import service
-from bot.pulse.demo import EXTRA_STAFF
 from bot.services import Services
+from demo.pulse import EXTRA_STAFF
 from storage.models import PulseSurvey, Team
 
 VENDOR = [f"U0X{login.upper()[:6]}" for login, _ in EXTRA_STAFF]  # six external agents of care-hana

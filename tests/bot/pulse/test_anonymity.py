@@ -13,9 +13,10 @@ from bot.clock import FakeClock
 from bot.org.schema import OrgSpec
 from bot.org.service import apply_org
 from bot.pulse import batches, service
-from bot.pulse.demo import with_vendor_staff
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
+from bot.wiring import build_services
+from demo.pulse import with_vendor_staff
 from sandbox.harness import ONETEAM_SECRET
 from tests.bot.pulse.helpers import SAM, VENDOR, hana_survey, submit
 

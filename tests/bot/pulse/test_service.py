@@ -220,7 +220,7 @@ async def test_fewer_than_k_in_all_stores_nothing(pulse_services: Services, cloc
 
 async def test_receipts_held_by_a_process_that_died_are_found_once(pulse_services: Services,
                                                                    clock: FakeClock) -> None:
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     await service.open_due(pulse_services)
     survey = await hana_survey(pulse_services)
@@ -239,7 +239,7 @@ async def test_receipts_held_by_a_process_that_died_are_found_once(pulse_service
 
 async def test_an_instance_without_the_clock_writes_its_answers_when_next_asked(pulse_services: Services,
                                                                                 clock: FakeClock) -> None:
-    from bot.services import build_services
+    from bot.wiring import build_services
 
     await service.open_due(pulse_services)
     survey = await hana_survey(pulse_services)

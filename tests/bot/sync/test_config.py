@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
+from bot.calendar import Calendar
 from bot.sync.config import SyncConfig, sync_config
 
-SEOUL = ZoneInfo("Asia/Seoul")
+SEOUL = Calendar("Asia/Seoul")
 
 
 def test_defaults_and_absence() -> None:
@@ -18,10 +18,12 @@ def test_defaults_and_absence() -> None:
     cfg = sync_config({"sync": {"weekday": "thu"}})
     assert cfg is not None and cfg.facilitator == "liaison" and cfg.lead == timedelta(hours=24)
     assert cfg.length == timedelta(hours=1)
+    assert SyncConfig.model_validate({"weekday": "thursday"}).weekday == "thu"  # the org file's one vocabulary
 
 
 @pytest.mark.parametrize("bad", [{"time": "25:00"}, {"duration": "0m"}, {"agenda_before": "soon"},
-                                 {"weekday": "someday"}, {"facilitator": "boss"}, {"extra": 1}])
+                                 {"weekday": "someday"}, {"facilitator": "boss"}, {"extra": 1},
+                                 {"duration": "next_business_day"}])
 def test_mistakes_are_refused(bad: dict) -> None:
     with pytest.raises(ValidationError):
         SyncConfig.model_validate(bad)

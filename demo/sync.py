@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.calendar import zone
+from bot.calendar import Calendar
 from bot.sync import service
 from bot.sync.config import sync_config
 from bot.sync.ids import Action, Block, due_block, owner_block, what_block
+from sandbox.slack import text_of
 from storage.org import team_by_key
 
 TEAM, SAM, MINJI = "care-hana", "sam@acme.example", "minji@hanabpo.example"
 
 
 async def scene(stage: Any) -> None:
-    from sandbox.slack import text_of
-
     h = stage.h
     async with h.services.sessions() as session:
         team = await team_by_key(session, TEAM)
@@ -24,7 +23,7 @@ async def scene(stage: Any) -> None:
     if not stage.check(team is not None and cfg is not None, "Hana BPO's team has a weekly sync in the org file"):
         return
     assert team is not None and cfg is not None
-    starts = cfg.current_start(h.clock.now(), zone(team.timezone))
+    starts = cfg.current_start(h.clock.now(), Calendar(team.timezone))
     channel = cfg.channel or team.channel_id or ""
 
     def agenda() -> Any:
@@ -79,7 +78,7 @@ async def scene(stage: Any) -> None:
     stage.show(stage.name(SAM), "a DM", ask[0])
     await h.driver.block_action(h.user(SAM), Action.MINUTES, message=ask[0])
     await h.settle()
-    due = (starts + timedelta(days=1)).astimezone(zone(team.timezone)).date()
+    due = Calendar(team.timezone).local_date(starts + timedelta(days=1))
     await h.driver.submit_view(h.user(SAM), h.sandbox.open_views(h.user(SAM))[-1], inputs={
         Block.DECISIONS: "Refund policy goes live on 1 Dec; Hana BPO staffs two extra agents on weekends.",
         what_block(1): "Send the December weekend roster", owner_block(1): h.user(MINJI), due_block(1): due})

@@ -14,9 +14,9 @@ TEAM = "care-hana"
 
 
 async def scene(stage: Any) -> None:
+    from bot import calendar as weeks
     from bot.digest import render
     from bot.digest.service import digest_for, due_moment
-    from bot.kpi import weeks
     from bot.kpi.config import DigestConfig
     from sandbox.slack import text_of
     from schedules import digest

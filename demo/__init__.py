@@ -13,12 +13,14 @@ from typing import Any
 import click
 
 from bot.blocks import as_seen
-from bot.checkins.demo import scene as checkins_scene
-from bot.digest.demo import scene as digest_scene
-from bot.escalations.demo import scene as escalations_scene
-from bot.jira.demo import scene as jira_scene
-from bot.pulse.demo import scene as pulse_scene
-from bot.sync.demo import scene as sync_scene
+from demo.checkins import scene as checkins_scene
+from demo.digest import scene as digest_scene
+from demo.escalations import scene as escalations_scene
+from demo.jira import scene as jira_scene
+from demo.pulse import scene as pulse_scene
+from demo.sync import scene as sync_scene
+from sandbox.harness import Harness
+from sandbox.slack import text_of
 
 
 class Stage:
@@ -56,8 +58,6 @@ class Stage:
     @staticmethod
     def visible(message: Any) -> str:
         """What a person reads: the blocks when there are any (the `text` is only their fallback)."""
-        from sandbox.slack import text_of
-
         blocks = message.get("blocks")
         return text_of({"blocks": blocks} if blocks else {"text": message.get("text") or ""})
 
@@ -91,8 +91,6 @@ Scene = Callable[[Stage], Awaitable[None]]
 
 
 async def help_scene(stage: Stage) -> None:
-    from sandbox.slack import text_of
-
     stage.title("The org is loaded and people ask OneTeam for help")
     report = stage.h.apply_report
     stage.narrate(f"`oneteam org apply examples/org.yml` created {len(report.created)} records "
@@ -114,7 +112,6 @@ SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, jira
 async def run_demo() -> int:
     """Runs every scene; 0 when all checks passed."""
     from bot import logs
-    from sandbox.harness import Harness
 
     logs.configure("ERROR")  # the scenes inject faults on purpose; their warnings would only be noise here
     async with Harness(jira="cloud") as harness:

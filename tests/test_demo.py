@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from bot.demo import run_demo
+from demo import run_demo
 
 SCREEN = re.compile(r"^  \[(?P<who>.+?) sees (?P<what>.+)\]$")
 
