@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import mention
-from bot.calendar import zone
+from bot.calendar import Calendar, zone
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.events import HomeChanged
@@ -29,8 +29,10 @@ from bot.kudos.ids import Block
 from bot.metrics import KudosMetrics, KudosNote
 from bot.permissions import Action, Actor, Subject, authorize, identify, side_of
 from bot.services import Services
-from storage.models import Kudos, Member, Team
+from storage.models import Kudos, KudosDay, Member, Team
 from storage.org import member_by_slack_id
+from storage.rows import rowcount
+from storage.upsert import upsert
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>[,\s]*")
 REASON_MAX = 1000
@@ -95,6 +97,7 @@ class _Checked:
     team: Team
     day: str
     reason: str
+    limit: int
 
 
 async def _check(session: AsyncSession, services: Services, actor: Actor, request: KudosRequest) -> _Checked:
@@ -118,13 +121,24 @@ async def _check(session: AsyncSession, services: Services, actor: Actor, reques
         raise UserFacingError("kudos.errors.too_long", block_id=Block.REASON, limit=REASON_MAX)
     team = _pick_team(giver, receivers, request.channel_id, request.team_id)
     authorize(giver, Action.KUDOS_GIVE, Subject(team.id), connect=actor.external)
-    day = services.clock.now().astimezone(zone(giver.timezone, team.timezone)).date().isoformat()
+    day = Calendar(zone(giver.timezone, team.timezone)).local_date(services.clock.now()).isoformat()
     limit = kudos_config(team.config).daily_limit
-    given_today = await session.scalar(select(func.count()).select_from(Kudos).where(
-        Kudos.giver_id == giver.id, Kudos.day == day)) or 0
-    if given_today + len(receivers) > limit:
+    given_today = await session.scalar(select(KudosDay.given).where(
+        KudosDay.giver_id == giver.id, KudosDay.day == day)) or 0
+    if given_today + len(receivers) > limit:  # early, for the modal; `_take_from_limit` is the one that holds
         raise UserFacingError("kudos.errors.daily_limit", block_id=Block.RECIPIENTS, limit=limit)
-    return _Checked(giver, receivers, team, day, reason)
+    return _Checked(giver, receivers, team, day, reason, limit)
+
+
+async def _take_from_limit(session: AsyncSession, c: _Checked) -> None:
+    """Counts these thanks against the giver's day in one conditional UPDATE: of two /kudos at the same
+    moment the second waits for the first's row and is refused if the first used up the limit."""
+    await upsert(session, KudosDay, {"giver_id": c.giver.id, "day": c.day, "given": 0}, keys=("giver_id", "day"))
+    taken = await session.execute(update(KudosDay).where(
+        KudosDay.giver_id == c.giver.id, KudosDay.day == c.day,
+        KudosDay.given + len(c.receivers) <= c.limit).values(given=KudosDay.given + len(c.receivers)))
+    if rowcount(taken) != 1:
+        raise UserFacingError("kudos.errors.daily_limit", block_id=Block.RECIPIENTS, limit=c.limit)
 
 
 async def check(services: Services, actor: Actor, request: KudosRequest) -> None:
@@ -138,6 +152,7 @@ async def give(services: Services, actor: Actor, request: KudosRequest) -> Given
     now = services.clock.now()
     async with services.sessions.begin() as session:
         c = await _check(session, services, actor, request)
+        await _take_from_limit(session, c)
         giver, receivers, team, day, reason = c.giver, c.receivers, c.team, c.day, c.reason
         batch = str(uuid.uuid4())
         public = request.public and bool(team.channel_id)

@@ -6,7 +6,7 @@ from storage.models.delivery import Delivery
 from storage.models.escalations import Escalation, EscalationStep
 from storage.models.jira import JiraLink, JiraOutboxItem, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
-from storage.models.kudos import Kudos
+from storage.models.kudos import Kudos, KudosDay
 from storage.models.ledger import HandledDelivery
 from storage.models.milestone import Milestone
 from storage.models.org import ROLES, Member, Membership, Team
@@ -15,6 +15,7 @@ from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
 __all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
-           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Kudos", "Member",
-           "Membership", "Milestone", "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey",
+           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Kudos", "KudosDay",
+           "Member", "Membership", "Milestone", "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt",
+           "PulseSurvey",
            "SyncActionItem", "SyncItem", "SyncMeeting", "Team"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime
@@ -30,3 +30,14 @@ class Kudos(Base):
     link: Mapped[str | None] = mapped_column(String(500))  # the thanked message's permalink
     day: Mapped[str] = mapped_column(String(10))  # the giver's local date (the daily limit)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class KudosDay(Base):
+    """How many thanks a person has given on one local day: the daily limit is taken here with one
+    conditional UPDATE, so that two /kudos at the same moment (two instances) cannot both pass a count."""
+
+    __tablename__ = "kudos_days"
+
+    giver_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # the giver's local date
+    given: Mapped[int] = mapped_column(Integer, default=0)

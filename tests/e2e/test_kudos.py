@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from bot.escalations.ids import Block as EscBlock
 from bot.kpi.sources import Metrics
 from bot.kudos.ids import WHERE_PRIVATE, Block, Shortcut, View
 from bot.kudos.service import kudos_metrics
+from sandbox.driver import SlackDriver
 from sandbox.slack import Message, text_of
 from storage.models import Kudos
 
@@ -91,6 +93,23 @@ async def test_the_daily_limit_refuses_the_eleventh_thanks(harness):
     h.clock.advance(days=1)  # a new local day
     await kudos(h, SAM, f"{m(h, JISOO)} one more")
     assert await count(h) == 11
+
+
+async def test_the_daily_limit_holds_when_thanks_arrive_at_once(harness):
+    """Five /kudos at the same moment on two instances: the limit is taken atomically, not counted then written."""
+    h = harness
+    _, server = await h.add_instance()
+    for n in range(8):
+        await kudos(h, SAM, f"{m(h, MINJI)} thanks #{n}")
+    async with SlackDriver(h.sandbox, bot_url=server.events_url) as other:
+        acks = await asyncio.gather(*(driver.slash(h.user(SAM), "/kudos", f"{m(h, JISOO)} at once #{n}",
+                                                   channel_id=HANA)
+                                      for n, driver in enumerate((h.driver, other) * 2 + (h.driver,))))
+        await h.settle()
+    assert all(ack.status == 200 for ack in acks)
+    assert await count(h) == 10 and len(posts(h)) == 10
+    answers = [text_of(a) for a in h.sandbox.ephemerals(h.user(SAM))]
+    assert sum("today's limit of 10" in a for a in answers) == 3
 
 
 async def test_the_modal_sends_privately_and_refuses_in_the_modal(harness):
