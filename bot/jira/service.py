@@ -62,7 +62,7 @@ _ID_PREFIX = {"escalation": "esc", "blocker": "blk", "action_item": "act"}  # id
 def oneteam_id(services: Services, origin: str, origin_id: int) -> str:
     """Unique across OneTeam installs sharing a Jira site (the install is named by a hash of its secret)."""
     install = hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
-    return f"{install}-{_ID_PREFIX.get(origin, 'blk')}-{origin_id}"
+    return f"{install}-{_ID_PREFIX[origin]}-{origin_id}"
 
 
 # --- recording what may get a ticket ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from bot.calendar import Calendar
 from bot.config_types import HHMM, Duration, Strict, Weekday, clock, duration_minutes, weekday_index
@@ -18,7 +18,8 @@ def _some_time(value: str) -> str:
     return value
 
 
-Span = Annotated[Duration, AfterValidator(_some_time)]
+Span = Annotated[Duration, AfterValidator(_some_time),
+                 WithJsonSchema({"type": "string", "pattern": r"^[1-9]\d*\s*[mhd]$", "examples": ["45m", "1h", "2d"]})]
 
 
 class SyncConfig(Strict):

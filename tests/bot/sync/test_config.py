@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -35,3 +36,15 @@ def test_the_current_meeting_is_the_first_that_has_not_ended() -> None:
     assert cfg.current_start(datetime(2026, 11, 20, 12, 0, tzinfo=UTC), SEOUL) == thursday_10_seoul
     assert cfg.current_start(thursday_10_seoul + timedelta(minutes=59), SEOUL) == thursday_10_seoul  # under way
     assert cfg.current_start(thursday_10_seoul + timedelta(hours=1), SEOUL) == thursday_10_seoul + timedelta(days=7)
+
+
+def test_the_printed_org_schema_has_the_sync_and_kudos_sections() -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    defs = json.loads(CliRunner().invoke(main, ["org", "schema"]).output)["$defs"]
+    team = defs["TeamSpec"]["properties"]
+    assert "sync" in team and "kudos" in team
+    assert defs["SyncConfig"]["properties"]["weekday"]["enum"][0] == "mon"
+    assert "next_business_day" not in json.dumps(defs["SyncConfig"])  # a meeting's length is a fixed span
