@@ -67,6 +67,10 @@ class Calendar:
     def is_open_day(self, day: date) -> bool:
         return day.weekday() in self.days and day not in self.holidays
 
+    def local_date(self, when: datetime) -> date:
+        """The date `when` falls on in this zone."""
+        return when.astimezone(self.tz).date()
+
     def at(self, day: date, local: time) -> datetime:
         """`local` o'clock on `day` in this zone, as UTC (a time skipped by DST moves forward with the clocks)."""
         return datetime.combine(day, local, tzinfo=self.tz).astimezone(UTC)

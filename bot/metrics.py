@@ -222,6 +222,104 @@ OpenIssuesFn = Callable[["Services", str, int], Awaitable[Sequence[OpenIssue]]]
 JiraProjectFn = Callable[[dict[str, Any] | None], bool]
 
 
+# --- what kudos and the weekly sync read and publish -------------------------------------------------
+
+@dataclass(frozen=True)
+class KudosMetrics:
+    """Thanks given in a team over a period, by direction across the line."""
+
+    total: int = 0
+    internal_to_vendor: int = 0
+    vendor_to_internal: int = 0
+
+    @property
+    def cross_side_balance(self) -> float | None:
+        """How evenly thanks cross the line (0-1): 1 when each side thanks the other as often; None
+        when nobody thanked across the line."""
+        most = max(self.internal_to_vendor, self.vendor_to_internal)
+        return min(self.internal_to_vendor, self.vendor_to_internal) / most if most else None
+
+
+@dataclass(frozen=True)
+class KudosNote:
+    """One thanks as people read it (names from the org file, the reason as typed)."""
+
+    giver: str
+    receivers: tuple[str, ...]
+    reason: str
+    from_vendor: bool
+
+
+@dataclass(frozen=True)
+class Resolvers:
+    """Who resolved an escalation (and acknowledged it), read from its own record."""
+
+    team_id: int
+    ref: str
+    slack_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    ref: str
+    severity: str
+    summary: str
+    breached: bool  # level 1 did not acknowledge before the deadline
+
+
+@dataclass(frozen=True)
+class KpiFlag:
+    """A KPI's latest standing, for the sync agenda: off track, or back on target since last week."""
+
+    name: str
+    value: float
+    unit: str
+    on_track: bool
+    back_on_track: bool
+
+
+@dataclass(frozen=True)
+class SyncMetrics:
+    """Action items of a team's weekly sync due in a period."""
+
+    due: int = 0
+    closed_on_time: int = 0
+    open_now: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.closed_on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class SyncAction:
+    what: str
+    due: date
+    team_name: str
+
+
+@dataclass(frozen=True)
+class SyncHome:
+    """What App Home shows of the sync: the next agenda (team, start, where) and my open action items."""
+
+    next_meetings: Sequence[tuple[str, datetime, str]]
+    actions: Sequence[SyncAction]
+
+
+# A team's open escalations, most severe first, at most `limit`.
+OpenEscalationsFn = Callable[[AsyncSession, int, int], Awaitable[Sequence[OpenEscalation]]]
+# A team's KPIs that are off track or back on target at `now` (the providers compute the computed ones).
+KpiFlagsFn = Callable[[AsyncSession, int, datetime, "MetricsProviders"], Awaitable[Sequence[KpiFlag]]]
+# App Home's sync part for a person (Slack id) at `now`.
+SyncHomeFn = Callable[[AsyncSession, str, datetime], Awaitable[SyncHome | None]]
+# A team's public cross-side thanks over [start, end), newest first, at most `limit`.
+KudosNotesFn = Callable[[AsyncSession, int, datetime, datetime, int], Awaitable[Sequence[KudosNote]]]
+# The thanks a person (Slack id) received, newest first, at most `limit`.
+KudosReceivedFn = Callable[[AsyncSession, str, int], Awaitable[Sequence[KudosNote]]]
+# A resolved escalation's resolvers (escalation id); None when it is not resolved or unknown.
+ResolversFn = Callable[[AsyncSession, int], Awaitable[Resolvers | None]]
+
+
 @dataclass(frozen=True)
 class MetricsProviders:
     """The registry features read each other through: each feature's provider, None where it is absent."""
@@ -240,6 +338,14 @@ class MetricsProviders:
     home_survey: HomeSurveyFn | None = None
     home_escalations: HomeEscalationsFn | None = None
     home_kpis: HomeKpisFn | None = None
+    kudos: MetricsFn[KudosMetrics] | None = None
+    kudos_notes: KudosNotesFn | None = None
+    kudos_received: KudosReceivedFn | None = None
+    escalation_resolvers: ResolversFn | None = None
+    open_escalations: OpenEscalationsFn | None = None
+    kpi_flags: KpiFlagsFn | None = None
+    sync: MetricsFn[SyncMetrics] | None = None
+    sync_home: SyncHomeFn | None = None
 
     def has_jira_project(self, team_config: dict[str, Any] | None) -> bool:
         return self.jira_project is not None and self.jira_project(team_config)

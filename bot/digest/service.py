@@ -20,6 +20,7 @@ from bot.digest import chart, render
 from bot.digest.model import Bundle, Digest, Item, Section, Series
 from bot.digest.notes import other_side_notes
 from bot.digest.providers import PROVIDERS, Context
+from bot.digest.together import one_team
 from bot.i18n import Translator, translator
 from bot.kpi.config import DigestConfig, kpi_config
 from bot.kpi.service import kpi_statuses
@@ -46,7 +47,7 @@ async def build_digest(session: AsyncSession, team: Team, week: str, now: dateti
     chart_weeks = weeks.last_weeks(week, CHART_WEEKS)
     statuses = await kpi_statuses(session, team, chart_weeks, now, providers, metrics)
     ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, statuses)
-    parts = [part for provider in (*PROVIDERS, other_side_notes) if (part := await provider(ctx)) is not None]
+    parts = [part for provider in (*PROVIDERS, other_side_notes, one_team) if (part := await provider(ctx)) is not None]
     changes = tuple(item for part in parts for item in part.changes)
     sections = [part.section for part in parts]
     if sections and changes:

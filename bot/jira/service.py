@@ -24,6 +24,7 @@ from bot.blocks import link as link_to
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.events import (
+    ActionItemTicketWanted,
     BlockerReported,
     EscalationRaised,
     JiraIssueDone,
@@ -55,10 +56,13 @@ def team_t(services: Services, team: Team) -> Translator:
     return services.t(team.locale)
 
 
+_ID_PREFIX = {"escalation": "esc", "blocker": "blk", "action_item": "act"}  # ids of different origins never meet
+
+
 def oneteam_id(services: Services, origin: str, origin_id: int) -> str:
     """Unique across OneTeam installs sharing a Jira site (the install is named by a hash of its secret)."""
     install = hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
-    return f"{install}-{'esc' if origin == 'escalation' else 'blk'}-{origin_id}"
+    return f"{install}-{_ID_PREFIX[origin]}-{origin_id}"
 
 
 # --- recording what may get a ticket ------------------------------------------------------------------------
@@ -82,6 +86,16 @@ async def _record_blocker(services: Services, blocker_id: int, team_key: str, em
     summary = text or ""
     await _record(services, "blocker", blocker_id, team_key, ref=None, severity=None, category="blocker",
                   summary=summary, details=_blocker_details(email, summary), channel_id=None, thread_ts=None)
+
+
+async def on_action_item(services: Services, event: ActionItemTicketWanted) -> None:
+    """`ActionItemTicketWanted`: the weekly sync's minutes want a ticket for an action item; the link (one
+    per origin) and the outbox make it one ticket, whenever Jira answers."""
+    link = await _record(services, "action_item", event.action_item_id, event.team_key, ref=None,
+                         severity=None, category="action_item", summary=event.summary, details=event.details,
+                         channel_id=event.channel_id, thread_ts=event.message_ts)
+    if link is not None:
+        await _request(services, link)
 
 
 def _blocker_details(email: str | None, text: str) -> str:
@@ -186,6 +200,8 @@ async def _draft(services: Services, team: Team, cfg: JiraConfig, link: JiraLink
         summary = f"[{link.origin_ref}] {link.summary}" if link.origin_ref else link.summary
         description = t.plain("jira.issue.escalation", ref=link.origin_ref or "", team=team.name,
                         severity=link.severity or "", category=link.category or "", details=link.details or "")
+    elif link.origin == "action_item":
+        summary, description = link.summary, link.details or ""
     else:
         summary = t.plain("jira.issue.blocker_summary", team=team.name, text=link.summary)
         description = t.plain("jira.issue.blocker", team=team.name, details=link.details or "")

@@ -16,6 +16,7 @@ Source = Literal[
     "escalation_within_sla", "escalation_reopen_rate", "escalation_satisfaction", "escalation_sla_breaches",
     "jira_resolved", "jira_overdue",
     "pulse_score", "enps",
+    "kudos_cross_side_balance", "sync_actions_on_time",
 ]
 # Computed sources: OneTeam's own data, read through the other features' `*_metrics` functions.
 COMPUTED_SOURCES: tuple[str, ...] = get_args(Source)[1:]

@@ -17,9 +17,11 @@ from bot.metrics import (
     CheckinMetrics,
     EscalationMetrics,
     JiraMetrics,
+    KudosMetrics,
     MetricsFn,
     MetricsProviders,
     PulseMetrics,
+    SyncMetrics,
 )
 
 log = logging.getLogger("oneteam.kpi")
@@ -60,6 +62,9 @@ class Metrics:
         self.escalations = Cached("escalations", providers.escalations, session, team_id)
         self.pulse = Cached("pulse", providers.pulse, session, team_id)
         self.jira = Cached("jira", providers.jira, session, team_id)
+        self.kudos = Cached("kudos", providers.kudos, session, team_id)
+        self.sync = Cached("sync", providers.sync, session, team_id)
+        self.kudos_notes = providers.kudos_notes
         self.open_blockers = providers.open_blockers
         self.other_side_notes = providers.other_side_notes
 
@@ -101,6 +106,14 @@ def _jira(m: Metrics) -> Cached[JiraMetrics]:
     return m.jira
 
 
+def _kudos(m: Metrics) -> Cached[KudosMetrics]:
+    return m.kudos
+
+
+def _sync(m: Metrics) -> Cached[SyncMetrics]:
+    return m.sync
+
+
 def _pulse_score(m: PulseMetrics) -> float | None:
     survey = m.latest_visible
     return None if survey is None else survey.score
@@ -126,4 +139,6 @@ SOURCES: dict[str, SourceFn] = {
     "jira_overdue": _source(_jira, lambda m: _scaled(m.overdue)),
     "pulse_score": _source(_pulse, _pulse_score),
     "enps": _source(_pulse, _enps),
+    "kudos_cross_side_balance": _source(_kudos, lambda m: _scaled(m.cross_side_balance, 100)),
+    "sync_actions_on_time": _source(_sync, lambda m: _scaled(m.on_time_rate, 100)),
 }

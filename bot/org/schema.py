@@ -12,7 +12,9 @@ from bot.config_types import Email, Strict, TimeZone
 from bot.escalations.config import EscalationConfig
 from bot.jira.config import JiraConfig
 from bot.kpi.config import KpiConfig
+from bot.kudos.config import KudosConfig
 from bot.pulse.config import PulseConfig
+from bot.sync.config import SyncConfig
 
 Role = Literal["member", "vendor_lead", "liaison", "manager", "admin"]
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -48,6 +50,8 @@ class TeamSpec(Strict):
     pulse: PulseConfig = PulseConfig()
     kpi: KpiConfig = KpiConfig()
     jira: JiraConfig = JiraConfig()
+    kudos: KudosConfig = KudosConfig()
+    sync: SyncConfig | None = None
 
     @field_validator("members", mode="before", json_schema_input_type=list[TeamMemberSpec | Email])
     @classmethod
