@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import blocks as bk
-from bot import calendar as weeks
+from bot import calendar
 from bot.errors import UserFacingError
 from bot.events import HomeChanged
 from bot.i18n import Translator
@@ -61,9 +61,9 @@ async def _overview(services: Services, member: Member | None, team_key: str | N
 def _team_and_week(extra: list[str]) -> tuple[str | None, str | None]:
     team_key = week = None
     for token in extra:
-        if weeks.is_week(token) and week is None:
-            week = weeks.normalise(token)
-        elif not weeks.is_week(token) and team_key is None:
+        if calendar.is_week(token) and week is None:
+            week = calendar.normalise(token)
+        elif not calendar.is_week(token) and team_key is None:
             team_key = token.lower()
         else:
             raise UserFacingError("kpi.errors.bad_argument", text=token)
@@ -81,7 +81,7 @@ async def _set(services: Services, member: Member | None, args: list[str], t: Tr
         team = await pick_team(session, member, team_key, Action.KPI_SET)
         spec = find_kpi(kpi_config(team.config), args[0])
         value = check_value(spec, args[1])
-        rec = await record_value(session, team, spec, week or weeks.current_week(now, team.timezone), value,
+        rec = await record_value(session, team, spec, week or calendar.current_week(now, team.timezone), value,
                                  member, now)
     await services.events.publish(HomeChanged(list(rec.notify)))
     return blocks.recorded(t, rec)
@@ -94,7 +94,7 @@ async def _history(services: Services, member: Member | None, args: list[str], t
     async with services.sessions.begin() as session:
         team = await pick_team(session, member, args[1].lower() if len(args) == 2 else None)
         spec = find_kpi(kpi_config(team.config), args[0])
-        week_list = weeks.last_weeks(weeks.current_week(now, team.timezone), HISTORY_WEEKS)
+        week_list = calendar.last_weeks(calendar.current_week(now, team.timezone), HISTORY_WEEKS)
         statuses = await kpi_statuses(session, team, week_list, now, services.metrics)
     status = next(s for s in statuses if s.spec.key == spec.key)
     return blocks.history(t, team.name, status)

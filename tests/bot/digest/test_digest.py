@@ -12,7 +12,7 @@ from fontTools.ttLib import TTFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import calendar as weeks
+from bot import calendar
 from bot.digest import chart, render
 from bot.digest.model import Digest
 from bot.digest.service import build_digest
@@ -69,7 +69,7 @@ def by_week(team_tz: str, data: dict[str, M]) -> MetricsFn[M]:
     """A metrics provider answering per week (by the week its period starts in)."""
 
     async def metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> M | None:
-        return data.get(weeks.current_week(start, team_tz))
+        return data.get(calendar.current_week(start, team_tz))
 
     return metrics
 

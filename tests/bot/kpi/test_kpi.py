@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from bot import calendar as weeks
+from bot import calendar
 from bot.digest.service import due_moment
 from bot.errors import UserFacingError
 from bot.kpi.config import DigestConfig, KpiConfig, KpiSpec
@@ -59,12 +59,12 @@ def test_values_refused(raw: str, key: str) -> None:
 
 
 def test_weeks_in_the_team_zone() -> None:
-    assert weeks.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "Asia/Seoul") == "2026-W48"  # Mon 01:00
-    assert weeks.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "America/New_York") == "2026-W47"
-    start, end = weeks.bounds("2026-W47", "Asia/Seoul")
+    assert calendar.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "Asia/Seoul") == "2026-W48"  # Mon 01:00
+    assert calendar.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "America/New_York") == "2026-W47"
+    start, end = calendar.bounds("2026-W47", "Asia/Seoul")
     assert (start, end) == (datetime(2026, 11, 15, 15, tzinfo=UTC), datetime(2026, 11, 22, 15, tzinfo=UTC))
-    assert weeks.last_weeks("2026-W01", 2) == ["2025-W52", "2026-W01"]
-    assert not weeks.is_week("2026-W54")
+    assert calendar.last_weeks("2026-W01", 2) == ["2025-W52", "2026-W01"]
+    assert not calendar.is_week("2026-W54")
 
 
 def test_digest_is_due_monday_nine_in_the_managers_zone() -> None:
