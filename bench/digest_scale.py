@@ -35,9 +35,10 @@ from bot.digest.service import build_digest
 from bot.escalations.service import escalation_metrics
 from bot.i18n import translator
 from bot.jira.service import jira_metrics
+from bot.kpi.commands import digest_kpis
 from bot.metrics import MetricsProviders
-from bot.org.loader import load
 from bot.org.service import team_config
+from bot.orgfile import load
 from bot.pulse.service import pulse_metrics
 from storage.db import Database
 from storage.models import (
@@ -55,7 +56,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "org.yml"
 TZ = "Asia/Seoul"
 WEEK = "2026-W47"
 # The features' real metrics providers, as bot/wiring.py registers them.
-PROVIDERS = MetricsProviders(checkin_metrics, escalation_metrics, pulse_metrics, jira_metrics)
+PROVIDERS = MetricsProviders(checkin_metrics, escalation_metrics, pulse_metrics, jira_metrics, kpis=digest_kpis)
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CHUNK = 5000
 

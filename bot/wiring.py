@@ -43,7 +43,7 @@ def connect(services: Services) -> None:
     from bot.jira.config import has_project
     from bot.jira.service import jira_metrics, open_issues_for
     from bot.jira.wiring import connect as connect_jira
-    from bot.kpi.commands import home_kpis
+    from bot.kpi.commands import digest_kpis, home_kpis
     from bot.org.service import on_profile_read
     from bot.pulse.service import home_survey, pulse_metrics
 
@@ -56,7 +56,8 @@ def connect(services: Services) -> None:
                                         blocker=authorized_blocker, escalation_access=check_may,
                                         open_issues=open_issues_for, jira_project=has_project,
                                         home_checkin=home_checkin, home_survey=home_survey,
-                                        home_escalations=home_escalations, home_kpis=home_kpis)
+                                        home_escalations=home_escalations, home_kpis=home_kpis,
+                                        kpis=digest_kpis)
     services.events.subscribe(MemberTimezoneChanged,  # check-ins: prompts move to the new local time
                               partial(on_timezone_changed, services))
     services.events.subscribe(ProfileRead, partial(on_profile_read, services))  # org: the record follows Slack

@@ -16,8 +16,8 @@ TEAM = "care-hana"
 async def scene(stage: Any) -> None:
     from bot import calendar
     from bot.digest import render
+    from bot.digest.config import DigestConfig
     from bot.digest.service import digest_for, due_moment
-    from bot.kpi.config import DigestConfig
     from sandbox.slack import text_of
     from schedules import digest
 

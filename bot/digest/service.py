@@ -16,14 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import calendar
 from bot.delivery import deliver_once
 from bot.digest import chart, render
+from bot.digest.config import DigestConfig, digest_config
 from bot.digest.model import Bundle, Digest, Item, Section, Series
 from bot.digest.notes import other_side_notes
 from bot.digest.providers import PROVIDERS, Context
 from bot.i18n import Translator, translator
-from bot.kpi.config import DigestConfig, kpi_config
-from bot.kpi.service import kpi_statuses
-from bot.kpi.sources import Metrics
-from bot.metrics import MetricsProviders
+from bot.metrics import MetricsProviders, TeamMetrics
 from bot.services import Services
 from storage.models import Delivery, HandledDelivery, Team
 from storage.org import active_teams, team_by_key, team_members
@@ -41,10 +39,10 @@ async def build_digest(session: AsyncSession, team: Team, week: str, now: dateti
     previous = calendar.shift(week, -1)
     start, end = calendar.bounds(week, team.timezone)
     prev_start, prev_end = calendar.bounds(previous, team.timezone)
-    metrics = Metrics(session, team.id, providers)
+    metrics = TeamMetrics(session, team.id, providers)
     chart_weeks = calendar.last_weeks(week, CHART_WEEKS)
-    statuses = await kpi_statuses(session, team, chart_weeks, now, providers, metrics)
-    ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, statuses)
+    kpis = tuple(await providers.kpis(session, team, chart_weeks, now, metrics)) if providers.kpis else ()
+    ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, kpis)
     parts = [part for provider in (*PROVIDERS, other_side_notes) if (part := await provider(ctx)) is not None]
     changes = tuple(item for part in parts for item in part.changes)
     sections = [part.section for part in parts]
@@ -58,8 +56,8 @@ async def build_digest(session: AsyncSession, team: Team, week: str, now: dateti
         period=t("digest.period", start=t.day(calendar.monday(week)),
                  end=t.day(calendar.monday(week) + timedelta(days=6)), tz=team.timezone),
         sections=tuple(sections),
-        kpi_series=tuple(Series(s.spec.name, tuple((w, s.value_in(w)) for w in chart_weeks), s.spec.target,
-                                s.spec.direction == "lower") for s in statuses if s.points),
+        kpi_series=tuple(Series(k.name, tuple((w, k.value_in(w)) for w in chart_weeks), k.target,
+                                k.lower_is_better) for k in kpis if k.has_values),
         mood=await _mood_series(ctx, chart_weeks),
         empty_note=t("digest.empty"),
         chart_labels=_chart_labels(t),
@@ -89,7 +87,7 @@ async def digest_for(services: Services, team_key: str, week: str | None = None,
         team = await team_by_key(session, team_key)
         if team is None:
             raise LookupError(team_key)
-        week = week or due_moment(kpi_config(team.config).digest, now, team.timezone)[1]
+        week = week or due_moment(digest_config(team.config), now, team.timezone)[1]
         digest = await build_digest(session, team, week, now, translator(locale, team.locale), services.metrics)
     return digest, await asyncio.to_thread(chart.render_png, digest)
 
@@ -117,7 +115,7 @@ async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
     managers: dict[tuple[str, str, datetime], list[Team]] = {}
     locales: dict[str, str | None] = {}
     for team in await active_teams(session):
-        config = kpi_config(team.config).digest
+        config = digest_config(team.config)
         if not config.enabled:
             continue
         for member, _roles in await team_members(session, team.id, "manager"):

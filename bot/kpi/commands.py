@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from bot.kpi.service import (
     record_value,
     team_kpis,
 )
-from bot.metrics import MetricsProviders
+from bot.metrics import MetricsProviders, TeamMetrics
 from bot.permissions import Action
 from bot.services import Services
 from storage.models import Member, Team
@@ -106,3 +107,11 @@ async def home_kpis(session: AsyncSession, team: Team, now: datetime, providers:
     if not kpi_config(team.config).definitions:
         return None
     return blocks.HomePanel(await team_kpis(session, team, now, providers))
+
+
+async def digest_kpis(session: AsyncSession, team: Team, week_list: Sequence[str], now: datetime,
+                      metrics: TeamMetrics) -> list[blocks.DigestKpi]:
+    """The digest's KPIs of a team over `week_list` (registered in bot/wiring.py), read from the digest's
+    own figures (`metrics`) so that each feature's are computed once."""
+    return [blocks.DigestKpi(status)
+            for status in await kpi_statuses(session, team, week_list, now, metrics.providers, metrics)]

@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 from bot import calendar
 from bot.errors import UserFacingError
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
-from bot.kpi.sources import Metrics
-from bot.metrics import OVERSEER_ROLES, MetricsProviders
+from bot.kpi.sources import SOURCES, Metrics
+from bot.metrics import OVERSEER_ROLES, MetricsProviders, TeamMetrics
 from bot.permissions import Action, Subject, allowed, authorize
 from storage.models import KpiValue, Member, Membership, Team
 from storage.org import team_by_key
@@ -115,7 +115,7 @@ def find_kpi(config: KpiConfig, name: str) -> KpiSpec:
 
 # --- values ---------------------------------------------------------------------------------------------
 async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[str], now: datetime,
-                       providers: MetricsProviders, metrics: Metrics | None = None) -> tuple[KpiStatus, ...]:
+                       providers: MetricsProviders, metrics: TeamMetrics | None = None) -> tuple[KpiStatus, ...]:
     """Each KPI's values over `week_list`. Computed KPIs missing a week are computed from the other
     features' data (`providers`, or an existing `metrics` cache); a finished week's value is stored as a
     snapshot, the running week's is not."""
@@ -137,7 +137,7 @@ async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[st
             if spec.manual:
                 continue
             start, end = calendar.bounds(week, team.timezone)
-            value = await metrics.source_value(spec.source, start, min(end, now))
+            value = await SOURCES[spec.source](metrics, start, min(end, now))
             if value is None or math.isnan(value):
                 continue
             if end <= now:

@@ -8,11 +8,12 @@ import pytest
 from pydantic import ValidationError
 
 from bot import calendar
+from bot.digest.config import DigestConfig
 from bot.digest.service import due_moment
 from bot.errors import UserFacingError
-from bot.kpi.config import DigestConfig, KpiConfig, KpiSpec
+from bot.kpi.config import KpiConfig, KpiSpec
 from bot.kpi.service import check_value
-from bot.org.loader import parse
+from bot.orgfile import parse
 
 ORG = """
 organisation: {name: Acme}
