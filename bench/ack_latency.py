@@ -30,7 +30,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
-from bot.org.loader import load
+from bot.orgfile import load
 from bot.server import build_web_app
 from bot.services import AckGate
 from sandbox.driver import Ack, SlackDriver

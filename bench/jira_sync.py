@@ -21,8 +21,8 @@ from pathlib import Path
 from bot.clock import FakeClock
 from bot.jira import sync
 from bot.jira.adapter import PROPERTY
-from bot.org.loader import load
 from bot.org.service import apply_org
+from bot.orgfile import load
 from bot.settings import Settings
 from bot.wiring import build_services
 from sandbox.harness import EXAMPLE_ORG

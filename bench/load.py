@@ -26,7 +26,7 @@ from pathlib import Path
 from instances import idle, pct, rss_mb, start_instance, steady_client
 from ruamel.yaml import YAML
 
-from bot.org.loader import load
+from bot.orgfile import load
 from sandbox.databases import scratch_postgres
 from sandbox.driver import SlackDriver
 from sandbox.harness import SIGNING_SECRET, populate_workspace

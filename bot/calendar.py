@@ -144,6 +144,14 @@ class Calendar:
         """`local` o'clock on the next local day."""
         return self.at(now.astimezone(self.tz).date() + timedelta(days=1), local)
 
+    def last_at(self, now: datetime, weekday: int, local: time) -> datetime:
+        """The latest `weekday` (0 = Monday) at `local` o'clock at or before `now`, in this zone (a weekly
+        schedule such as the digest's: the one due now, or the last one missed)."""
+        today = now.astimezone(self.tz)
+        day = today.date() - timedelta(days=(today.weekday() - weekday) % 7)
+        moment = datetime.combine(day, local, self.tz)
+        return moment if moment <= today else moment - timedelta(days=7)
+
     # --- weeks -----------------------------------------------------------------------------------------------
 
     def current_week(self, now: datetime) -> str:

@@ -14,7 +14,8 @@ import click
 
 from bot import __version__
 from bot.jira.cli import jira_cli
-from bot.org.loader import OrgFileError, load, parse_file
+from bot.org.loader import OrgFileError
+from bot.orgfile import load, parse_file
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("oneteam.cli")
@@ -156,7 +157,7 @@ def org_schema() -> None:
     """Print the org file's JSON Schema, for editors to autocomplete and check org.yml (see README)."""
     import json
 
-    from bot.org.schema import json_schema
+    from bot.orgfile import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 

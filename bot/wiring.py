@@ -45,7 +45,7 @@ def connect(services: Services) -> None:
     from bot.jira.config import has_project
     from bot.jira.service import jira_metrics, open_issues_for
     from bot.jira.wiring import connect as connect_jira
-    from bot.kpi.commands import home_kpis
+    from bot.kpi.commands import digest_kpis, home_kpis
     from bot.kpi.flags import kpi_flags
     from bot.kudos.service import kudos_metrics, public_kudos, received_by
     from bot.org.service import on_profile_read
@@ -65,7 +65,8 @@ def connect(services: Services) -> None:
                                         home_escalations=home_escalations, home_kpis=home_kpis,
                                         kudos=kudos_metrics, kudos_notes=public_kudos, kudos_received=received_by,
                                         escalation_resolvers=escalation_resolvers, open_escalations=open_escalations,
-                                        kpi_flags=kpi_flags, sync=sync_metrics, sync_home=sync_home)
+                                        kpi_flags=kpi_flags, sync=sync_metrics, sync_home=sync_home,
+                                        kpis=digest_kpis)
     services.events.subscribe(MemberTimezoneChanged,  # check-ins: prompts move to the new local time
                               partial(on_timezone_changed, services))
     services.events.subscribe(ProfileRead, partial(on_profile_read, services))  # org: the record follows Slack

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import calendar
 from bot.blocks import Mrkdwn
 from bot.blocks import link as link_to
 from bot.delivery import deliver_once
@@ -364,14 +365,6 @@ async def jira_metrics(session: AsyncSession, team_id: int, start: datetime, end
                        overdue=rows[-1].overdue)
 
 
-def week_bounds(now: datetime, tz_name: str, weeks_back: int = 0) -> tuple[date, datetime, datetime]:
-    tz = ZoneInfo(tz_name)
-    local = now.astimezone(tz)
-    monday = local.date() - timedelta(days=local.weekday() + 7 * weeks_back)
-    start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
-    return monday, start, start + timedelta(days=7)
-
-
 async def compute_weekly_stats(services: Services) -> int:
     """Counts this and last week per team with a Jira project, from Jira, and stores them (upsert)."""
     adapter = outbox.adapter_of(services)
@@ -383,13 +376,14 @@ async def compute_weekly_stats(services: Services) -> int:
     stored = 0
     for team, project in teams:
         for back in (1, 0):
+            week = calendar.shift(calendar.current_week(services.clock.now(), team.timezone), -back)
+            start, end = (b.astimezone(ZoneInfo(team.timezone)) for b in calendar.bounds(week, team.timezone))
             try:
-                counts = await _week_counts(adapter, project, *week_bounds(
-                    services.clock.now(), team.timezone, back)[1:])
+                counts = await _week_counts(adapter, project, start, end)
             except Exception:  # Jira down or refusing: keep last good numbers
                 log.warning("weekly Jira counts not available", extra={"team": team.key})
                 continue
-            await _store_week(services, team.id, week_bounds(services.clock.now(), team.timezone, back)[0], counts)
+            await _store_week(services, team.id, calendar.monday(week), counts)
             stored += 1
     return stored
 

@@ -44,7 +44,7 @@ def test_the_printed_org_schema_has_the_sync_and_kudos_sections() -> None:
     from bot.cli import main
 
     defs = json.loads(CliRunner().invoke(main, ["org", "schema"]).output)["$defs"]
-    team = defs["TeamSpec"]["properties"]
+    team = defs["TeamFile"]["properties"]
     assert "sync" in team and "kudos" in team
     assert defs["SyncConfig"]["properties"]["weekday"]["enum"][0] == "mon"
     assert "next_business_day" not in json.dumps(defs["SyncConfig"])  # a meeting's length is a fixed span
