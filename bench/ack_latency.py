@@ -24,7 +24,10 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from types import SimpleNamespace
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
+
 from aiohttp import web
+from pydantic import SecretStr
 from instances import idle, pct, start_instance, start_process, steady_client
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -67,7 +70,8 @@ async def serve_bare() -> None:
         await ack()
 
     app.command("/escalate")(escalate)
-    services = SimpleNamespace(extras={}, acks=AckGate(), background=set())  # what build_web_app reads
+    settings = SimpleNamespace(slack_signing_secret=SecretStr(os.environ["SLACK_SIGNING_SECRET"]))
+    services = SimpleNamespace(extras={}, acks=AckGate(), background=set(), settings=settings)  # what build_web_app reads
     runner = web.AppRunner(build_web_app(app, services), access_log=None)  # type: ignore[arg-type]
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()

@@ -18,6 +18,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
+
 from bot.clock import FakeClock
 from bot.jira import sync
 from bot.jira.adapter import PROPERTY

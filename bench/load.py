@@ -18,10 +18,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
 
 from instances import idle, pct, rss_mb, start_instance, steady_client
 from ruamel.yaml import YAML
