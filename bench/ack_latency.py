@@ -27,8 +27,8 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
 
 from aiohttp import web
-from pydantic import SecretStr
 from instances import idle, pct, start_instance, start_process, steady_client
+from pydantic import SecretStr
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
