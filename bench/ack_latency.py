@@ -71,7 +71,8 @@ async def serve_bare() -> None:
 
     app.command("/escalate")(escalate)
     settings = SimpleNamespace(slack_signing_secret=SecretStr(os.environ["SLACK_SIGNING_SECRET"]))
-    services = SimpleNamespace(extras={}, acks=AckGate(), background=set(), settings=settings)  # what build_web_app reads
+    # what build_web_app reads
+    services = SimpleNamespace(extras={}, acks=AckGate(), background=set(), settings=settings)
     runner = web.AppRunner(build_web_app(app, services), access_log=None)  # type: ignore[arg-type]
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
