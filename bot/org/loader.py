@@ -11,10 +11,11 @@ The file's size is limited (checked before parsing), since validating costs time
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -22,12 +23,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.config_types import LONG_WEEKDAYS
-from bot.org.schema import OrgSpec, TeamSpec
-from bot.rotations import ROTATION
+from bot.org.schema import OrgSpec
 
 MAX_ORG_BYTES = 2 * 1024 * 1024  # about 14,000 people with their team memberships; validates in ~6 s
 MAX_PEOPLE = 10_000
 _DATE_SHAPED = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+S = TypeVar("S", bound=OrgSpec)
+Checks = Callable[[CommentedMap, S], list["Problem"]]  # a composed file's own cross-checks, with lines
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,10 @@ def _bad_date(text: str) -> Problem:
     return Problem(1, "a value is not a date (use YYYY-MM-DD, e.g. 2026-12-24)")
 
 
-def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Problem]]:
-    """Validate org YAML text; returns the spec (when valid) and every problem found."""
+def parse(text: str, model: type[S], source: str = "<org>",
+          checks: Checks[S] | None = None) -> tuple[S | None, list[Problem]]:
+    """Validate org YAML text against the whole file's `model` (bot/orgfile.py composes it, with `checks`
+    across its feature sections); returns the spec (when valid) and every problem found."""
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_ORG_BYTES:
         return None, [_too_big(size)]
@@ -111,14 +115,14 @@ def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Proble
                               f"people: {len(people):,} people; the limit is {MAX_PEOPLE:,}")]
     notes = _deprecations(data, ())
     try:
-        spec = OrgSpec.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
         return None, sorted(_problems(data, exc) + notes, key=lambda p: p.line)
-    problems = _cross_checks(data, spec)
+    problems = _cross_checks(data, spec) + (checks(data, spec) if checks else [])
     return (None if problems else spec), sorted(problems + notes, key=lambda p: p.line)
 
 
-def parse_file(path: Path) -> tuple[OrgSpec | None, list[Problem]]:
+def parse_file(path: Path, model: type[S], checks: Checks[S] | None = None) -> tuple[S | None, list[Problem]]:
     """`parse` on a file, whose size is checked before it is read."""
     try:
         size = path.stat().st_size
@@ -129,11 +133,11 @@ def parse_file(path: Path) -> tuple[OrgSpec | None, list[Problem]]:
         return None, [Problem(1, f"cannot read the file: {exc.strerror}")]
     except UnicodeDecodeError as exc:
         return None, [Problem(1, f"the file is not UTF-8 text (byte {exc.start})")]
-    return parse(text, str(path))
+    return parse(text, model, str(path), checks)
 
 
-def load(path: Path) -> OrgSpec:
-    spec, problems = parse_file(path)
+def load(path: Path, model: type[S], checks: Checks[S] | None = None) -> S:
+    spec, problems = parse_file(path, model, checks)
     if spec is None:
         raise OrgFileError(str(path), problems)
     return spec
@@ -192,23 +196,4 @@ def _cross_checks(data: CommentedMap, spec: OrgSpec) -> list[Problem]:
             if member.email in in_team:
                 problems.append(Problem(where, f"{member.email} is listed twice in team {team.key}"))
             in_team.add(member.email)
-        problems += _rotation_checks(data, t, team, seen_people)
-    return problems
-
-
-def _rotation_checks(data: CommentedMap, t: int, team: TeamSpec, people: set[str]) -> list[Problem]:
-    """Escalation levels name rotations the team has, and rotations name people of the org file."""
-    problems: list[Problem] = []
-    known = {r.name for r in team.oncall.rotations}
-    for n, level in enumerate(team.escalation.levels):
-        for who in level:
-            if who.startswith(ROTATION) and who.removeprefix(ROTATION) not in known:
-                problems.append(Problem(line_of(data, ("teams", t, "escalation", "levels", n)),
-                                        f"escalation level {n + 1} calls {who!r}, but oncall.rotations has no "
-                                        f"such rotation (known: {', '.join(sorted(known)) or 'none'})"))
-    for r, rotation in enumerate(team.oncall.rotations):
-        for email in rotation.people:
-            if email not in people:
-                problems.append(Problem(line_of(data, ("teams", t, "oncall", "rotations", r, "people")),
-                                        f"rotation {rotation.name}: {email} is not in people"))
     return problems

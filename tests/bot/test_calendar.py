@@ -84,3 +84,14 @@ def test_a_team_calendar_comes_from_its_org_section() -> None:
     assert not cal.is_open_day(date(2026, 12, 31)) and cal.is_open_day(date(2026, 12, 30))
     plain = team_calendar(Team(key="p", name="P", kind="internal", timezone="UTC", config={}))
     assert plain.hours == (time(8), time(20)) and plain.is_open_day(date(2026, 9, 25))
+
+
+def test_a_weekly_moment_is_the_last_one_at_or_before_now_in_local_time() -> None:
+    """The digest's schedule (Monday 09:00 local): due from that minute on, the week before it until then."""
+    cal = Calendar(NEW_YORK)
+    monday_9am = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 09:00 EST
+    assert cal.last_at(monday_9am, 0, time(9)) == datetime(2026, 11, 23, 9, 0, tzinfo=NEW_YORK)
+    assert cal.last_at(monday_9am - timedelta(minutes=1), 0, time(9)) == datetime(2026, 11, 16, 9, 0, tzinfo=NEW_YORK)
+    # Across the DST change the local time holds: Monday 09:00 EDT, a week before 09:00 EST.
+    assert cal.last_at(datetime(2026, 11, 2, 13, 0, tzinfo=UTC), 0, time(9)) == datetime(2026, 10, 26, 9, 0,
+                                                                                             tzinfo=NEW_YORK)

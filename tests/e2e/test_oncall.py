@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
-from bot.org.loader import parse
+from bot.orgfile import parse
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import text_of
 from storage.models import OncallCover
