@@ -11,7 +11,7 @@ as "no data" at run time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -62,6 +62,9 @@ class EscalationMetrics:
     reopen_rate: float | None = None
     satisfaction_avg: float | None = None
     by_severity: dict[str, int] = field(default_factory=dict)
+    # P1/P2 pages (one per person called) of escalations opened in the period that reached someone outside
+    # their working hours, by the side they work for: internal or vendor
+    after_hours_pages: dict[str, int] = field(default_factory=dict)
 
     @property
     def within_sla_rate(self) -> float | None:
@@ -222,6 +225,10 @@ BlockerAccessFn = Callable[[AsyncSession, Member, Action, int, bool], Awaitable[
 EscalationAccessFn = Callable[["Services", Actor, Action, int], Awaitable[object]]
 # A member's open Jira issues by email, at most `limit`; [] when Jira is off, unknown or unreachable.
 OpenIssuesFn = Callable[["Services", str, int], Awaitable[Sequence[OpenIssue]]]
+# Which of these people (Member ids) set themselves away on a day, their local date (session, ids, day).
+AbsentFn = Callable[[AsyncSession, Collection[int], date], Awaitable[set[int]]]
+# Who is on duty in a team's on-call rotation at a moment: a cover, else the schedule (session, team, name, now).
+OnDutyFn = Callable[[AsyncSession, Team, str, datetime], Awaitable[list[Member]]]
 # Whether a team's stored config names a Jira project (without one it gets no Jira buttons).
 JiraProjectFn = Callable[[dict[str, Any] | None], bool]
 
@@ -385,6 +392,12 @@ class MetricsProviders:
     sync: MetricsFn[SyncMetrics] | None = None
     sync_home: SyncHomeFn | None = None
     kpis: KpiReadingsFn | None = None
+    absent: AbsentFn | None = None
+    on_duty: OnDutyFn | None = None
+
+    async def absent_on(self, session: AsyncSession, member_ids: Collection[int], day: date) -> set[int]:
+        """The people of `member_ids` away on `day` (none when no absence feature is connected)."""
+        return await self.absent(session, member_ids, day) if self.absent else set()
 
     def has_jira_project(self, team_config: dict[str, Any] | None) -> bool:
         return self.jira_project is not None and self.jira_project(team_config)

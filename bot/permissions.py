@@ -55,6 +55,7 @@ class Action(StrEnum):
     SYNC_MINUTES = "sync.minutes"  # the minutes modal: decisions and action items
     SYNC_ACTION_DONE = "sync.action_done"  # "Done" on an action item
     SYNC_ACTIONS_VIEW = "sync.actions_view"  # /oneteam actions [team]
+    ONCALL_COVER = "oncall.cover"  # /oneteam cover: the person covering is the owner
 
 
 class Side(StrEnum):
@@ -109,6 +110,7 @@ TABLE: dict[Action, Rule] = {
     Action.SYNC_MINUTES: _rule({FACILITATOR, "admin"}, "sync.errors.not_facilitator"),
     Action.SYNC_ACTION_DONE: _rule({OWNER, FACILITATOR, "admin"}, "sync.errors.not_your_action"),
     Action.SYNC_ACTIONS_VIEW: _rule(TEAM, "sync.errors.not_on_team"),
+    Action.ONCALL_COVER: _rule({OWNER, *OVERSEERS}, "absence.errors.cover_refused"),
 }
 
 

@@ -33,6 +33,8 @@ def connect(services: Services) -> None:
     that publishes something for the others (figures for KPIs and the digest, a blocker, open issues)
     registers its read-only provider."""
     # Imported here: they build on bot.services.
+    from bot.absence.oncall import on_duty
+    from bot.absence.service import absent_on
     from bot.checkins.fanout import on_timezone_changed
     from bot.checkins.other_side import notes_of
     from bot.checkins.service import authorized_blocker, checkin_metrics, home_checkin, latest_open_blockers
@@ -66,7 +68,7 @@ def connect(services: Services) -> None:
                                         kudos=kudos_metrics, kudos_notes=public_kudos, kudos_received=received_by,
                                         escalation_resolvers=escalation_resolvers, open_escalations=open_escalations,
                                         kpi_flags=kpi_flags, sync=sync_metrics, sync_home=sync_home,
-                                        kpis=digest_kpis)
+                                        kpis=digest_kpis, absent=absent_on, on_duty=on_duty)
     services.events.subscribe(MemberTimezoneChanged,  # check-ins: prompts move to the new local time
                               partial(on_timezone_changed, services))
     services.events.subscribe(ProfileRead, partial(on_profile_read, services))  # org: the record follows Slack

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ async def scene(stage: Any) -> None:
     from bot.digest.config import DigestConfig
     from bot.digest.service import digest_for, due_moment
     from sandbox.slack import text_of
-    from schedules import digest
+    from schedules import checkins, digest
 
     h = stage.h
     dana_tz = h.spec.person(DANA).timezone
@@ -76,3 +76,14 @@ async def scene(stage: Any) -> None:
                  render.markdown(digest_model))
     stage.narrate(f"Chart written to {path}")
     stage.check(png is not None and path.exists(), "the digest's chart was written as a PNG")
+
+    stage.title("Christmas in Seoul: a public holiday in Hana BPO's calendar")
+    christmas = datetime(2026, 12, 25, 7, 0, tzinfo=UTC)  # Friday 16:00 in Seoul, check-in time
+    seen = len(h.sandbox.dms(h.user(MINJI)))
+    for when in (christmas - timedelta(hours=19), christmas):
+        h.clock.set(when)
+        await checkins.tick(h.services)
+    stage.narrate("Friday 25 December is Christmas, a public holiday in Korea (`calendar: {country: KR}` for the "
+                  "team in the org file): Hana BPO gets no check-in that week.")
+    prompts = [m for m in h.sandbox.dms(h.user(MINJI))[seen:] if "checkin_start" in str(m.blocks)]
+    stage.check(not prompts, "no check-in prompt in Seoul on the Korean public holiday")

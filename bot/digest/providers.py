@@ -111,6 +111,10 @@ async def escalations(ctx: Context) -> Part | None:
     if (rating := cur.satisfaction_avg) is not None:
         items.append(Item(t("digest.escalations.satisfaction"), t("digest.checkins.mood_value",
                                                                   mood=t.number(rating, "0.0"))))
+    if cur.after_hours_pages:  # the load each side carries outside its working hours
+        items.append(Item(t("digest.escalations.after_hours"), t(
+            "digest.escalations.after_hours_sides", internal=t.number(cur.after_hours_pages.get("internal", 0)),
+            vendor=t.number(cur.after_hours_pages.get("vendor", 0)))))
     changes = []
     breaches, prev_breaches = cur.sla_breaches, prev.sla_breaches if prev else None
     if (note := _delta(t, breaches, prev_breaches, "+.0f")):

@@ -104,8 +104,10 @@ def _card_buttons(t: Translator, esc: Escalation, jira_enabled: bool) -> list[Bl
     return buttons
 
 
-def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, channel: str | None) -> Rendered:
-    """Tells one responder they are called, and why (raised, escalated, reminder, reopened)."""
+def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, channel: str | None,
+                 after_hours: bool = False) -> Rendered:
+    """Tells one responder they are called, and why (raised, escalated, reminder, reopened); an urgent page
+    outside their working hours says so, so that it reads as the exception it is."""
     text = t(f"escalations.dm.{reason}", ref=esc.ref, severity=esc.severity, summary=esc.summary,
              team=team.name, level=esc.level)
     blocks = [section(text),
@@ -114,6 +116,8 @@ def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, cha
                         channel=channel_link(channel) if channel else "-"))]
     if esc.details:
         blocks.insert(1, section(esc.details))
+    if after_hours:
+        blocks.insert(1, context(t("escalations.dm.after_hours", severity=esc.severity)))
     if esc.state != "resolved":
         buttons = [button(t("escalations.buttons.resolve"), Action.RESOLVE, str(esc.id))]
         if esc.state == "open":
@@ -141,6 +145,9 @@ def thread_line(t: Translator, esc: Escalation, step: EscalationStep, called: st
         return t("escalations.thread.resolved", who=who, note=step.note or "")
     if step.kind == "reopened":
         return t("escalations.thread.reopened", who=who, people=mentions(called))
+    if step.kind == "skipped":  # note: "level:why"
+        level, _, why = (step.note or "").partition(":")
+        return t(f"escalations.thread.skipped_{why or 'away'}", level=level)
     return None
 
 

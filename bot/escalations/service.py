@@ -11,6 +11,7 @@ import asyncio
 import logging
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,11 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
+from bot.calendar import team_calendar
 from bot.errors import UserFacingError
 from bot.escalations import blocks, notify
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
-from bot.escalations.policy import called_from, level_people, next_staffed_level, team_policy
+from bot.escalations.policy import (
+    Now,
+    Skip,
+    called_from,
+    level_people,
+    next_staffed_level,
+    rotation_people,
+    team_policy,
+)
 from bot.escalations.timers import due_after
 from bot.events import (
     EscalationAcknowledged,
@@ -179,7 +189,8 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     async with services.sessions.begin() as session:
         team = await existing(session, Team, team.id)
         cfg = team_policy(team)
-        first = await next_staffed_level(session, team, cfg, 0)
+        skipped: list[Skip] = []
+        first = await next_staffed_level(session, team, cfg, 0, Now(services.metrics, now), skipped)
         level, people = first or (1, [])
         esc = Escalation(
             team_id=team.id, state="open", severity=req.severity, category=req.category, summary=req.summary,
@@ -191,6 +202,8 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
         session.add(esc)
         await session.flush()
         _add_step(session, esc, "raised", now, actor_id=actor.slack_id, name=member.name, org=member.external_org)
+        for step in _skips(skipped, now):
+            _add_step(session, esc, "skipped", now, note=step["note"])
         _add_step(session, esc, "notified", now, note=_ids(people))
         raised = Raised(esc.id, esc.ref, team.key, channel, level)
     log.info("escalation raised", extra={"escalation_id": raised.id, "severity": req.severity,
@@ -252,6 +265,11 @@ def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *
                                actor_slack_id=actor_id, actor_name=name, actor_org=org, note=note))
 
 
+def _skips(skipped: list[Skip], now: datetime) -> list[dict[str, Any]]:
+    """Timeline steps for levels passed over: which level, and why (everyone there is away)."""
+    return [{"kind": "skipped", "at": now, "note": f"{level}:{why}"} for level, why in skipped]
+
+
 def _ids(people: list[Any]) -> str:
     """Slack ids of the people called (Responders or plain ids), once each, for a `notified` step."""
     ids = [p if isinstance(p, str) else p.slack_id for p in people if p]
@@ -308,18 +326,20 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
             if esc.rounds >= cfg.renotify_last:
                 await _transition(session, esc, [], next_step_at=None)  # reminded enough: the clock stops
                 return None
-            people = await level_people(session, team, cfg, esc.level)
+            people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
             await _transition(session, esc, [
                 {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
                 {"kind": "notified", "at": now, "note": _ids([esc.acked_by_slack_id, *people])},
             ], rounds=esc.rounds + 1,
                 next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
             return EscalationReminded
-        following = await next_staffed_level(session, team, cfg, esc.level)
+        skipped: list[Skip] = []
+        following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
         timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
         if following is not None:
             level, people = following
             await _transition(session, esc, [
+                *_skips(skipped, now),
                 {"kind": "escalated", "at": now, "note": f"{esc.level}"},
                 {"kind": "notified", "at": now, "note": _ids(people)},
             ], level=level, rounds=0, next_step_at=timer)
@@ -327,7 +347,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
         if esc.rounds >= cfg.renotify_last:
             await _transition(session, esc, [], next_step_at=None)  # the last level was called enough
             return None
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
         await _transition(session, esc, [
             {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
             {"kind": "notified", "at": now, "note": _ids(people)},
@@ -352,9 +372,10 @@ async def _act(services: Services, actor: Actor, esc_id: int, action: Action, de
     raise UserFacingError("escalations.errors.busy")
 
 
-def subject(esc: Escalation, cfg: Any) -> Subject:
+def subject(esc: Escalation, cfg: Any, rotations: dict[str, frozenset[str]] | None = None) -> Subject:
     """An escalation as the permission table sees it: its team, its raiser, who is called for it now."""
-    return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id, called=called_from(cfg, esc.level))
+    return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id,
+                   called=called_from(cfg, esc.level, rotations))
 
 
 async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int) -> tuple[Escalation, Member]:
@@ -364,7 +385,8 @@ async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_i
     team = await session.get(Team, esc.team_id) if esc is not None else None
     if esc is None or team is None:
         raise UserFacingError("escalations.errors.not_found")
-    authorize(member, action, subject(esc, team_policy(team)), connect=actor.external, ref=esc.ref)
+    authorize(member, action, subject(esc, team_policy(team), rotation_people(team)), connect=actor.external,
+              ref=esc.ref)
     return esc, member
 
 
@@ -398,11 +420,13 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state not in LIVE:
             raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
-        following = await next_staffed_level(session, team, cfg, esc.level)
+        skipped: list[Skip] = []
+        following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
         if following is None:
             raise UserFacingError("escalations.errors.last_level", ref=esc.ref)
         level, people = following
         await _transition(session, esc, [
+            *_skips(skipped, now),
             {"kind": "escalated", "at": now, "note": f"{esc.level}", "actor_slack_id": actor.slack_id,
              "actor_name": member.name, "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
@@ -466,7 +490,7 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state != "resolved":
             raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
         await _transition(session, esc, [
             {"kind": "reopened", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org},
@@ -507,7 +531,8 @@ async def _publish(services: Services, event: type[EscalationEvent], esc_id: int
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
-        people = await level_people(session, team, team_policy(team), esc.level)
+        people = await level_people(session, team, team_policy(team), esc.level,
+                                    Now(services.metrics, services.clock.now()))
     if event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
         await services.events.publish(event(
             escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,
@@ -610,6 +635,27 @@ def _hours(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
 
+async def _after_hours_pages(session: AsyncSession, team: Team, opened: Sequence[Escalation]) -> dict[str, int]:
+    """P1/P2 pages that reached people outside their working hours (the team's calendar in their own zone),
+    by side: the load each side carries at night."""
+    urgent = [e.id for e in opened if e.severity in notify.URGENT]
+    if not urgent:
+        return {}
+    pages = [(step.at, uid) for step in (await session.scalars(select(EscalationStep).where(
+        EscalationStep.escalation_id.in_(urgent), EscalationStep.kind == "notified"))).all()
+        for uid in (step.note or "").split(",") if uid]
+    people = {m.slack_user_id: m for m in (await session.scalars(select(Member).where(
+        Member.slack_user_id.in_({uid for _, uid in pages})))).all()}
+    hours = team_calendar(team)
+    counts: dict[str, int] = {}
+    for at, uid in pages:
+        person = people.get(uid)
+        if person is not None and not hours.for_person(person.timezone).is_working(at):
+            side = "vendor" if person.external_org else "internal"
+            counts[side] = counts.get(side, 0) + 1
+    return counts
+
+
 async def escalation_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> EscalationMetrics:
     """Escalations opened in [start, end): counts, SLA breaches (level 1 did not acknowledge within its
     timeout), time to acknowledge and resolve, reopen rate; satisfaction of those resolved in the period."""
@@ -639,7 +685,7 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
     by_severity: dict[str, int] = {}
     for esc in opened:
         by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
-    return EscalationMetrics(
+    return EscalationMetrics(after_hours_pages=await _after_hours_pages(session, team, opened),
         opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged, sla_breaches=breaches,
         ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
         resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,

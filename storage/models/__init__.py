@@ -1,5 +1,6 @@
 """Every model module is imported here so that `Base.metadata` knows all tables (Alembic reads it)."""
 
+from storage.models.absence import Absence, OncallCover
 from storage.models.base import Base
 from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
@@ -13,9 +14,9 @@ from storage.models.org import ROLES, Member, Membership, Team
 from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
 from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
-__all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
+__all__ = ["ROLES", "Absence", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
            "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Kudos", "KudosDay",
-           "Member", "Membership", "Milestone", "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt",
-           "PulseSurvey",
+           "Member", "Membership", "Milestone", "OncallCover", "PulseAnswer", "PulseComment", "PulseFollowUp",
+           "PulseReceipt", "PulseSurvey",
            "SyncActionItem", "SyncItem", "SyncMeeting", "Team"]

@@ -33,6 +33,7 @@ from storage.models import (
     JiraLink,
     KpiValue,
     Member,
+    OncallCover,
     PulseFollowUp,
     PulseSurvey,
     SyncActionItem,
@@ -143,6 +144,7 @@ async def snapshot(h: Harness) -> dict[str, Any]:
             "sync": [(m.id, m.state, m.decisions) for m in (await s.scalars(select(SyncMeeting))).all()],
             "sync_items": [(i.id, i.position, i.dropped) for i in (await s.scalars(select(SyncItem))).all()],
             "sync_actions": [(a.id, a.state) for a in (await s.scalars(select(SyncActionItem))).all()],
+            "covers": len((await s.scalars(select(OncallCover))).all()),
             "jira_issues": sorted(h.jira.issues),
             "views": {u: [v["id"] for v in h.sandbox.open_views(uid(h, u))]
                       for u in (PRIYA, SAM, DANA, MINJI, JISOO, STRANGER)},
@@ -169,6 +171,13 @@ def choose(action_id: str, value: Callable[[World], str]) -> Send:
 def command(name: str, text: str) -> Send:
     async def send(h: Harness, w: World, user: str) -> Ack:
         return await h.driver.slash(user, name, text)
+    return send
+
+
+def cover_for(email: str, text: str) -> Send:
+    """`/oneteam cover @person …` naming a person of the org by their real Slack id."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.slash(user, "/oneteam", f"cover <@{h.user(email)}> {text}")
     return send
 
 
@@ -276,6 +285,7 @@ CASES = [
     Case(Action.KPI_VIEW, JISOO, command("/kpi", "care-hana"), ko=True),
     Case(Action.KPI_VIEW, JISOO, command("/kpi", "history csat care-hana"), ko=True),
     Case(Action.KPI_SET, MINJI, command("/kpi", "set csat 4 care-hana"), ko=True),
+    Case(Action.ONCALL_COVER, JISOO, cover_for(MINJI, "2026-11-25 care-hana"), ko=True),
     Case(Action.PULSE_ANSWER, DANA, click("pulse_open", lambda w: str(w.survey))),
     Case(Action.PULSE_ANSWER, DANA, borrowed_form("pulse_open", lambda w: str(w.survey), None, {"pulse_enps": "0"})),
     Case(Action.PULSE_ANSWER, JISOO, click("pulse_open", lambda w: "abc"), "pulse.errors.not_found", ko=True),
