@@ -503,16 +503,26 @@ async def _after(services: Services, esc_id: int, event: type[EscalationEvent] |
         await _publish(services, event, esc_id)
 
 
+# The timeline step whose actor and note an event carries (the Jira comment says who and why).
+STEP_OF: dict[type[EscalationEvent], str] = {EscalationAcknowledged: "acknowledged", EscalationResolved: "resolved",
+                                             EscalationReopened: "reopened"}
+
+
 async def _publish(services: Services, event: type[EscalationEvent], esc_id: int) -> None:
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
         people = await level_people(session, team, team_policy(team), esc.level)
+        kind = STEP_OF.get(event)
+        last = None if kind is None else await session.scalar(
+            select(EscalationStep).where(EscalationStep.escalation_id == esc_id, EscalationStep.kind == kind)
+            .order_by(EscalationStep.seq.desc()).limit(1))
     if event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
         await services.events.publish(event(
             escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,
             summary=esc.summary, details=esc.details, raiser_slack_id=esc.raiser_slack_id,
-            channel_id=esc.channel_id, message_ts=esc.message_ts, jira_wanted=esc.jira_wanted))
+            channel_id=esc.channel_id, message_ts=esc.message_ts, jira_wanted=esc.jira_wanted,
+            actor_name=last.actor_name if last else None, note=last.note if last else None))
     watchers = {esc.raiser_slack_id, *(p.slack_id for p in people)}
     if esc.acked_by_slack_id:
         watchers.add(esc.acked_by_slack_id)

@@ -25,6 +25,8 @@ from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.events import (
     BlockerReported,
+    BlockerResolved,
+    EscalationEvent,
     EscalationRaised,
     JiraIssueDone,
     JiraIssueLinked,
@@ -34,14 +36,23 @@ from bot.events import (
 )
 from bot.i18n import Translator
 from bot.jira import outbox
-from bot.jira.adapter import IssueRef, IssueState, JiraAdapter, jql_string
+from bot.jira.adapter import (
+    IssueRef,
+    IssueState,
+    JiraAdapter,
+    JiraRejected,
+    JiraUnavailable,
+    Transition,
+    jql_string,
+    wiki_escape,
+)
 from bot.jira.config import JiraConfig
 from bot.metrics import BlockerInfo, JiraMetrics, OpenIssue
 from bot.permissions import Action, Actor, identify
 from bot.services import Services
 from bot.settings import secret_value
-from storage.models import Delivery, JiraLink, JiraWeeklyStats, Team
-from storage.org import team_by_key
+from storage.models import Delivery, JiraLink, JiraOutboxItem, JiraWeeklyStats, Team
+from storage.org import team_by_key, team_members
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
@@ -203,6 +214,141 @@ async def _permalink(services: Services, channel: str | None, ts: str | None) ->
     except Exception:  # a ticket without a back-link beats no ticket
         log.warning("no permalink for the Jira description", extra={"channel": channel})
         return None
+
+
+# --- what happens in Slack follows to the ticket ----------------------------------------------------------------
+
+# The status category each change made in Slack moves a ticket into, when `jira.transitions` names none.
+CATEGORY = {"acknowledged": ("indeterminate",), "resolved": ("done",), "reopened": ("new", "indeterminate")}
+
+
+async def on_escalation_changed(services: Services, target: str, event: EscalationEvent) -> None:
+    """`EscalationAcknowledged` / `Resolved` / `Reopened`: the linked ticket follows, with a comment saying
+    who did it (and the resolution note)."""
+    note = event.note if target == "resolved" else None
+    await _follow(services, "escalation", event.escalation_id, target, f"jira.comment.{target}",
+                  who=event.actor_name, note=note)
+
+
+async def on_blocker_resolved(services: Services, event: BlockerResolved) -> None:
+    """`BlockerResolved`: the blocker's ticket moves to done."""
+    await _follow(services, "blocker", event.blocker_id, "resolved", "jira.comment.blocker_resolved",
+                  who=event.member_name, note=None)
+
+
+async def _follow(services: Services, origin: str, origin_id: int, target: str, comment_key: str, *,
+                  who: str | None, note: str | None) -> None:
+    """Queues the change behind every earlier write of the same ticket (the create included): the outbox
+    applies them in order, once, whenever Jira answers."""
+    if outbox.adapter_of(services) is None:
+        return
+    async with services.sessions() as session:
+        link = await _link(session, origin, origin_id)
+        if link is None or link.state not in ("pending", "linked", "failed"):
+            return  # no ticket asked for: nothing to follow
+        team = await existing(session, Team, link.team_id)
+    t = team_t(services, team)
+    comment = t.plain(comment_key, who=who or t.plain("jira.comment.someone"), note=note or "").strip()
+    payload = {"target": target, "comment": comment,
+               "link_url": await _permalink(services, link.channel_id, link.thread_ts),
+               "link_text": t.plain("jira.issue.link_text")}
+    async with services.sessions.begin() as session:
+        item = outbox.enqueue(session, link, "transition", payload, services.clock.now())
+        await session.flush()
+        item_id = item.id
+    outbox.spawn(services, outbox.process(services, item_id))
+
+
+async def follow(services: Services, adapter: JiraAdapter, item: JiraOutboxItem, link: JiraLink) -> str:
+    """Runs one queued change on the ticket: the comment, then the transition. Returns done | skipped.
+    A retry (attempts > 1) first looks for the comment an earlier attempt may have added, and a ticket
+    already in the wanted category is not moved again: each change lands once."""
+    key = link.jira_key
+    if not key:
+        return "skipped"  # the create was dropped: there is no ticket to follow
+    async with services.sessions() as session:
+        team = await existing(session, Team, link.team_id)
+    payload = item.payload
+    target = str(payload.get("target"))
+    comment = str(payload.get("comment") or "")
+    if comment and not (item.attempts > 1 and await _commented(adapter, key, comment)):
+        await adapter.add_comment(key, comment, payload.get("link_url"), str(payload.get("link_text") or "Slack"))
+    wanted = getattr(team_jira(team).transitions, target, None)
+    issue = await adapter.get_issue(key)
+    if not _arrived(issue, target, wanted):
+        choice = _pick(await adapter.transitions(key), target, wanted)
+        if choice is None:
+            await _no_transition(services, link, team, target, issue)
+            await _baseline(services, adapter, link.id, key)
+            return "skipped"
+        await adapter.transition(key, choice.id, {name: {"name": value} for name, value in choice.required})
+    await _baseline(services, adapter, link.id, key)
+    return "done"
+
+
+def _arrived(issue: IssueState, target: str, wanted: str | None) -> bool:
+    if wanted and issue.status.casefold() == wanted.casefold():
+        return True
+    if target == "reopened":
+        return issue.status_category != "done"
+    if target == "acknowledged":
+        return issue.status_category in ("indeterminate", "done")
+    return issue.status_category == "done"
+
+
+def _pick(options: list[Transition], target: str, wanted: str | None) -> Transition | None:
+    """The configured transition (by its name or its target status), else the first into the category."""
+    if wanted:
+        return next((o for o in options if wanted.casefold() in (o.name.casefold(), o.to_status.casefold())), None)
+    for category in CATEGORY[target]:
+        found = next((o for o in options if o.to_category == category), None)
+        if found is not None:
+            return found
+    return None
+
+
+async def _commented(adapter: JiraAdapter, key: str, comment: str) -> bool:
+    """Whether our account already added this comment (an earlier attempt that timed out after Jira took it)."""
+    first = comment.split("\n")[0].strip()
+    return any(author in adapter.me and (first in text or wiki_escape(first) in text)
+               for _, author, text in await adapter.recent_comments(key))
+
+
+async def _baseline(services: Services, adapter: JiraAdapter, link_id: int, key: str) -> None:
+    """Our own change becomes the version compared with, so the poll does not announce it back (the webhook
+    drops it as our echo)."""
+    try:
+        await apply_issue(services, link_id, await adapter.get_issue(key), announce=False)
+    except (JiraUnavailable, JiraRejected):
+        log.warning("could not re-read the Jira issue after our change", extra={"jira_key": key})
+
+
+async def _no_transition(services: Services, link: JiraLink, team: Team, target: str, issue: IssueState) -> None:
+    """Told to the team's liaisons once per ticket and change; the write is not retried (only a config change
+    or a person can fix it)."""
+    adapter = outbox.adapter_of(services)
+    url = adapter.browse_url(issue.key) if adapter else ""
+    t = team_t(services, team)
+    text = t("jira.thread.no_transition", issue=link_to(url, issue.key), what=t.plain(f"jira.target.{target}"),
+             status=issue.status)
+    async with services.sessions() as session:
+        liaisons = [m.slack_user_id for m, _ in await team_members(session, team.id, "liaison") if m.slack_user_id]
+    log.warning("jira transition not available", extra={"link": link.id, "target": target})
+    for slack_id in liaisons:
+        try:
+            await deliver_once(services, f"jira:{link.id}:no-transition:{target}:{slack_id}", slack_id, text=text)
+        except Exception:
+            log.exception("could not tell a liaison about a Jira transition", extra={"link": link.id})
+
+
+async def on_follow_failed(services: Services, link_id: int, item_id: int, reason: str) -> None:
+    """Jira refused a change to an existing ticket: said in the thread, with the admin's way out."""
+    link, team = await _link_and_team(services, link_id)
+    adapter = outbox.adapter_of(services)
+    key = link.jira_key or ""
+    await _post(services, link, f"failed:{item_id}", team_t(services, team)(
+        "jira.thread.follow_failed", issue=link_to(adapter.browse_url(key), key) if adapter else key,
+        reason=reason, item=item_id))
 
 
 # --- outcomes of a queued write (called by the outbox) -------------------------------------------------------

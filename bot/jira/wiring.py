@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.events import BlockerReported, EscalationRaised
+from bot.events import (
+    BlockerReported,
+    BlockerResolved,
+    EscalationAcknowledged,
+    EscalationRaised,
+    EscalationReopened,
+    EscalationResolved,
+)
 from bot.jira import service, webhook
 from bot.services import Services
 from bot.settings import secret_value
@@ -22,6 +29,11 @@ def connect(services: Services) -> None:
                                           timeout=settings.jira_timeout)
     services.events.subscribe(EscalationRaised, partial(service.on_escalation_raised, services))
     services.events.subscribe(BlockerReported, partial(service.on_blocker, services))
+    # What happens in Slack follows to the linked ticket (transition + comment, through the outbox).
+    services.events.subscribe(EscalationAcknowledged, partial(service.on_escalation_changed, services, "acknowledged"))
+    services.events.subscribe(EscalationResolved, partial(service.on_escalation_changed, services, "resolved"))
+    services.events.subscribe(EscalationReopened, partial(service.on_escalation_changed, services, "reopened"))
+    services.events.subscribe(BlockerResolved, partial(service.on_blocker_resolved, services))
     path = webhook.webhook_path(settings)
     if path:
         services.extras.setdefault("routes", []).append(("POST", webhook.PATH, webhook.make_handler(services)))

@@ -46,7 +46,8 @@ class JiraLink(Base):
 
 
 class JiraOutboxItem(Base):
-    """A Jira write not yet known to have happened. `state`: pending | running | done | failed | dropped.
+    """A Jira write not yet known to have happened. `state`: pending | running | done | failed | dropped |
+    skipped (no such transition: told once, not retried).
 
     `attempts` counts attempts started: a create with attempts > 1 may already exist in Jira and is
     looked up by its OneTeam id before being sent again.
@@ -56,7 +57,7 @@ class JiraOutboxItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("jira_links.id", ondelete="CASCADE"), index=True)
-    op: Mapped[str] = mapped_column(String(16))  # create
+    op: Mapped[str] = mapped_column(String(16))  # create | transition (a change made in Slack: comment + status)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
