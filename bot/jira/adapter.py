@@ -81,6 +81,15 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class Comment:
+    id: str
+    author_id: str  # Cloud accountId, Server username
+    author_name: str
+    text: str  # plain text (ADF flattened on Cloud; wiki source on Data Center)
+    created: datetime | None
+
+
+@dataclass(frozen=True)
 class IssueRef:
     id: str
     key: str
@@ -316,14 +325,16 @@ class JiraAdapter:
         raw = await self._call("POST", f"issue/{key}/comment", {"body": self._rich(text, link_url, link_text)})
         return str((raw or {}).get("id", ""))
 
-    async def recent_comments(self, key: str, limit: int = 20) -> list[tuple[str, str, str]]:
-        """The newest comments as (id, author id, plain text): to find one an earlier attempt already added."""
+    async def recent_comments(self, key: str, limit: int = 20) -> list[Comment]:
+        """The newest comments, newest first: ours already added by an earlier attempt, people's for the thread."""
         raw = await self._call("GET", f"issue/{key}/comment", params={"orderBy": "-created", "maxResults": limit})
         out = []
         for c in (raw or {}).get("comments") or []:
             author = c.get("author") or {}
-            who = str(author.get("accountId") or author.get("name") or "")
-            out.append((str(c.get("id", "")), who, adf_text(c.get("body"))))
+            out.append(Comment(
+                id=str(c.get("id", "")), author_id=str(author.get("accountId") or author.get("name") or ""),
+                author_name=str(author.get("displayName") or ""), text=adf_text(c.get("body")),
+                created=parse_time(c.get("created"))))
         return out
 
     async def transitions(self, key: str) -> list[Transition]:

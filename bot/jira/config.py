@@ -37,6 +37,9 @@ class JiraConfig(Strict):
     priorities: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     labels: tuple[str, ...] = ()
     transitions: JiraTransitions = Field(default_factory=JiraTransitions)
+    # People's comments on the ticket are posted into the escalation's thread. Off by default: a team channel
+    # may be shared with a vendor, and Jira is the internal company's tracker.
+    comments_to_thread: bool = False
     # When the ticket reaches a "done" status category in Jira, resolve the linked escalation too.
     resolve_escalation: bool = False
 

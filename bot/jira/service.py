@@ -310,8 +310,8 @@ def _pick(options: list[Transition], target: str, wanted: str | None) -> Transit
 async def _commented(adapter: JiraAdapter, key: str, comment: str) -> bool:
     """Whether our account already added this comment (an earlier attempt that timed out after Jira took it)."""
     first = comment.split("\n")[0].strip()
-    return any(author in adapter.me and (first in text or wiki_escape(first) in text)
-               for _, author, text in await adapter.recent_comments(key))
+    return any(c.author_id in adapter.me and (first in c.text or wiki_escape(first) in c.text)
+               for c in await adapter.recent_comments(key))
 
 
 async def _baseline(services: Services, adapter: JiraAdapter, link_id: int, key: str) -> None:
@@ -443,9 +443,30 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
         await _post(services, link, f"update:{issue.updated.isoformat()}", text)
         await services.events.publish(JiraUpdated(link.origin, link.origin_id, issue.key, issue.status,
                                                   issue.status_category, issue.assignee, issue.resolution))
+    if adapter is not None and team_jira(team).comments_to_thread:
+        await _comments_to_thread(services, adapter, link, issue.key, t)
     if issue.status_category == "done" and before[3] != "done":
         await _resolved_in_jira(services, link, team, issue, t)
     return True
+
+
+async def _comments_to_thread(services: Services, adapter: JiraAdapter, link: JiraLink, key: str,
+                              t: Translator) -> None:
+    """People's Jira comments made since the ticket was linked, each posted once into the thread (oldest
+    first); ours (the changes made in Slack) are not echoed back. The text is Jira users' text: escaped."""
+    if not link.channel_id:
+        return
+    try:
+        found = await adapter.recent_comments(key)
+    except (JiraUnavailable, JiraRejected):
+        log.warning("Jira comments not available; the next change will bring them", extra={"jira_key": key})
+        return
+    url = adapter.browse_url(key)
+    for c in reversed(found):
+        if c.author_id in adapter.me or (c.created is not None and c.created < link.created_at) or not c.text.strip():
+            continue
+        text = t("jira.thread.comment", issue=link_to(url, key), who=c.author_name or "?", text=c.text.strip())
+        await _post(services, link, f"comment:{c.id}", text)
 
 
 async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issue: IssueState, t: Translator) -> None:
