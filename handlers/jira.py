@@ -1,4 +1,4 @@
-"""The "Create Jira ticket" buttons on the escalation card and on a check-in blocker DM."""
+"""The "Create Jira ticket" buttons on the escalation card and on a check-in blocker DM; Jira link unfurls."""
 
 from __future__ import annotations
 
@@ -12,11 +12,25 @@ from bot.permissions import actor_of
 from bot.reply import tell_privately
 
 COMMANDS: tuple[str, ...] = ()
+EVENTS = ("link_shared",)  # the manifest subscribes to these (tests/test_manifest.py)
 
 
 def register(app: AsyncApp) -> None:
     app.action(Action.ESCALATION)(escalation_ticket)
     app.action(Action.BLOCKER)(blocker_ticket)
+    app.event(EVENTS[0])(link_shared)
+
+
+async def link_shared(event: dict, body: dict, context: AsyncBoltContext) -> None:
+    """Jira issue links posted where the app is: unfurled with key, summary, status, assignee, priority."""
+    links = [str(x.get("url") or "") for x in event.get("links") or [] if isinstance(x, dict)]
+    shown = await service.unfurls(context["services"], actor_of(body, context.user_id, context.team_id), links)
+    if not shown:
+        return
+    if event.get("unfurl_id") and event.get("source"):
+        await context.client.chat_unfurl(unfurl_id=event["unfurl_id"], source=event["source"], unfurls=shown)
+    else:
+        await context.client.chat_unfurl(channel=event.get("channel"), ts=event.get("message_ts"), unfurls=shown)
 
 
 async def escalation_ticket(ack: AsyncAck, body: dict, action: dict, context: AsyncBoltContext) -> None:

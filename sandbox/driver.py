@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date as Date
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
@@ -368,6 +369,25 @@ class SlackDriver:
                                 content_type="application/json", accepts_response_payload=False,
                                 headers=headers, retry_attempt=retry_num or 0,
                                 retry_reason=retry_reason if retry_num else "")
+
+    async def post_links(self, user_id: str, channel_id: str, text: str,
+                         domains: list[str]) -> tuple[Message, Ack | None]:
+        """A person posts `text` in a channel; for links on the app's unfurl `domains` (from its manifest) Slack
+        sends `link_shared` (at most 5 links; none when there are none)."""
+        ws = self.sandbox.ws
+        msg = ws.post_as(user_id, channel_id, text)
+        links = []
+        for url in re.findall(r"https?://[^\s<>|]+", text):
+            host = (urlsplit(url).hostname or "").lower()
+            if any(host == d or host.endswith("." + d) for d in domains):
+                links.append({"domain": host, "url": url})
+        if not links:
+            return msg, None
+        ack = await self.event({
+            "type": "link_shared", "channel": channel_id, "is_bot_user_member": True, "user": user_id,
+            "message_ts": msg.ts, "unfurl_id": ws.unfurl_id(msg), "source": "conversations_history",
+            "links": links[:5]})
+        return msg, ack
 
     async def user_change(self, user_id: str, **changes: Any) -> Ack:
         """The person edits their Slack profile (e.g. `tz="Europe/London"`): Slack sends `user_change`."""

@@ -33,7 +33,7 @@ log = logging.getLogger("oneteam.jira")
 
 PROPERTY = "oneteam"  # issue property carrying OneTeam's id: {"id": "..."}
 SYNC_FIELDS = ("summary", "status", "assignee", "resolution", "updated", "created", "resolutiondate", "duedate",
-               "project")
+               "project", "priority")
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
@@ -112,6 +112,7 @@ class IssueState:
     resolved: datetime | None
     due: date | None
     project: str | None
+    priority: str | None = None
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -140,6 +141,7 @@ def issue_state(raw: dict[str, Any]) -> IssueState:
         updated=parse_time(f.get("updated")) or datetime.now(UTC),
         created=parse_time(f.get("created")), resolved=parse_time(f.get("resolutiondate")),
         due=date.fromisoformat(due) if due else None, project=project.get("key"),
+        priority=(f.get("priority") or {}).get("name"),
     )
 
 

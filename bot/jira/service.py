@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.blocks import Mrkdwn
+from bot.blocks import Mrkdwn, context, section
 from bot.blocks import link as link_to
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
@@ -52,7 +53,7 @@ from bot.permissions import Action, Actor, identify
 from bot.services import Services
 from bot.settings import secret_value
 from storage.models import Delivery, JiraLink, JiraOutboxItem, JiraWeeklyStats, Team
-from storage.org import team_by_key, team_members
+from storage.org import member_by_slack_id, team_by_key, team_members
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
@@ -475,6 +476,52 @@ async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issu
         return
     note = t.plain("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
     await services.events.publish(JiraIssueDone(link.origin_ref, note))  # escalations resolve it
+
+
+# --- unfurls: Jira links posted in Slack ---------------------------------------------------------------------
+
+ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]{1,9}-[1-9][0-9]{0,8})$")
+UNFURL_MAX = 5  # Slack sends at most 5 links per link_shared
+
+
+def issue_key_of(adapter: JiraAdapter, url: str) -> str | None:
+    """The issue key of a `<site>/browse/KEY` link of our Jira site (query and fragment ignored)."""
+    prefix = adapter.browse_url("")
+    if not url.startswith(prefix):
+        return None
+    found = ISSUE_KEY.match(url[len(prefix):].split("?")[0].split("#")[0].rstrip("/"))
+    return found.group(1) if found else None
+
+
+async def unfurls(services: Services, poster: Actor, urls: list[str]) -> dict[str, dict[str, Any]]:
+    """What `chat.unfurl` shows under each Jira issue link: key and summary, status, assignee, priority.
+    Only for links posted by internal staff of the org: a vendor or stranger cannot read internal tickets
+    by pasting keys. Links Jira does not show us (missing, no permission) stay as they are."""
+    adapter = outbox.adapter_of(services)
+    if adapter is None:
+        return {}
+    async with services.sessions() as session:
+        member = await member_by_slack_id(session, poster.slack_id)
+    if poster.external or member is None or member.external_org:
+        return {}
+    t = services.t(member.locale)
+    out: dict[str, dict[str, Any]] = {}
+    for url in urls[:UNFURL_MAX]:
+        key = issue_key_of(adapter, url)
+        if key is None:
+            continue
+        try:
+            issue = await adapter.get_issue(key)
+        except (JiraUnavailable, JiraRejected):
+            continue
+        none = t.plain("jira.thread.empty")
+        out[url] = {"blocks": [
+            section(t("jira.unfurl.title", issue=link_to(adapter.browse_url(issue.key), issue.key),
+                      summary=issue.summary)),
+            context(t("jira.unfurl.details", status=issue.status, assignee=issue.assignee or none,
+                      priority=issue.priority or none)),
+        ]}
+    return out
 
 
 # --- members' open issues (check-in prompt) -------------------------------------------------------------------
