@@ -49,6 +49,7 @@ class Action(StrEnum):
     PULSE_ANSWER = "pulse.answer"  # the survey modal (only people surveyed; the receipt allows one answer)
     PULSE_RESULTS = "pulse.results"
     PULSE_FOLLOW_UP = "pulse.follow_up"  # "you said, we did"
+    JIRA_SUBSCRIBE = "jira.subscribe"  # `/oneteam jira subscribe|unsubscribe` in a team's channel
 
 
 class Side(StrEnum):
@@ -95,6 +96,7 @@ TABLE: dict[Action, Rule] = {
     Action.PULSE_ANSWER: _rule({SURVEYED}, "pulse.errors.not_surveyed"),
     Action.PULSE_RESULTS: _rule({"liaison", "manager"}, "pulse.errors.results_refused"),
     Action.PULSE_FOLLOW_UP: _rule({"manager"}, "pulse.errors.follow_up_refused"),
+    Action.JIRA_SUBSCRIBE: _rule({"liaison", "manager"}, "permissions.jira_subscribe", INTERNAL_ONLY),
 }
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot.blocks import link
 from bot.errors import UserFacingError
-from bot.jira import service
+from bot.jira import service, subscriptions
 from bot.jira.ids import Action
 from bot.permissions import actor_of
 from bot.reply import tell_privately
@@ -19,6 +19,15 @@ def register(app: AsyncApp) -> None:
     app.action(Action.ESCALATION)(escalation_ticket)
     app.action(Action.BLOCKER)(blocker_ticket)
     app.event(EVENTS[0])(link_shared)
+
+
+async def oneteam_jira(ack: AsyncAck, command: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
+    """`/oneteam jira subscribe|subscriptions|unsubscribe` (routed here by `/oneteam`)."""
+    await ack()
+    words = (command.get("text") or "").split()[1:]
+    answer = await subscriptions.command(context["services"], actor_of(command, context.user_id, context.team_id),
+                                         command.get("channel_id") or "", words, context["t"])
+    await respond(text=answer, response_type="ephemeral", replace_original=False)
 
 
 async def link_shared(event: dict, body: dict, context: AsyncBoltContext) -> None:

@@ -4,7 +4,7 @@ from storage.models.base import Base
 from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
 from storage.models.escalations import Escalation, EscalationStep
-from storage.models.jira import JiraLink, JiraOutboxItem, JiraSyncState, JiraWeeklyStats
+from storage.models.jira import JiraLink, JiraOutboxItem, JiraSubscription, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
 from storage.models.ledger import HandledDelivery
 from storage.models.milestone import Milestone
@@ -13,5 +13,6 @@ from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, Pulse
 
 __all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
-           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Member", "Membership",
+           "JiraLink", "JiraOutboxItem", "JiraSubscription", "JiraSyncState", "JiraWeeklyStats", "KpiValue",
+           "Member", "Membership",
            "Milestone",           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]

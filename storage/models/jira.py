@@ -92,3 +92,23 @@ class JiraWeeklyStats(Base):
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     overdue: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JiraSubscription(Base):
+    """`/oneteam jira subscribe`: Jira changes matching `jql` posted to a team's channel.
+
+    `kinds` are any of created | transitioned | commented. `watermark` is the newest `updated` seen;
+    `seen` maps issue keys to the status last seen (to tell a transition from other edits), bounded.
+    """
+
+    __tablename__ = "jira_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32), index=True)
+    jql: Mapped[str] = mapped_column(Text)
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(32))  # Slack user id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    watermark: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

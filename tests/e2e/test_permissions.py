@@ -31,6 +31,7 @@ from storage.models import (
     Escalation,
     EscalationStep,
     JiraLink,
+    JiraSubscription,
     KpiValue,
     PulseFollowUp,
     PulseSurvey,
@@ -118,6 +119,7 @@ async def snapshot(h: Harness) -> dict[str, Any]:
             "links": [(lk.origin, lk.origin_id, lk.state, lk.channel_id, lk.thread_ts)
                       for lk in (await s.scalars(select(JiraLink).order_by(JiraLink.id))).all()],
             "kpi": [(v.kpi_key, v.week, v.value) for v in (await s.scalars(select(KpiValue))).all()],
+            "subscriptions": [(x.id, x.channel_id, x.jql) for x in (await s.scalars(select(JiraSubscription))).all()],
             "follow_ups": len((await s.scalars(select(PulseFollowUp))).all()),
             "jira_issues": sorted(h.jira.issues),
             "views": {u: [v["id"] for v in h.sandbox.open_views(uid(h, u))]
@@ -137,6 +139,12 @@ def click(action_id: str, value: Callable[[World], str]) -> Send:
 def command(name: str, text: str) -> Send:
     async def send(h: Harness, w: World, user: str) -> Ack:
         return await h.driver.slash(user, name, text)
+    return send
+
+
+def command_in(channel: str, name: str, text: str) -> Send:
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.slash(user, name, text, channel_id=channel)
     return send
 
 
@@ -252,6 +260,10 @@ CASES = [
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: f"{w.survey}:job_security"), ko=True),
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: "abc:x"), "pulse.errors.not_found",
          ko=True),
+    Case(Action.JIRA_SUBSCRIBE, JISOO, command_in("C0HANA", "/oneteam", "jira subscribe CARE"), ko=True),
+    Case(Action.JIRA_SUBSCRIBE, MINJI, command_in("C0HANA", "/oneteam", "jira unsubscribe 1"), ko=True),
+    Case(Action.JIRA_SUBSCRIBE, SAM, command_in("C0HANA", "/oneteam", "jira unsubscribe 999"),
+         "jira.subscriptions.not_found"),
 ]
 
 
