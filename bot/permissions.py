@@ -50,6 +50,7 @@ class Action(StrEnum):
     PULSE_RESULTS = "pulse.results"
     PULSE_FOLLOW_UP = "pulse.follow_up"  # "you said, we did"
     JIRA_SUBSCRIBE = "jira.subscribe"  # `/oneteam jira subscribe|unsubscribe` in a team's channel
+    JIRA_CREATE = "jira.create"  # the "Create Jira issue" message shortcut, in a team's channel
 
 
 class Side(StrEnum):
@@ -97,6 +98,7 @@ TABLE: dict[Action, Rule] = {
     Action.PULSE_RESULTS: _rule({"liaison", "manager"}, "pulse.errors.results_refused"),
     Action.PULSE_FOLLOW_UP: _rule({"manager"}, "pulse.errors.follow_up_refused"),
     Action.JIRA_SUBSCRIBE: _rule({"liaison", "manager"}, "permissions.jira_subscribe", INTERNAL_ONLY),
+    Action.JIRA_CREATE: _rule({ORG}, "permissions.jira_create", INTERNAL_ONLY),
 }
 
 

@@ -314,6 +314,19 @@ class SlackDriver:
             payload["response_url"] = self.sandbox.new_response_url(user_id, cid, ts)
         return await self._interactive(payload, accepts_response_payload=False)
 
+    async def message_shortcut(self, user_id: str, callback_id: str, message: Message) -> Ack:
+        """A message shortcut (the message's "More actions" menu): Slack sends `message_action`."""
+        payload: dict[str, Any] = {
+            "type": "message_action", "token": self.sandbox.verification_token, "action_ts": f"{time.time():.6f}",
+            "team": self._team(), "user": self._user(user_id), "api_app_id": self.sandbox.app_id,
+            "channel": {"id": message.channel, "name": self._channel_name(message.channel)},
+            "is_enterprise_install": False, "enterprise": None, "callback_id": callback_id,
+            "trigger_id": self.sandbox.new_trigger_id(user_id), "message_ts": message.ts,
+            "response_url": self.sandbox.new_response_url(user_id, message.channel, message.ts),
+            "message": {**message.to_slack(), "type": "message"},
+        }
+        return await self._interactive(payload, accepts_response_payload=False)
+
     async def submit_view(self, user_id: str, view: dict[str, Any],
                           values: dict[str, dict[str, dict[str, Any]]] | None = None, *,
                           inputs: dict[str, Any] | None = None) -> Ack:

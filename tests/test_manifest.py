@@ -37,3 +37,10 @@ def test_manifest_declares_jira_unfurls() -> None:
     assert set(jira.EVENTS) <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"links:read", "links:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
     assert "atlassian.net" in manifest["features"]["unfurl_domains"]
+
+
+def test_manifest_declares_the_message_shortcuts_the_code_handles() -> None:
+    from bot.jira.ids import Shortcut
+
+    declared = {s["callback_id"] for s in _manifest()["features"]["shortcuts"] if s["type"] == "message"}
+    assert declared == {s.value for s in Shortcut}

@@ -67,10 +67,14 @@ def team_t(services: Services, team: Team) -> Translator:
     return services.t(team.locale)
 
 
+def install_id(services: Services) -> str:
+    """Names this OneTeam install among others sharing a Jira site (a hash of its secret)."""
+    return hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
+
+
 def oneteam_id(services: Services, origin: str, origin_id: int) -> str:
-    """Unique across OneTeam installs sharing a Jira site (the install is named by a hash of its secret)."""
-    install = hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
-    return f"{install}-{'esc' if origin == 'escalation' else 'blk'}-{origin_id}"
+    """Unique across OneTeam installs sharing a Jira site."""
+    return f"{install_id(services)}-{'esc' if origin == 'escalation' else 'blk'}-{origin_id}"
 
 
 # --- recording what may get a ticket ------------------------------------------------------------------------

@@ -148,6 +148,14 @@ def command_in(channel: str, name: str, text: str) -> Send:
     return send
 
 
+def message_shortcut(callback_id: str) -> Send:
+    """The shortcut on a message posted in a team's channel (Hana BPO's, shared with the vendor)."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        msg = h.sandbox.ws.post_as(user, "C0HANA", "Make this a ticket")
+        return await h.driver.message_shortcut(user, callback_id, msg)
+    return send
+
+
 def raise_with_blocker(value: Callable[[World], Any]) -> Send:
     """Opens the raise modal legitimately, then submits it with `private_metadata` pointing at a blocker."""
     async def send(h: Harness, w: World, user: str) -> Ack:
@@ -264,6 +272,8 @@ CASES = [
     Case(Action.JIRA_SUBSCRIBE, MINJI, command_in("C0HANA", "/oneteam", "jira unsubscribe 1"), ko=True),
     Case(Action.JIRA_SUBSCRIBE, SAM, command_in("C0HANA", "/oneteam", "jira unsubscribe 999"),
          "jira.subscriptions.not_found"),
+    Case(Action.JIRA_CREATE, JISOO, message_shortcut("jira_create_issue"), ko=True),
+    Case(Action.JIRA_CREATE, MINJI, message_shortcut("jira_create_issue"), ko=True),
 ]
 
 
