@@ -51,6 +51,7 @@ class Action(StrEnum):
     PULSE_FOLLOW_UP = "pulse.follow_up"  # "you said, we did"
     JIRA_SUBSCRIBE = "jira.subscribe"  # `/oneteam jira subscribe|unsubscribe` in a team's channel
     JIRA_CREATE = "jira.create"  # the "Create Jira issue" message shortcut, in a team's channel
+    JIRA_SEND = "jira.send"  # the "Send to Jira" message shortcut, in a thread linked to a ticket
 
 
 class Side(StrEnum):
@@ -99,6 +100,7 @@ TABLE: dict[Action, Rule] = {
     Action.PULSE_FOLLOW_UP: _rule({"manager"}, "pulse.errors.follow_up_refused"),
     Action.JIRA_SUBSCRIBE: _rule({"liaison", "manager"}, "permissions.jira_subscribe", INTERNAL_ONLY),
     Action.JIRA_CREATE: _rule({ORG}, "permissions.jira_create", INTERNAL_ONLY),
+    Action.JIRA_SEND: _rule({ORG}, "permissions.jira_send", INTERNAL_ONLY),
 }
 
 

@@ -21,6 +21,7 @@ def register(app: AsyncApp) -> None:
     app.action(Action.BLOCKER)(blocker_ticket)
     app.event(EVENTS[0])(link_shared)
     app.shortcut(Shortcut.CREATE)(create_shortcut)
+    app.shortcut(Shortcut.SEND)(send_shortcut)
     app.view(View.CREATE)(create_submitted)
 
 
@@ -30,6 +31,15 @@ async def create_shortcut(ack: AsyncAck, body: dict, context: AsyncBoltContext, 
     view = await shortcuts.create_form(context["services"], actor_of(body, context.user_id, context.team_id),
                                        str((body.get("channel") or {}).get("id") or ""), body.get("message") or {})
     await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+async def send_shortcut(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    """"Send to Jira" on a message in a linked thread: a comment on the ticket."""
+    await ack()
+    text = await shortcuts.send_comment(context["services"], actor_of(body, context.user_id, context.team_id),
+                                        str((body.get("channel") or {}).get("id") or ""), body.get("message") or {},
+                                        context["t"])
+    await tell_privately(context, body, text)
 
 
 async def create_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBoltContext) -> None:

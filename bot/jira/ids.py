@@ -14,6 +14,7 @@ class Shortcut(StrEnum):
     """Message shortcuts (manifest.yml `features.shortcuts`)."""
 
     CREATE = "jira_create_issue"  # "Create Jira issue": any message becomes a ticket
+    SEND = "jira_send_comment"  # "Send to Jira": a message in a linked thread becomes a comment on its ticket
 
 
 class View(StrEnum):

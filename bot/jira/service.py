@@ -278,6 +278,9 @@ async def follow(services: Services, adapter: JiraAdapter, item: JiraOutboxItem,
     comment = str(payload.get("comment") or "")
     if comment and not (item.attempts > 1 and await _commented(adapter, key, comment)):
         await adapter.add_comment(key, comment, payload.get("link_url"), str(payload.get("link_text") or "Slack"))
+    if target == "comment":  # "Send to Jira": a comment only
+        await _baseline(services, adapter, link.id, key)
+        return "done"
     wanted = getattr(team_jira(team).transitions, target, None)
     issue = await adapter.get_issue(key)
     if not _arrived(issue, target, wanted):

@@ -1,5 +1,6 @@
 """The "Create Jira issue" message shortcut: any message in a team's channel becomes a ticket, created
-through the outbox like every other, and linked in the message's thread.
+through the outbox like every other, and linked in the message's thread. "Send to Jira": a message in a
+linked thread becomes a comment on its ticket.
 
 Opening the modal records the message as a `JiraLink` (origin `message`, one per message: OneTeam's id
 names the channel and timestamp), so the submission carries only that link's id. The submission proves
@@ -12,9 +13,10 @@ import re
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
+from bot.blocks import Mrkdwn, plain
 from bot.blocks import link as link_to
-from bot.blocks import plain
 from bot.errors import UserFacingError
 from bot.i18n import Translator
 from bot.jira import outbox
@@ -22,7 +24,7 @@ from bot.jira.ids import Block, View
 from bot.jira.service import _permalink, install_id, team_jira, team_t
 from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
-from storage.models import JiraLink, Team
+from storage.models import HandledDelivery, JiraLink, Team
 from storage.rows import existing, rowcount
 
 PROJECT = re.compile(r"^[A-Z][A-Z0-9_]{1,9}$")
@@ -30,7 +32,8 @@ SUMMARY_MAX = 250
 DESCRIPTION_MAX = 2900
 
 
-async def _allowed_team(services: Services, actor: Actor, team_id: int | None, channel_id: str) -> Team:
+async def _allowed_team(services: Services, actor: Actor, team_id: int | None, channel_id: str,
+                        action: Action = Action.JIRA_CREATE) -> Team:
     async with services.sessions() as session:
         member = await identify(session, actor)
         if team_id is None:
@@ -39,7 +42,7 @@ async def _allowed_team(services: Services, actor: Actor, team_id: int | None, c
             team = await session.get(Team, team_id)
         if team is None:
             raise UserFacingError("jira.shortcut.no_team")
-        authorize(member, Action.JIRA_CREATE, Subject(team_id=team.id), connect=actor.external)
+        authorize(member, action, Subject(team_id=team.id), connect=actor.external)
         return team
 
 
@@ -143,3 +146,43 @@ async def submit(services: Services, actor: Actor, link_id: str, values: dict[st
         item_id = item.id
     outbox.spawn(services, outbox.process(services, item_id))
     return t("jira.shortcut.requested")
+
+
+async def send_comment(services: Services, actor: Actor, channel_id: str, message: dict[str, Any],
+                       t: Translator) -> Mrkdwn:
+    """"Send to Jira" on a message in a thread linked to a ticket: the message becomes a comment on it,
+    once per message, through the outbox (in order after the ticket's other writes)."""
+    adapter = outbox.adapter_of(services)
+    if adapter is None:
+        raise UserFacingError("jira.errors.disabled")
+    ts = str(message.get("ts") or "")
+    root = str(message.get("thread_ts") or ts)
+    async with services.sessions() as session:
+        channel_team = await session.scalar(select(Team.id).where(Team.channel_id == channel_id))
+    if channel_team is not None:  # refused before anything is said about the thread's ticket
+        await _allowed_team(services, actor, channel_team, channel_id, Action.JIRA_SEND)
+    async with services.sessions() as session:
+        link = await session.scalar(select(JiraLink).where(
+            JiraLink.channel_id == channel_id, JiraLink.thread_ts == root,
+            JiraLink.state.in_(("pending", "linked", "failed"))))
+    if link is None or not ts:
+        raise UserFacingError("jira.send.no_ticket")
+    team = await _allowed_team(services, actor, link.team_id, channel_id, Action.JIRA_SEND)
+    async with services.sessions() as session:
+        member = await identify(session, actor)
+    try:
+        async with services.sessions.begin() as session:
+            session.add(HandledDelivery(key=f"jira-send:{channel_id}:{ts}"[:200], handled_at=services.clock.now()))
+    except IntegrityError:
+        raise UserFacingError("jira.send.already") from None
+    tt = team_t(services, team)
+    payload = {"target": "comment", "link_url": await _permalink(services, channel_id, ts),
+               "comment": tt.plain("jira.send.comment", who=member.name, text=str(message.get("text") or "")),
+               "link_text": tt.plain("jira.issue.link_text")}
+    async with services.sessions.begin() as session:
+        item = outbox.enqueue(session, link, "transition", payload, services.clock.now())
+        await session.flush()
+        item_id = item.id
+    outbox.spawn(services, outbox.process(services, item_id))
+    key = link.jira_key or ""
+    return t("jira.send.queued", issue=link_to(adapter.browse_url(key), key) if key else "Jira")

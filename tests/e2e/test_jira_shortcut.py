@@ -76,3 +76,24 @@ async def test_vendor_staff_are_refused_and_a_bad_project_is_shown_on_its_input(
     assert ack.body["response_action"] == "errors" and Block.PROJECT in ack.body["errors"]
     await settle(h)
     assert h.jira.issues == {}
+
+
+async def test_send_to_jira_adds_a_thread_message_to_the_linked_ticket_once(h: Harness) -> None:
+    assert (await h.command(SAM, "/escalate", "P1 team:care-hana Payments page down")).ok
+    await settle(h)
+    card = h.sandbox.channel_messages("C0HANA")[-1]
+    [key] = h.jira.issues
+    reply = h.sandbox.ws.post_as(h.user(SAM), "C0HANA", f"Vendor says the gateway is back {HOSTILE}",
+                                 thread_ts=card.ts)
+    for _ in range(2):  # a second time on the same message: told, not sent again
+        assert (await h.driver.message_shortcut(h.user(SAM), Shortcut.SEND, reply)).status == 200
+        await settle(h)
+    said = [adf_to_text(c["body"]) for c in h.jira.issues[key]["comments"]]
+    assert len(said) == 1 and "Vendor says the gateway is back" in said[0] and "Sam Ortiz" in said[0]
+    if not h.jira.cloud:
+        assert r"\[x\|https://evil.example\]" in said[0]
+
+    loose = h.sandbox.ws.post_as(h.user(SAM), "C0HANA", "Not in a ticket's thread")
+    assert (await h.driver.message_shortcut(h.user(SAM), Shortcut.SEND, loose)).status == 200
+    await settle(h)
+    assert len(h.jira.issues[key]["comments"]) == 1

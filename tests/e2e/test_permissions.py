@@ -156,6 +156,17 @@ def message_shortcut(callback_id: str) -> Send:
     return send
 
 
+def send_in_escalation_thread(esc: Callable[[World], str]) -> Send:
+    """"Send to Jira" on one's own reply in the thread of an escalation card that has a ticket."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        async with h.services.sessions() as s:
+            card = await s.get(Escalation, int(esc(w)))
+        assert card is not None and card.channel_id and card.message_ts
+        msg = h.sandbox.ws.post_as(user, card.channel_id, "Send this", thread_ts=card.message_ts)
+        return await h.driver.message_shortcut(user, "jira_send_comment", msg)
+    return send
+
+
 def raise_with_blocker(value: Callable[[World], Any]) -> Send:
     """Opens the raise modal legitimately, then submits it with `private_metadata` pointing at a blocker."""
     async def send(h: Harness, w: World, user: str) -> Ack:
@@ -274,6 +285,7 @@ CASES = [
          "jira.subscriptions.not_found"),
     Case(Action.JIRA_CREATE, JISOO, message_shortcut("jira_create_issue"), ko=True),
     Case(Action.JIRA_CREATE, MINJI, message_shortcut("jira_create_issue"), ko=True),
+    Case(Action.JIRA_SEND, MINJI, send_in_escalation_thread(ESC1), ko=True),
 ]
 
 
