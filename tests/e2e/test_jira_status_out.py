@@ -4,7 +4,7 @@ once, in order, on Jira Cloud (v3, ADF) and Data Center (v2, wiki), through the 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from bot.escalations.ids import Action, Block
 from bot.jira import outbox, sync
 from sandbox.harness import Harness
 from sandbox.slack import Message, text_of
+from schedules.checkins import tick as checkin_tick
 from storage.models import Escalation, JiraOutboxItem
 
 SAM, MINJI = "sam@acme.example", "minji@hanabpo.example"
@@ -157,3 +158,27 @@ async def test_jira_down_for_a_day_then_every_change_lands_once_in_order(h: Harn
     h.clock.advance(hours=2)
     assert await outbox.tick(h.services) == 0
     assert len(comments(h, key)) == 4
+
+
+async def test_a_blocker_no_longer_blocking_moves_its_ticket_to_done(h: Harness) -> None:
+    jisoo = h.user("jisoo@hanabpo.example")
+    for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
+        h.clock.set(when)  # Thursday, then Friday 16:00 in Seoul: the check-in prompts go out
+        await checkin_tick(h.services)
+    prompt = next(m for m in h.sandbox.dms(jisoo) if "checkin_start" in str(m.blocks))
+    await h.driver.block_action(jisoo, "checkin_start", message=prompt)
+    await settle(h)
+    await h.driver.submit_view(jisoo, h.sandbox.open_views(jisoo)[-1], inputs={
+        "q_done": "a", "q_next": "b", "q_mood": 3, "q_blockers": "VPN to the CRM drops every hour"})
+    await settle(h)
+    message = next(m for m in h.sandbox.dms(h.user(SAM)) if "blocker_jira" in str(m.blocks))
+    await click(h, SAM, "blocker_jira", message)
+    [key] = h.jira.issues
+    h.clock.set(datetime(2026, 11, 27, 7, 0, tzinfo=UTC))  # next Friday: the blocker comes back in the prompt
+    await checkin_tick(h.services)
+    await settle(h)
+    prompt = [m for m in h.sandbox.dms(jisoo) if "checkin_blocker_resolved" in str(m.blocks)][-1]
+    assert (await h.driver.block_action(jisoo, "checkin_blocker_resolved", message=prompt)).status == 200
+    await settle(h)
+    assert h.jira.status_of(key) == "Done"
+    assert len(comments(h, key)) == 1
