@@ -22,8 +22,8 @@ HOSTILE = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b* [x|https
 
 
 @pytest.fixture(params=["cloud", "server"])
-async def h(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[Harness]:
-    async with Harness(clock=clock, jira=request.param) as harness:
+async def h(request: pytest.FixtureRequest, clock: FakeClock, database_url: str) -> AsyncIterator[Harness]:
+    async with Harness(clock=clock, jira=request.param, database_url=database_url) as harness:
         if request.param == "server":  # Data Center's classic "Done" screen asks for the resolution
             harness.jira.require_on_transition("Done", "resolution")
         yield harness

@@ -19,8 +19,8 @@ HOSTILE = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b*"
 
 
 @pytest.fixture
-async def h(clock: FakeClock) -> AsyncIterator[Harness]:
-    async with Harness(clock=clock, jira="cloud") as harness:
+async def h(clock: FakeClock, database_url: str) -> AsyncIterator[Harness]:
+    async with Harness(clock=clock, jira="cloud", database_url=database_url) as harness:
         yield harness
 
 
