@@ -81,6 +81,11 @@ class EscalationReopened(EscalationEvent):
     pass
 
 
+@dataclass(frozen=True)
+class EscalationSeverityChanged(EscalationEvent):
+    """`severity` is the new one; `note` says "old → new" (Jira moves the ticket's priority)."""
+
+
 # --- check-ins and people --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class Action(StrEnum):
     ESCALATION_ESCALATE_NOW = "escalation.escalate_now"
     ESCALATION_RESOLVE = "escalation.resolve"  # the button and the note modal
     ESCALATION_REOPEN = "escalation.reopen"
+    ESCALATION_SEVERITY = "escalation.severity"  # `/escalate severity ESC-n P1`
     ESCALATION_RATE = "escalation.rate"
     ESCALATION_JIRA = "escalation.jira"  # "Create Jira ticket" on the card
     BLOCKER_ESCALATE = "blocker.escalate"  # "Escalate" on a blocker (pre-fills the modal with its text)
@@ -85,6 +86,7 @@ TABLE: dict[Action, Rule] = {
     Action.ESCALATION_ESCALATE_NOW: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_RESOLVE: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_REOPEN: _rule({OWNER, RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
+    Action.ESCALATION_SEVERITY: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_RATE: _rule({OWNER}, "escalations.errors.not_raiser"),
     Action.ESCALATION_JIRA: _rule({RESPONDER, *OVERSEERS}, "permissions.escalation_jira", INTERNAL_ONLY),
     Action.BLOCKER_ESCALATE: _rule({OWNER, *OVERSEERS}, "permissions.blocker"),

@@ -140,6 +140,8 @@ def thread_line(t: Translator, esc: Escalation, step: EscalationStep, called: st
         return t("escalations.thread.resolved", who=who, note=step.note or "")
     if step.kind == "reopened":
         return t("escalations.thread.reopened", who=who, people=mentions(called))
+    if step.kind == "severity":
+        return t("escalations.thread.severity", who=who, change=step.note or "")
     return None
 
 

@@ -34,6 +34,7 @@ from bot.events import (
     EscalationReminded,
     EscalationReopened,
     EscalationResolved,
+    EscalationSeverityChanged,
     HomeChanged,
     JiraIssueDone,
     JiraIssueLinked,
@@ -479,6 +480,33 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
     return esc.ref
 
 
+async def change_severity(services: Services, actor: Actor, ref: str, severity: str) -> str:
+    """`/escalate severity ESC-n P1`: the clock restarts from now with the new severity's timeout."""
+    severity = severity.upper()
+    if severity not in SEVERITIES:
+        raise UserFacingError("escalations.usage.bad_severity", given=severity[:20])
+    number = ref.upper().removeprefix("ESC-")
+    if not number.isdigit() or len(number) > 9:
+        raise UserFacingError("escalations.errors.not_found")
+    esc_id = int(number)
+
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if esc.state not in LIVE:
+            raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+        if esc.severity == severity:
+            raise UserFacingError("escalations.errors.same_severity", ref=esc.ref, severity=severity)
+        timeout = cfg.acked_timeout(severity) if esc.state == "acknowledged" else cfg.timeout(severity)
+        await _transition(session, esc, [
+            {"kind": "severity", "at": now, "note": f"{esc.severity} → {severity}", "actor_slack_id": actor.slack_id,
+             "actor_name": member.name, "actor_org": member.external_org}],
+            severity=severity, next_step_at=due_after(now, timeout, severity, cfg, team.timezone))
+
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_SEVERITY, decide)
+    await _after(services, esc_id, EscalationSeverityChanged)
+    return esc.ref
+
+
 async def rate(services: Services, actor: Actor, esc_id: int, score: int) -> str:
     """The raiser's 1-5 satisfaction with a resolution (the last click counts)."""
     if not 1 <= score <= 5:
@@ -505,7 +533,7 @@ async def _after(services: Services, esc_id: int, event: type[EscalationEvent] |
 
 # The timeline step whose actor and note an event carries (the Jira comment says who and why).
 STEP_OF: dict[type[EscalationEvent], str] = {EscalationAcknowledged: "acknowledged", EscalationResolved: "resolved",
-                                             EscalationReopened: "reopened"}
+                                             EscalationReopened: "reopened", EscalationSeverityChanged: "severity"}
 
 
 async def _publish(services: Services, event: type[EscalationEvent], esc_id: int) -> None:

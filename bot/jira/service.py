@@ -29,6 +29,7 @@ from bot.events import (
     BlockerResolved,
     EscalationEvent,
     EscalationRaised,
+    EscalationSeverityChanged,
     JiraIssueDone,
     JiraIssueLinked,
     JiraLinked,
@@ -235,6 +236,12 @@ async def on_escalation_changed(services: Services, target: str, event: Escalati
                   who=event.actor_name, note=note)
 
 
+async def on_severity_changed(services: Services, event: EscalationSeverityChanged) -> None:
+    """`EscalationSeverityChanged`: the ticket's priority follows (the team's `jira.priorities` mapping)."""
+    await _follow(services, "escalation", event.escalation_id, "priority", "jira.comment.severity",
+                  who=event.actor_name, note=event.note, severity=event.severity)
+
+
 async def on_blocker_resolved(services: Services, event: BlockerResolved) -> None:
     """`BlockerResolved`: the blocker's ticket moves to done."""
     await _follow(services, "blocker", event.blocker_id, "resolved", "jira.comment.blocker_resolved",
@@ -242,7 +249,7 @@ async def on_blocker_resolved(services: Services, event: BlockerResolved) -> Non
 
 
 async def _follow(services: Services, origin: str, origin_id: int, target: str, comment_key: str, *,
-                  who: str | None, note: str | None) -> None:
+                  who: str | None, note: str | None, severity: str | None = None) -> None:
     """Queues the change behind every earlier write of the same ticket (the create included): the outbox
     applies them in order, once, whenever Jira answers."""
     if outbox.adapter_of(services) is None:
@@ -253,8 +260,11 @@ async def _follow(services: Services, origin: str, origin_id: int, target: str, 
             return  # no ticket asked for: nothing to follow
         team = await existing(session, Team, link.team_id)
     t = team_t(services, team)
+    priority = team_jira(team).priorities.get(severity or "")
+    if target == "priority" and not priority:
+        return  # the team maps no priority for this severity
     comment = t.plain(comment_key, who=who or t.plain("jira.comment.someone"), note=note or "").strip()
-    payload = {"target": target, "comment": comment,
+    payload = {"target": target, "comment": comment, "priority": priority,
                "link_url": await _permalink(services, link.channel_id, link.thread_ts),
                "link_text": t.plain("jira.issue.link_text")}
     async with services.sessions.begin() as session:
@@ -279,6 +289,10 @@ async def follow(services: Services, adapter: JiraAdapter, item: JiraOutboxItem,
     if comment and not (item.attempts > 1 and await _commented(adapter, key, comment)):
         await adapter.add_comment(key, comment, payload.get("link_url"), str(payload.get("link_text") or "Slack"))
     if target == "comment":  # "Send to Jira": a comment only
+        await _baseline(services, adapter, link.id, key)
+        return "done"
+    if target == "priority":  # the severity changed in Slack (setting it again is harmless)
+        await adapter.set_priority(key, str(payload.get("priority")))
         await _baseline(services, adapter, link.id, key)
         return "done"
     wanted = getattr(team_jira(team).transitions, target, None)

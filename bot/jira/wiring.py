@@ -12,6 +12,7 @@ from bot.events import (
     EscalationRaised,
     EscalationReopened,
     EscalationResolved,
+    EscalationSeverityChanged,
 )
 from bot.jira import service, webhook
 from bot.services import Services
@@ -34,6 +35,7 @@ def connect(services: Services) -> None:
     services.events.subscribe(EscalationResolved, partial(service.on_escalation_changed, services, "resolved"))
     services.events.subscribe(EscalationReopened, partial(service.on_escalation_changed, services, "reopened"))
     services.events.subscribe(BlockerResolved, partial(service.on_blocker_resolved, services))
+    services.events.subscribe(EscalationSeverityChanged, partial(service.on_severity_changed, services))
     path = webhook.webhook_path(settings)
     if path:
         services.extras.setdefault("routes", []).append(("POST", webhook.PATH, webhook.make_handler(services)))

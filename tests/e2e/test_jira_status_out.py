@@ -182,3 +182,19 @@ async def test_a_blocker_no_longer_blocking_moves_its_ticket_to_done(h: Harness)
     await settle(h)
     assert h.jira.status_of(key) == "Done"
     assert len(comments(h, key)) == 1
+
+
+async def test_a_severity_change_in_slack_moves_the_ticket_priority(h: Harness) -> None:
+    card, key = await raise_p1(h)
+    assert h.jira.issues[key]["fields"]["priority"] == "Highest"
+    assert (await h.command(SAM, "/escalate", "severity ESC-1 p3")).status == 200
+    await settle(h)
+    assert h.jira.issues[key]["fields"]["priority"] == "Medium"  # care-hana maps P3 to Medium
+    assert "P1 → P3" in comments(h, key)[-1]
+    assert any("P1 → P3" in line for line in thread(h, card))
+    async with h.services.sessions() as session:
+        assert (await session.scalar(select(Escalation))).severity == "P3"
+    before = h.jira.count(f"/issue/{key}", "PUT")
+    assert (await h.command(SAM, "/escalate", "severity ESC-1 P3")).status == 200  # no change: nothing sent
+    await settle(h)
+    assert h.jira.count(f"/issue/{key}", "PUT") == before

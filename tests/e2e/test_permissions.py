@@ -142,6 +142,12 @@ def command(name: str, text: str) -> Send:
     return send
 
 
+def command_with(name: str, text: Callable[[World], str]) -> Send:
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.slash(user, name, text(w))
+    return send
+
+
 def command_in(channel: str, name: str, text: str) -> Send:
     async def send(h: Harness, w: World, user: str) -> Ack:
         return await h.driver.slash(user, name, text, channel_id=channel)
@@ -244,6 +250,10 @@ CASES = [
     Case(Action.ESCALATION_RESOLVE, JISOO, resolve_note_for(ESC1), ko=True),
     Case(Action.ESCALATION_RESOLVE, SAM, resolve_note_for(lambda w: "abc"), "escalations.errors.not_found"),
     Case(Action.ESCALATION_REOPEN, JISOO, click("escalation_reopen", ESC2), ko=True),
+    Case(Action.ESCALATION_SEVERITY, JISOO, command_with("/escalate", lambda w: f"severity ESC-{w.open_esc} P4"),
+         ko=True),
+    Case(Action.ESCALATION_SEVERITY, SAM, command_with("/escalate", lambda w: "severity ESC-999 P4"),
+         "escalations.errors.not_found"),
     Case(Action.ESCALATION_RATE, SAM, click("escalation_rate_5", lambda w: f"{w.resolved_esc}:5")),
     Case(Action.ESCALATION_RATE, PRIYA, click("escalation_rate_5", lambda w: "abc:5"),
          "escalations.errors.bad_rating"),
