@@ -230,7 +230,10 @@ CATEGORY = {"acknowledged": ("indeterminate",), "resolved": ("done",), "reopened
 
 async def on_escalation_changed(services: Services, target: str, event: EscalationEvent) -> None:
     """`EscalationAcknowledged` / `Resolved` / `Reopened`: the linked ticket follows, with a comment saying
-    who did it (and the resolution note)."""
+    who did it (and the resolution note). A resolution without a person is OneTeam's own, following Jira
+    (`JiraIssueDone`): it is not sent back."""
+    if target == "resolved" and event.actor_name is None:
+        return
     note = event.note if target == "resolved" else None
     await _follow(services, "escalation", event.escalation_id, target, f"jira.comment.{target}",
                   who=event.actor_name, note=note)

@@ -198,3 +198,15 @@ async def test_a_severity_change_in_slack_moves_the_ticket_priority(h: Harness) 
     assert (await h.command(SAM, "/escalate", "severity ESC-1 P3")).status == 200  # no change: nothing sent
     await settle(h)
     assert h.jira.count(f"/issue/{key}", "PUT") == before
+
+
+async def test_resolved_in_jira_is_not_echoed_back_to_jira(h: Harness) -> None:
+    _, key = await raise_p1(h)
+    h.clock.advance(minutes=5)
+    h.jira.resolve(key)  # someone resolves the ticket in Jira; care-hana lets that resolve the escalation
+    h.clock.advance(minutes=5)
+    await sync.tick(h.services)
+    await settle(h)
+    async with h.services.sessions() as session:
+        assert (await session.scalar(select(Escalation))).state == "resolved"
+    assert comments(h, key) == [] and len(h.jira.issues[key]["transitions"]) == 1
