@@ -12,7 +12,9 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.escalations.ids import Action, Block
 from bot.jira import outbox, sync
-from sandbox.harness import Harness
+from bot.jira.config import JiraTransitions
+from bot.org.loader import load
+from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import Message, text_of
 from schedules.checkins import tick as checkin_tick
 from storage.models import Escalation, JiraOutboxItem
@@ -210,3 +212,28 @@ async def test_resolved_in_jira_is_not_echoed_back_to_jira(h: Harness) -> None:
     async with h.services.sessions() as session:
         assert (await session.scalar(select(Escalation))).state == "resolved"
     assert comments(h, key) == [] and len(h.jira.issues[key]["transitions"]) == 1
+
+
+async def test_a_configured_transition_is_used(clock: FakeClock) -> None:
+    spec = load(EXAMPLE_ORG)
+    teams = [t.model_copy(update={"jira": t.jira.model_copy(update={
+        "transitions": JiraTransitions(reopened="In Progress")})}) if t.key == "care-hana" else t for t in spec.teams]
+    async with Harness(org=spec.model_copy(update={"teams": teams}), clock=clock, jira="cloud") as h:
+        card, key = await raise_p1(h)
+        await resolve(h, card, "Fixed")
+        await click(h, SAM, Action.REOPEN, card)
+        assert h.jira.status_of(key) == "In Progress"  # not the category's default (To Do)
+
+
+async def test_a_required_field_jira_asks_for_is_reported_in_the_thread_not_retried(h: Harness) -> None:
+    h.jira.require_on_transition("Done", "customfield_10010")  # a field OneTeam cannot fill
+    card, key = await raise_p1(h)
+    await resolve(h, card, "Fixed")
+    assert h.jira.status_of(key) == "To Do"
+    refused = [line for line in thread(h, card) if key in line and "customfield_10010" in line]
+    assert len(refused) == 1
+    async with h.services.sessions() as session:
+        states = [i.state for i in (await session.scalars(select(JiraOutboxItem).order_by(JiraOutboxItem.id))).all()]
+    assert states == ["done", "failed"]
+    h.clock.advance(hours=3)
+    assert await outbox.tick(h.services) == 0
