@@ -67,6 +67,10 @@ class Calendar:
     def is_open_day(self, day: date) -> bool:
         return day.weekday() in self.days and day not in self.holidays
 
+    def local_date(self, when: datetime) -> date:
+        """The date `when` falls on in this zone."""
+        return when.astimezone(self.tz).date()
+
     def at(self, day: date, local: time) -> datetime:
         """`local` o'clock on `day` in this zone, as UTC (a time skipped by DST moves forward with the clocks)."""
         return datetime.combine(day, local, tzinfo=self.tz).astimezone(UTC)
@@ -139,6 +143,14 @@ class Calendar:
     def tomorrow_at(self, now: datetime, local: time) -> datetime:
         """`local` o'clock on the next local day."""
         return self.at(now.astimezone(self.tz).date() + timedelta(days=1), local)
+
+    def last_at(self, now: datetime, weekday: int, local: time) -> datetime:
+        """The latest `weekday` (0 = Monday) at `local` o'clock at or before `now`, in this zone (a weekly
+        schedule such as the digest's: the one due now, or the last one missed)."""
+        today = now.astimezone(self.tz)
+        day = today.date() - timedelta(days=(today.weekday() - weekday) % 7)
+        moment = datetime.combine(day, local, self.tz)
+        return moment if moment <= today else moment - timedelta(days=7)
 
     # --- weeks -----------------------------------------------------------------------------------------------
 

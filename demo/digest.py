@@ -14,10 +14,10 @@ TEAM = "care-hana"
 
 
 async def scene(stage: Any) -> None:
-    from bot import calendar as weeks
+    from bot import calendar
     from bot.digest import render
+    from bot.digest.config import DigestConfig
     from bot.digest.service import digest_for, due_moment
-    from bot.kpi.config import DigestConfig
     from sandbox.slack import text_of
     from schedules import digest
 
@@ -25,8 +25,8 @@ async def scene(stage: Any) -> None:
     dana_tz = h.spec.person(DANA).timezone
     moment, _ = due_moment(DigestConfig(), h.clock.now(), dana_tz)
     monday = moment + timedelta(days=7)  # Dana's next Monday 09:00
-    week = weeks.week_of(monday.astimezone(moment.tzinfo).date() - timedelta(days=1))
-    previous = weeks.shift(week, -1)
+    week = calendar.week_of(monday.astimezone(moment.tzinfo).date() - timedelta(days=1))
+    previous = calendar.shift(week, -1)
 
     stage.title("KPIs: the liaison records this week's figures")
     stage.narrate(f"Sam, the liaison for Hana BPO, records the KPIs the vendor reported for {week} (and last "

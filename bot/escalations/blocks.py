@@ -92,7 +92,8 @@ def _timer_line(t: Translator, esc: Escalation, team: Team, levels: int) -> str:
 def _card_buttons(t: Translator, esc: Escalation, jira_enabled: bool) -> list[Block]:
     value = str(esc.id)
     if esc.state == "resolved":
-        buttons = [button(t("escalations.buttons.reopen"), Action.REOPEN, value)]
+        buttons = [button(t("escalations.buttons.reopen"), Action.REOPEN, value),
+                   button(t("escalations.buttons.thank"), Action.THANK, value)]
     else:
         buttons = [button(t("escalations.buttons.escalate_now"), Action.ESCALATE_NOW, value),
                    button(t("escalations.buttons.resolve"), Action.RESOLVE, value)]

@@ -13,6 +13,7 @@ class Action(StrEnum):
     RATE = "escalation_rate"
     JIRA = "escalation_jira"  # handled by the Jira feature
     BLOCKER = "blocker_escalate"  # rendered by check-ins, handled here
+    THANK = "escalation_thank"  # "Thank" on a resolved card, handled by kudos
 
 
 class View(StrEnum):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.events import (
+    ActionItemTicketWanted,
     BlockerReported,
     BlockerResolved,
     EscalationAcknowledged,
@@ -30,6 +31,7 @@ def connect(services: Services) -> None:
                                           timeout=settings.jira_timeout)
     services.events.subscribe(EscalationRaised, partial(service.on_escalation_raised, services))
     services.events.subscribe(BlockerReported, partial(service.on_blocker, services))
+    services.events.subscribe(ActionItemTicketWanted, partial(service.on_action_item, services))
     # What happens in Slack follows to the linked ticket (transition + comment, through the outbox).
     services.events.subscribe(EscalationAcknowledged, partial(service.on_escalation_changed, services, "acknowledged"))
     services.events.subscribe(EscalationResolved, partial(service.on_escalation_changed, services, "resolved"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -24,6 +24,7 @@ from bot.org.schema import OrgSpec
 
 MAX_ORG_BYTES = 2 * 1024 * 1024  # about 14,000 people with their team memberships; validates in ~6 s
 MAX_PEOPLE = 10_000
+S = TypeVar("S", bound=OrgSpec)
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,9 @@ def _too_big(size: int) -> Problem:
     return Problem(1, f"the file is {size:,} bytes; the limit is {MAX_ORG_BYTES:,} bytes (about 10,000 people)")
 
 
-def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Problem]]:
-    """Validate org YAML text; returns the spec (when valid) and every problem found."""
+def parse(text: str, model: type[S], source: str = "<org>") -> tuple[S | None, list[Problem]]:
+    """Validate org YAML text against the whole file's `model` (bot/orgfile.py composes it); returns the
+    spec (when valid) and every problem found."""
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_ORG_BYTES:
         return None, [_too_big(size)]
@@ -94,14 +96,14 @@ def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Proble
                               f"people: {len(people):,} people; the limit is {MAX_PEOPLE:,}")]
     notes = _deprecations(data, ())
     try:
-        spec = OrgSpec.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
         return None, sorted(_problems(data, exc) + notes, key=lambda p: p.line)
     problems = _cross_checks(data, spec)
     return (None if problems else spec), sorted(problems + notes, key=lambda p: p.line)
 
 
-def parse_file(path: Path) -> tuple[OrgSpec | None, list[Problem]]:
+def parse_file(path: Path, model: type[S]) -> tuple[S | None, list[Problem]]:
     """`parse` on a file, whose size is checked before it is read."""
     try:
         size = path.stat().st_size
@@ -112,11 +114,11 @@ def parse_file(path: Path) -> tuple[OrgSpec | None, list[Problem]]:
         return None, [Problem(1, f"cannot read the file: {exc.strerror}")]
     except UnicodeDecodeError as exc:
         return None, [Problem(1, f"the file is not UTF-8 text (byte {exc.start})")]
-    return parse(text, str(path))
+    return parse(text, model, str(path))
 
 
-def load(path: Path) -> OrgSpec:
-    spec, problems = parse_file(path)
+def load(path: Path, model: type[S]) -> S:
+    spec, problems = parse_file(path, model)
     if spec is None:
         raise OrgFileError(str(path), problems)
     return spec

@@ -6,13 +6,17 @@ from storage.models.delivery import Delivery
 from storage.models.escalations import Escalation, EscalationStep
 from storage.models.jira import JiraLink, JiraOutboxItem, JiraSubscription, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
+from storage.models.kudos import Kudos, KudosDay
 from storage.models.ledger import HandledDelivery
 from storage.models.milestone import Milestone
 from storage.models.org import ROLES, Member, Membership, Team
 from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
+from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
 __all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
            "JiraLink", "JiraOutboxItem", "JiraSubscription", "JiraSyncState", "JiraWeeklyStats", "KpiValue",
-           "Member", "Membership",
-           "Milestone",           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]
+           "Kudos", "KudosDay",
+           "Member", "Membership", "Milestone", "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt",
+           "PulseSurvey",
+           "SyncActionItem", "SyncItem", "SyncMeeting", "Team"]

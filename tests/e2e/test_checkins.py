@@ -297,7 +297,7 @@ async def test_a_note_from_the_internal_side_reaches_the_vendor_lead(harness):
 
 
 async def test_with_an_other_side_channel_the_note_goes_there_instead(clock, database_url):
-    from bot.org.loader import load
+    from bot.orgfile import load
     from sandbox.harness import EXAMPLE_ORG, Harness
 
     spec = load(EXAMPLE_ORG)

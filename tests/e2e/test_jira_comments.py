@@ -10,8 +10,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.jira import outbox, webhook
-from bot.org.loader import load
-from bot.org.schema import OrgSpec
+from bot.orgfile import OrgFile, load
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import Message, text_of
 
@@ -19,7 +18,7 @@ SAM = "sam@acme.example"
 HOSTILE = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b*"
 
 
-def org(**jira: object) -> OrgSpec:
+def org(**jira: object) -> OrgFile:
     """The example org with care-hana's `jira:` section changed."""
     spec = load(EXAMPLE_ORG)
     teams = [t.model_copy(update={"jira": t.jira.model_copy(update=jira)}) if t.key == "care-hana" else t

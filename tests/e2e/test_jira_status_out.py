@@ -13,7 +13,7 @@ from bot.clock import FakeClock
 from bot.escalations.ids import Action, Block
 from bot.jira import outbox, sync
 from bot.jira.config import JiraTransitions
-from bot.org.loader import load
+from bot.orgfile import load
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import Message, text_of
 from schedules.checkins import tick as checkin_tick

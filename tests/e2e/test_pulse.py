@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 
 from bot.clock import FakeClock
 from bot.i18n import translator
-from bot.org.loader import load
+from bot.orgfile import load
 from demo.pulse import EXTRA_STAFF, answer, invitation_for, open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import text_of

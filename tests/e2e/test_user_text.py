@@ -17,7 +17,7 @@ from bot.digest import render
 from bot.digest.service import digest_for
 from bot.escalations.ids import Action, Block, View
 from bot.jira import outbox
-from bot.org.loader import load
+from bot.orgfile import load
 from demo.pulse import answer as answer_pulse
 from demo.pulse import open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, Harness

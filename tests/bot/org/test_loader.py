@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.org.loader import OrgFileError, load, parse
+from bot.org.loader import OrgFileError
+from bot.orgfile import load, parse
 from sandbox.harness import EXAMPLE_ORG
 
 GOOD_HEAD = "organisation:\n  name: Acme\npeople:\n  - email: a@x.io\n    name: A\n"
