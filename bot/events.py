@@ -46,6 +46,9 @@ class EscalationEvent(Event):
     channel_id: str | None
     message_ts: str | None
     jira_wanted: bool
+    # Who did it and what they wrote (the resolution note), for what is told elsewhere (the Jira comment).
+    actor_name: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,11 @@ class EscalationReopened(EscalationEvent):
     pass
 
 
+@dataclass(frozen=True)
+class EscalationSeverityChanged(EscalationEvent):
+    """`severity` is the new one; `note` says "old → new" (Jira moves the ticket's priority)."""
+
+
 # --- check-ins and people --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -90,6 +98,15 @@ class BlockerReported(Event):
     member_slack_id: str | None
     text: str
     round_id: int
+
+
+@dataclass(frozen=True)
+class BlockerResolved(Event):
+    """Its owner said they are no longer blocked (Jira moves a linked ticket to done)."""
+
+    blocker_id: int
+    team_key: str
+    member_name: str
 
 
 @dataclass(frozen=True)

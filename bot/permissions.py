@@ -36,6 +36,7 @@ class Action(StrEnum):
     ESCALATION_ESCALATE_NOW = "escalation.escalate_now"
     ESCALATION_RESOLVE = "escalation.resolve"  # the button and the note modal
     ESCALATION_REOPEN = "escalation.reopen"
+    ESCALATION_SEVERITY = "escalation.severity"  # `/escalate severity ESC-n P1`
     ESCALATION_RATE = "escalation.rate"
     ESCALATION_JIRA = "escalation.jira"  # "Create Jira ticket" on the card
     BLOCKER_ESCALATE = "blocker.escalate"  # "Escalate" on a blocker (pre-fills the modal with its text)
@@ -49,6 +50,9 @@ class Action(StrEnum):
     PULSE_ANSWER = "pulse.answer"  # the survey modal (only people surveyed; the receipt allows one answer)
     PULSE_RESULTS = "pulse.results"
     PULSE_FOLLOW_UP = "pulse.follow_up"  # "you said, we did"
+    JIRA_SUBSCRIBE = "jira.subscribe"  # `/oneteam jira subscribe|unsubscribe` in a team's channel
+    JIRA_CREATE = "jira.create"  # the "Create Jira issue" message shortcut, in a team's channel
+    JIRA_SEND = "jira.send"  # the "Send to Jira" message shortcut, in a thread linked to a ticket
     KUDOS_GIVE = "kudos.give"  # /kudos, the message shortcut, "Thank" on a resolved escalation
     SYNC_ADD_ITEM = "sync.add_item"  # "Add item" on the agenda
     SYNC_EDIT_ITEM = "sync.edit_item"  # move up/down or drop an agenda item
@@ -91,6 +95,7 @@ TABLE: dict[Action, Rule] = {
     Action.ESCALATION_ESCALATE_NOW: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_RESOLVE: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_REOPEN: _rule({OWNER, RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
+    Action.ESCALATION_SEVERITY: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_RATE: _rule({OWNER}, "escalations.errors.not_raiser"),
     Action.ESCALATION_JIRA: _rule({RESPONDER, *OVERSEERS}, "permissions.escalation_jira", INTERNAL_ONLY),
     Action.BLOCKER_ESCALATE: _rule({OWNER, *OVERSEERS}, "permissions.blocker"),
@@ -104,6 +109,9 @@ TABLE: dict[Action, Rule] = {
     Action.PULSE_ANSWER: _rule({SURVEYED}, "pulse.errors.not_surveyed"),
     Action.PULSE_RESULTS: _rule({"liaison", "manager"}, "pulse.errors.results_refused"),
     Action.PULSE_FOLLOW_UP: _rule({"manager"}, "pulse.errors.follow_up_refused"),
+    Action.JIRA_SUBSCRIBE: _rule({"liaison", "manager"}, "permissions.jira_subscribe", INTERNAL_ONLY),
+    Action.JIRA_CREATE: _rule({ORG}, "permissions.jira_create", INTERNAL_ONLY),
+    Action.JIRA_SEND: _rule({ORG}, "permissions.jira_send", INTERNAL_ONLY),
     Action.KUDOS_GIVE: _rule({ORG}, "core.errors.not_in_org"),
     Action.SYNC_ADD_ITEM: _rule(TEAM, "sync.errors.not_on_team"),
     Action.SYNC_EDIT_ITEM: _rule({FACILITATOR, "admin"}, "sync.errors.not_facilitator"),

@@ -42,6 +42,15 @@ async def escalate(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltC
         usage = blocks.usage(t)
         await ack(text=usage.text, blocks=usage.blocks, response_type="ephemeral")
         return
+    if word == "severity":
+        await ack()
+        parts = text.split()
+        if len(parts) != 3:
+            raise UserFacingError("escalations.usage.severity")
+        ref = await service.change_severity(context["services"], _actor(body, context), parts[1], parts[2])
+        await respond(text=t("escalations.done.severity", ref=ref, severity=parts[2].upper()),
+                      response_type="ephemeral")
+        return
     if word == "list":
         await ack()
         listing = await service.list_open(context["services"], _actor(body, context), t)

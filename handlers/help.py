@@ -8,6 +8,7 @@ from bot.caller import caller
 from bot.help import help_view
 from bot.permissions import actor_of
 from bot.sync.service import list_actions
+from handlers import jira
 
 COMMANDS = ("/oneteam",)
 
@@ -19,6 +20,9 @@ def register(app: AsyncApp) -> None:
 async def oneteam(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     text = (command.get("text") or "").strip()
     word, _, rest = text.partition(" ")
+    if word == "jira":  # subscriptions of a team's channel
+        await jira.oneteam_jira(ack, command, context, respond)
+        return
     if word.lower() == "actions":  # the weekly sync's open action items
         await ack()
         listing = await list_actions(context["services"], actor_of(body, context.user_id, context.team_id),

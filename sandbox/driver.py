@@ -10,11 +10,12 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date as Date
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
@@ -314,15 +315,15 @@ class SlackDriver:
         return await self._interactive(payload, accepts_response_payload=False)
 
     async def message_shortcut(self, user_id: str, callback_id: str, message: Message) -> Ack:
-        """A message shortcut (the message's ⋯ menu) on `message`."""
+        """A message shortcut (the message's "More actions" menu): Slack sends `message_action`."""
         payload: dict[str, Any] = {
-            "type": "message_action", "callback_id": callback_id, "user": self._user(user_id),
-            "api_app_id": self.sandbox.app_id, "token": self.sandbox.verification_token,
-            "trigger_id": self.sandbox.new_trigger_id(user_id), "team": self._team(),
+            "type": "message_action", "token": self.sandbox.verification_token, "action_ts": f"{time.time():.6f}",
+            "team": self._team(), "user": self._user(user_id), "api_app_id": self.sandbox.app_id,
             "channel": {"id": message.channel, "name": self._channel_name(message.channel)},
-            "message_ts": message.ts, "message": message.to_slack(),
+            "is_enterprise_install": False, "enterprise": None, "callback_id": callback_id,
+            "trigger_id": self.sandbox.new_trigger_id(user_id), "message_ts": message.ts,
             "response_url": self.sandbox.new_response_url(user_id, message.channel, message.ts),
-            "enterprise": None, "is_enterprise_install": False,
+            "message": {**message.to_slack(), "type": "message"},
         }
         return await self._interactive(payload, accepts_response_payload=False)
 
@@ -381,6 +382,25 @@ class SlackDriver:
                                 content_type="application/json", accepts_response_payload=False,
                                 headers=headers, retry_attempt=retry_num or 0,
                                 retry_reason=retry_reason if retry_num else "")
+
+    async def post_links(self, user_id: str, channel_id: str, text: str,
+                         domains: list[str]) -> tuple[Message, Ack | None]:
+        """A person posts `text` in a channel; for links on the app's unfurl `domains` (from its manifest) Slack
+        sends `link_shared` (at most 5 links; none when there are none)."""
+        ws = self.sandbox.ws
+        msg = ws.post_as(user_id, channel_id, text)
+        links = []
+        for url in re.findall(r"https?://[^\s<>|]+", text):
+            host = (urlsplit(url).hostname or "").lower()
+            if any(host == d or host.endswith("." + d) for d in domains):
+                links.append({"domain": host, "url": url})
+        if not links:
+            return msg, None
+        ack = await self.event({
+            "type": "link_shared", "channel": channel_id, "is_bot_user_member": True, "user": user_id,
+            "message_ts": msg.ts, "unfurl_id": ws.unfurl_id(msg), "source": "conversations_history",
+            "links": links[:5]})
+        return msg, ack
 
     async def user_change(self, user_id: str, **changes: Any) -> Ack:
         """The person edits their Slack profile (e.g. `tz="Europe/London"`): Slack sends `user_change`."""

@@ -27,3 +27,21 @@ def test_manifest_enables_what_the_bot_relies_on() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"chat:write", "commands", "im:write", "im:history", "users:read", "users:read.email",
             "files:write"} <= scopes
+
+
+def test_manifest_declares_jira_unfurls() -> None:
+    """`link_shared` is only sent for the manifest's unfurl domains, to an app with the links scopes."""
+    from handlers import jira
+
+    manifest = _manifest()
+    assert set(jira.EVENTS) <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"links:read", "links:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert "atlassian.net" in manifest["features"]["unfurl_domains"]
+
+
+def test_manifest_declares_the_message_shortcuts_the_code_handles() -> None:
+    from bot.jira.ids import Shortcut as JiraShortcut
+    from bot.kudos.ids import Shortcut as KudosShortcut
+
+    declared = [s["callback_id"] for s in _manifest()["features"]["shortcuts"] if s["type"] == "message"]
+    assert sorted(declared) == sorted(s.value for s in (*JiraShortcut, *KudosShortcut))

@@ -21,7 +21,7 @@ from bot.checkins.config import CheckinConfig, Question
 from bot.checkins.ids import question_block
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
-from bot.events import BlockerReported, HomeChanged, JiraIssueLinked
+from bot.events import BlockerReported, BlockerResolved, HomeChanged, JiraIssueLinked
 from bot.i18n import Translator
 from bot.metrics import BlockerInfo, CheckinCard, CheckinMetrics
 from bot.permissions import Action, Subject, authorize, refuse
@@ -313,6 +313,7 @@ async def resolve_blocker(services: Services, slack_user_id: str, blocker_id: in
         authorize(member, Action.BLOCKER_RESOLVE, Subject(team_id=blocker.team_id, owner_id=blocker.member_id))
         blocker.status, blocker.resolved_at = "resolved", services.clock.now()
         team = await existing(session, Team, blocker.team_id)
+    await services.events.publish(BlockerResolved(blocker_id, team.key, member.name))
     return member_t(services, member, team)("checkins.blocker.resolved")
 
 

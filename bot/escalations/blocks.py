@@ -148,6 +148,8 @@ def thread_line(t: Translator, esc: Escalation, step: EscalationStep, called: st
     if step.kind == "skipped":  # note: "level:why"
         level, _, why = (step.note or "").partition(":")
         return t(f"escalations.thread.skipped_{why or 'away'}", level=level)
+    if step.kind == "severity":
+        return t("escalations.thread.severity", who=who, change=step.note or "")
     return None
 
 

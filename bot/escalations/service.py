@@ -44,6 +44,7 @@ from bot.events import (
     EscalationReminded,
     EscalationReopened,
     EscalationResolved,
+    EscalationSeverityChanged,
     HomeChanged,
     JiraIssueDone,
     JiraIssueLinked,
@@ -503,6 +504,33 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
     return esc.ref
 
 
+async def change_severity(services: Services, actor: Actor, ref: str, severity: str) -> str:
+    """`/escalate severity ESC-n P1`: the clock restarts from now with the new severity's timeout."""
+    severity = severity.upper()
+    if severity not in SEVERITIES:
+        raise UserFacingError("escalations.usage.bad_severity", given=severity[:20])
+    number = ref.upper().removeprefix("ESC-")
+    if not number.isdigit() or len(number) > 9:
+        raise UserFacingError("escalations.errors.not_found")
+    esc_id = int(number)
+
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if esc.state not in LIVE:
+            raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+        if esc.severity == severity:
+            raise UserFacingError("escalations.errors.same_severity", ref=esc.ref, severity=severity)
+        timeout = cfg.acked_timeout(severity) if esc.state == "acknowledged" else cfg.timeout(severity)
+        await _transition(session, esc, [
+            {"kind": "severity", "at": now, "note": f"{esc.severity} → {severity}", "actor_slack_id": actor.slack_id,
+             "actor_name": member.name, "actor_org": member.external_org}],
+            severity=severity, next_step_at=due_after(now, timeout, severity, cfg, team.timezone))
+
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_SEVERITY, decide)
+    await _after(services, esc_id, EscalationSeverityChanged)
+    return esc.ref
+
+
 async def rate(services: Services, actor: Actor, esc_id: int, score: int) -> str:
     """The raiser's 1-5 satisfaction with a resolution (the last click counts)."""
     if not 1 <= score <= 5:
@@ -527,17 +555,27 @@ async def _after(services: Services, esc_id: int, event: type[EscalationEvent] |
         await _publish(services, event, esc_id)
 
 
+# The timeline step whose actor and note an event carries (the Jira comment says who and why).
+STEP_OF: dict[type[EscalationEvent], str] = {EscalationAcknowledged: "acknowledged", EscalationResolved: "resolved",
+                                             EscalationReopened: "reopened", EscalationSeverityChanged: "severity"}
+
+
 async def _publish(services: Services, event: type[EscalationEvent], esc_id: int) -> None:
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
         people = await level_people(session, team, team_policy(team), esc.level,
                                     Now(services.metrics, services.clock.now()))
+        kind = STEP_OF.get(event)
+        last = None if kind is None else await session.scalar(
+            select(EscalationStep).where(EscalationStep.escalation_id == esc_id, EscalationStep.kind == kind)
+            .order_by(EscalationStep.seq.desc()).limit(1))
     if event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
         await services.events.publish(event(
             escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,
             summary=esc.summary, details=esc.details, raiser_slack_id=esc.raiser_slack_id,
-            channel_id=esc.channel_id, message_ts=esc.message_ts, jira_wanted=esc.jira_wanted))
+            channel_id=esc.channel_id, message_ts=esc.message_ts, jira_wanted=esc.jira_wanted,
+            actor_name=last.actor_name if last else None, note=last.note if last else None))
     watchers = {esc.raiser_slack_id, *(p.slack_id for p in people)}
     if esc.acked_by_slack_id:
         watchers.add(esc.acked_by_slack_id)

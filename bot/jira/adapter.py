@@ -33,7 +33,7 @@ log = logging.getLogger("oneteam.jira")
 
 PROPERTY = "oneteam"  # issue property carrying OneTeam's id: {"id": "..."}
 SYNC_FIELDS = ("summary", "status", "assignee", "resolution", "updated", "created", "resolutiondate", "duedate",
-               "project")
+               "project", "priority")
 RETRYABLE = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
@@ -47,12 +47,14 @@ class JiraUnavailable(Exception):
 
 
 class JiraRejected(Exception):
-    """Jira answered with a client error (bad project, field, auth): an admin must fix something."""
+    """Jira answered with a client error (bad project, field, auth): an admin must fix something.
+    `fields` names the fields Jira complained about (`errors` keys), never their messages."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, fields: tuple[str, ...] = ()) -> None:
         super().__init__(reason)
         self.status = status
-        self.reason = reason
+        self.reason = reason + (f" ({', '.join(fields)})" if fields else "")
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,26 @@ class IssueDraft:
     priority: str | None = None
     link_url: str | None = None  # back to the Slack message
     link_text: str = "Slack"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One of an issue's available transitions, with the fields its screen requires."""
+
+    id: str
+    name: str
+    to_status: str
+    to_category: str  # new | indeterminate | done
+    required: tuple[tuple[str, str], ...] = ()  # (field, value name to send): e.g. ("resolution", "Done")
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    author_id: str  # Cloud accountId, Server username
+    author_name: str
+    text: str  # plain text (ADF flattened on Cloud; wiki source on Data Center)
+    created: datetime | None
 
 
 @dataclass(frozen=True)
@@ -90,6 +112,7 @@ class IssueState:
     resolved: datetime | None
     due: date | None
     project: str | None
+    priority: str | None = None
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -118,6 +141,7 @@ def issue_state(raw: dict[str, Any]) -> IssueState:
         updated=parse_time(f.get("updated")) or datetime.now(UTC),
         created=parse_time(f.get("created")), resolved=parse_time(f.get("resolutiondate")),
         due=date.fromisoformat(due) if due else None, project=project.get("key"),
+        priority=(f.get("priority") or {}).get("name"),
     )
 
 
@@ -132,6 +156,40 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
             return max((parsedate_to_datetime(raw) - datetime.now(UTC)).total_seconds(), 0.0)
         except (TypeError, ValueError):
             return None
+
+
+def _error_fields(content: bytes) -> tuple[str, ...]:
+    """The field names of Jira's `{"errors": {field: message}}` answer (a missing required field)."""
+    try:
+        errors = json.loads(content).get("errors")
+    except (ValueError, AttributeError):
+        return ()
+    return tuple(sorted(str(k)[:40] for k in errors)[:5]) if isinstance(errors, dict) else ()
+
+
+def _required(fields: Any) -> list[tuple[str, str]]:
+    """A transition screen's required fields we can fill: its first allowed value (a resolution: "Done"
+    when offered). A required field without allowed values is left out; Jira's 400 then names it."""
+    out = []
+    for name, meta in (fields or {}).items() if isinstance(fields, dict) else ():
+        if not isinstance(meta, dict) or not meta.get("required"):
+            continue
+        values = [str(v.get("name")) for v in meta.get("allowedValues") or [] if isinstance(v, dict) and v.get("name")]
+        if values:
+            out.append((str(name), "Done" if "Done" in values else values[0]))
+    return out
+
+
+def adf_text(node: Any) -> str:
+    """The plain text of an ADF document (a Cloud comment body); wiki text on Data Center is returned as is."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return ""
+    if node.get("type") == "text":
+        return str(node.get("text") or "")
+    parts = [adf_text(child) for child in node.get("content") or []]
+    return ("\n\n" if node.get("type") == "doc" else "").join(parts)
 
 
 def _basic(user: str, token: str) -> str:
@@ -206,7 +264,7 @@ class JiraAdapter:
                     if response.status >= 400:
                         if response.status in RETRYABLE:
                             raise JiraUnavailable(f"HTTP {response.status}", _retry_after(response.headers))
-                        raise JiraRejected(response.status, f"HTTP {response.status}")
+                        raise JiraRejected(response.status, f"HTTP {response.status}", _error_fields(content))
                     return json.loads(content) if content else None
         except TimeoutError:
             raise JiraUnavailable("timeout") from None
@@ -258,6 +316,50 @@ class JiraAdapter:
                 "type": "text", "text": draft.link_text, "marks": [{"type": "link", "attrs": {"href": draft.link_url}}],
             }]})
         return {"type": "doc", "version": 1, "content": content}
+
+    def _rich(self, text: str, link_url: str | None, link_text: str) -> Any:
+        """A comment body: ADF on Cloud (text nodes are data), escaped wiki markup on Data Center."""
+        return self._description(IssueDraft(project="", issue_type="", summary="", description=text,
+                                             link_url=link_url, link_text=link_text))
+
+    async def add_comment(self, key: str, text: str, link_url: str | None = None, link_text: str = "Slack") -> str:
+        """Adds a comment; returns its id."""
+        raw = await self._call("POST", f"issue/{key}/comment", {"body": self._rich(text, link_url, link_text)})
+        return str((raw or {}).get("id", ""))
+
+    async def recent_comments(self, key: str, limit: int = 20) -> list[Comment]:
+        """The newest comments, newest first: ours already added by an earlier attempt, people's for the thread."""
+        raw = await self._call("GET", f"issue/{key}/comment", params={"orderBy": "-created", "maxResults": limit})
+        out = []
+        for c in (raw or {}).get("comments") or []:
+            author = c.get("author") or {}
+            out.append(Comment(
+                id=str(c.get("id", "")), author_id=str(author.get("accountId") or author.get("name") or ""),
+                author_name=str(author.get("displayName") or ""), text=adf_text(c.get("body")),
+                created=parse_time(c.get("created"))))
+        return out
+
+    async def transitions(self, key: str) -> list[Transition]:
+        """The transitions available to us on this issue now, with the fields each one requires."""
+        raw = await self._call("GET", f"issue/{key}/transitions", params={"expand": "transitions.fields"})
+        out = []
+        for tr in (raw or {}).get("transitions") or []:
+            to = tr.get("to") or {}
+            fields = tr.get("fields") or {}
+            out.append(Transition(
+                id=str(tr.get("id", "")), name=str(tr.get("name") or ""), to_status=str(to.get("name") or ""),
+                to_category=str((to.get("statusCategory") or {}).get("key") or "new"),
+                required=tuple(sorted(_required(fields)))))
+        return out
+
+    async def transition(self, key: str, transition_id: str, fields: dict[str, Any] | None = None) -> None:
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        if fields:
+            body["fields"] = fields
+        await self._call("POST", f"issue/{key}/transitions", body)
+
+    async def set_priority(self, key: str, priority: str) -> None:
+        await self._call("PUT", f"issue/{key}", {"fields": {"priority": {"name": priority}}})
 
     # --- reads -------------------------------------------------------------------------------------------
 

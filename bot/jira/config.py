@@ -17,6 +17,16 @@ def has_project(team_config: dict[str, Any] | None) -> bool:
     return bool(((team_config or {}).get("jira") or {}).get("project"))
 
 
+class JiraTransitions(Strict):
+    """Which transition (by its name or the status it leads to) follows each change made in Slack. Unset: the
+    first available transition into the status category (acknowledged: in progress, resolved: done,
+    reopened: to do)."""
+
+    acknowledged: str | None = None
+    resolved: str | None = None
+    reopened: str | None = None
+
+
 class JiraConfig(Strict):
     """A team without `project` gets no Jira features (and nothing fails). Which severities get a ticket
     automatically is the escalation policy's `jira_auto` (it sends `jira_wanted` with the event)."""
@@ -26,6 +36,10 @@ class JiraConfig(Strict):
     # Severity -> Jira priority name.
     priorities: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     labels: tuple[str, ...] = ()
+    transitions: JiraTransitions = Field(default_factory=JiraTransitions)
+    # People's comments on the ticket are posted into the escalation's thread. Off by default: a team channel
+    # may be shared with a vendor, and Jira is the internal company's tracker.
+    comments_to_thread: bool = False
     # When the ticket reaches a "done" status category in Jira, resolve the linked escalation too.
     resolve_escalation: bool = False
 

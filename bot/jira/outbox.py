@@ -18,7 +18,8 @@ from collections.abc import Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from bot.jira.adapter import IssueDraft, IssueRef, JiraAdapter, JiraRejected, JiraUnavailable
 from bot.services import Services
@@ -87,8 +88,13 @@ async def tick(services: Services) -> int:
 
 
 def _due(now: datetime) -> Any:
-    return or_(and_(JiraOutboxItem.state == "pending", JiraOutboxItem.next_at <= now),
-               and_(JiraOutboxItem.state == "running", JiraOutboxItem.lease_until < now))
+    """Due, and first in its ticket's queue: a transition waits for the create and for earlier changes
+    (also while they wait on backoff or on an admin), so a ticket sees the changes in the order made."""
+    earlier = aliased(JiraOutboxItem)
+    waiting = exists().where(earlier.link_id == JiraOutboxItem.link_id, earlier.id < JiraOutboxItem.id,
+                             earlier.state.in_(("pending", "running", "failed")))
+    return and_(or_(and_(JiraOutboxItem.state == "pending", JiraOutboxItem.next_at <= now),
+                    and_(JiraOutboxItem.state == "running", JiraOutboxItem.lease_until < now)), ~waiting)
 
 
 async def process(services: Services, item_id: int) -> int:
@@ -107,6 +113,8 @@ async def process(services: Services, item_id: int) -> int:
         link = await existing(session, JiraLink, item.link_id)
     from bot.jira import service  # the flows that tell Slack and the other features
 
+    if item.op != "create":
+        return await _change(services, adapter, item, link)
     try:
         ref = await _create(adapter, item, link)
     except JiraUnavailable as e:
@@ -131,7 +139,45 @@ async def process(services: Services, item_id: int) -> int:
     await _finish(services, item_id, state="done", done_at=services.clock.now(), last_error=None)
     log.info("jira issue linked", extra={"item": item_id, "jira_key": ref.key})
     await service.on_created(services, adapter, link.id, ref)
-    return 1
+    return 1 + await _next_of(services, link.id)
+
+
+async def _change(services: Services, adapter: JiraAdapter, item: JiraOutboxItem, link: JiraLink) -> int:
+    """A change to an existing ticket (`transition`: comment + status). When it is done, the next write of
+    the same ticket is run at once: a queue held up by an outage drains in order when Jira is back."""
+    from bot.jira import service
+
+    try:
+        outcome = await service.follow(services, adapter, item, link)
+    except JiraUnavailable as e:
+        wait = max(backoff(item.attempts), timedelta(seconds=e.retry_after or 0))
+        await _finish(services, item.id, state="pending", next_at=services.clock.now() + wait, last_error=e.reason)
+        log.warning("jira write deferred", extra={"item": item.id, "reason": e.reason, "attempts": item.attempts,
+                                                  "retry_in_s": int(wait.total_seconds())})
+        return 1
+    except JiraRejected as e:
+        await _finish(services, item.id, state="failed", last_error=e.reason)
+        log.error("jira refused a write", extra={"item": item.id, "reason": e.reason})
+        await service.on_follow_failed(services, link.id, item.id, e.reason)
+        return 1
+    except Exception as e:  # a bug or an answer we did not expect: retried later, never left `running`
+        wait = backoff(item.attempts)
+        await _finish(services, item.id, state="pending", next_at=services.clock.now() + wait,
+                      last_error=type(e).__name__)
+        log.error("jira write failed unexpectedly; retried later", exc_info=e,
+                  extra={"item": item.id, "attempts": item.attempts, "retry_in_s": int(wait.total_seconds())})
+        return 1
+    await _finish(services, item.id, state=outcome, done_at=services.clock.now(), last_error=None)
+    log.info("jira ticket followed", extra={"item": item.id, "outcome": outcome})
+    return 1 + await _next_of(services, link.id)
+
+
+async def _next_of(services: Services, link_id: int) -> int:
+    """Runs the ticket's next queued write now, if it is due (it was waiting behind the one just done)."""
+    async with services.sessions() as session:
+        following = await session.scalar(select(JiraOutboxItem.id).where(
+            JiraOutboxItem.link_id == link_id, JiraOutboxItem.state == "pending").order_by(JiraOutboxItem.id).limit(1))
+    return 0 if following is None else await process(services, following)
 
 
 async def _create(adapter: JiraAdapter, item: JiraOutboxItem, link: JiraLink) -> IssueRef:

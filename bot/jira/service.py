@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,14 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar
-from bot.blocks import Mrkdwn
+from bot.blocks import Mrkdwn, context, section
 from bot.blocks import link as link_to
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.events import (
     ActionItemTicketWanted,
     BlockerReported,
+    BlockerResolved,
+    EscalationEvent,
     EscalationRaised,
+    EscalationSeverityChanged,
     JiraIssueDone,
     JiraIssueLinked,
     JiraLinked,
@@ -36,14 +40,23 @@ from bot.events import (
 )
 from bot.i18n import Translator
 from bot.jira import outbox
-from bot.jira.adapter import IssueRef, IssueState, JiraAdapter, jql_string
+from bot.jira.adapter import (
+    IssueRef,
+    IssueState,
+    JiraAdapter,
+    JiraRejected,
+    JiraUnavailable,
+    Transition,
+    jql_string,
+    wiki_escape,
+)
 from bot.jira.config import JiraConfig
 from bot.metrics import BlockerInfo, JiraMetrics, OpenIssue
 from bot.permissions import Action, Actor, identify
 from bot.services import Services
 from bot.settings import secret_value
-from storage.models import Delivery, JiraLink, JiraWeeklyStats, Team
-from storage.org import team_by_key
+from storage.models import Delivery, JiraLink, JiraOutboxItem, JiraWeeklyStats, Team
+from storage.org import member_by_slack_id, team_by_key, team_members
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
@@ -60,10 +73,14 @@ def team_t(services: Services, team: Team) -> Translator:
 _ID_PREFIX = {"escalation": "esc", "blocker": "blk", "action_item": "act"}  # ids of different origins never meet
 
 
+def install_id(services: Services) -> str:
+    """Names this OneTeam install among others sharing a Jira site (a hash of its secret)."""
+    return hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
+
+
 def oneteam_id(services: Services, origin: str, origin_id: int) -> str:
-    """Unique across OneTeam installs sharing a Jira site (the install is named by a hash of its secret)."""
-    install = hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
-    return f"{install}-{_ID_PREFIX[origin]}-{origin_id}"
+    """Unique across OneTeam installs sharing a Jira site."""
+    return f"{install_id(services)}-{_ID_PREFIX[origin]}-{origin_id}"
 
 
 # --- recording what may get a ticket ------------------------------------------------------------------------
@@ -222,6 +239,160 @@ async def _permalink(services: Services, channel: str | None, ts: str | None) ->
         return None
 
 
+# --- what happens in Slack follows to the ticket ----------------------------------------------------------------
+
+# The status category each change made in Slack moves a ticket into, when `jira.transitions` names none.
+CATEGORY = {"acknowledged": ("indeterminate",), "resolved": ("done",), "reopened": ("new", "indeterminate")}
+
+
+async def on_escalation_changed(services: Services, target: str, event: EscalationEvent) -> None:
+    """`EscalationAcknowledged` / `Resolved` / `Reopened`: the linked ticket follows, with a comment saying
+    who did it (and the resolution note). A resolution without a person is OneTeam's own, following Jira
+    (`JiraIssueDone`): it is not sent back."""
+    if target == "resolved" and event.actor_name is None:
+        return
+    note = event.note if target == "resolved" else None
+    await _follow(services, "escalation", event.escalation_id, target, f"jira.comment.{target}",
+                  who=event.actor_name, note=note)
+
+
+async def on_severity_changed(services: Services, event: EscalationSeverityChanged) -> None:
+    """`EscalationSeverityChanged`: the ticket's priority follows (the team's `jira.priorities` mapping)."""
+    await _follow(services, "escalation", event.escalation_id, "priority", "jira.comment.severity",
+                  who=event.actor_name, note=event.note, severity=event.severity)
+
+
+async def on_blocker_resolved(services: Services, event: BlockerResolved) -> None:
+    """`BlockerResolved`: the blocker's ticket moves to done."""
+    await _follow(services, "blocker", event.blocker_id, "resolved", "jira.comment.blocker_resolved",
+                  who=event.member_name, note=None)
+
+
+async def _follow(services: Services, origin: str, origin_id: int, target: str, comment_key: str, *,
+                  who: str | None, note: str | None, severity: str | None = None) -> None:
+    """Queues the change behind every earlier write of the same ticket (the create included): the outbox
+    applies them in order, once, whenever Jira answers."""
+    if outbox.adapter_of(services) is None:
+        return
+    async with services.sessions() as session:
+        link = await _link(session, origin, origin_id)
+        if link is None or link.state not in ("pending", "linked", "failed"):
+            return  # no ticket asked for: nothing to follow
+        team = await existing(session, Team, link.team_id)
+    t = team_t(services, team)
+    priority = team_jira(team).priorities.get(severity or "")
+    if target == "priority" and not priority:
+        return  # the team maps no priority for this severity
+    comment = t.plain(comment_key, who=who or t.plain("jira.comment.someone"), note=note or "").strip()
+    payload = {"target": target, "comment": comment, "priority": priority,
+               "link_url": await _permalink(services, link.channel_id, link.thread_ts),
+               "link_text": t.plain("jira.issue.link_text")}
+    async with services.sessions.begin() as session:
+        item = outbox.enqueue(session, link, "transition", payload, services.clock.now())
+        await session.flush()
+        item_id = item.id
+    outbox.spawn(services, outbox.process(services, item_id))
+
+
+async def follow(services: Services, adapter: JiraAdapter, item: JiraOutboxItem, link: JiraLink) -> str:
+    """Runs one queued change on the ticket: the comment, then the transition. Returns done | skipped.
+    A retry (attempts > 1) first looks for the comment an earlier attempt may have added, and a ticket
+    already in the wanted category is not moved again: each change lands once."""
+    key = link.jira_key
+    if not key:
+        return "skipped"  # the create was dropped: there is no ticket to follow
+    async with services.sessions() as session:
+        team = await existing(session, Team, link.team_id)
+    payload = item.payload
+    target = str(payload.get("target"))
+    comment = str(payload.get("comment") or "")
+    if comment and not (item.attempts > 1 and await _commented(adapter, key, comment)):
+        await adapter.add_comment(key, comment, payload.get("link_url"), str(payload.get("link_text") or "Slack"))
+    if target == "comment":  # "Send to Jira": a comment only
+        await _baseline(services, adapter, link.id, key)
+        return "done"
+    if target == "priority":  # the severity changed in Slack (setting it again is harmless)
+        await adapter.set_priority(key, str(payload.get("priority")))
+        await _baseline(services, adapter, link.id, key)
+        return "done"
+    wanted = getattr(team_jira(team).transitions, target, None)
+    issue = await adapter.get_issue(key)
+    if not _arrived(issue, target, wanted):
+        choice = _pick(await adapter.transitions(key), target, wanted)
+        if choice is None:
+            await _no_transition(services, link, team, target, issue)
+            await _baseline(services, adapter, link.id, key)
+            return "skipped"
+        await adapter.transition(key, choice.id, {name: {"name": value} for name, value in choice.required})
+    await _baseline(services, adapter, link.id, key)
+    return "done"
+
+
+def _arrived(issue: IssueState, target: str, wanted: str | None) -> bool:
+    if wanted and issue.status.casefold() == wanted.casefold():
+        return True
+    if target == "reopened":
+        return issue.status_category != "done"
+    if target == "acknowledged":
+        return issue.status_category in ("indeterminate", "done")
+    return issue.status_category == "done"
+
+
+def _pick(options: list[Transition], target: str, wanted: str | None) -> Transition | None:
+    """The configured transition (by its name or its target status), else the first into the category."""
+    if wanted:
+        return next((o for o in options if wanted.casefold() in (o.name.casefold(), o.to_status.casefold())), None)
+    for category in CATEGORY[target]:
+        found = next((o for o in options if o.to_category == category), None)
+        if found is not None:
+            return found
+    return None
+
+
+async def _commented(adapter: JiraAdapter, key: str, comment: str) -> bool:
+    """Whether our account already added this comment (an earlier attempt that timed out after Jira took it)."""
+    first = comment.split("\n")[0].strip()
+    return any(c.author_id in adapter.me and (first in c.text or wiki_escape(first) in c.text)
+               for c in await adapter.recent_comments(key))
+
+
+async def _baseline(services: Services, adapter: JiraAdapter, link_id: int, key: str) -> None:
+    """Our own change becomes the version compared with, so the poll does not announce it back (the webhook
+    drops it as our echo)."""
+    try:
+        await apply_issue(services, link_id, await adapter.get_issue(key), announce=False)
+    except (JiraUnavailable, JiraRejected):
+        log.warning("could not re-read the Jira issue after our change", extra={"jira_key": key})
+
+
+async def _no_transition(services: Services, link: JiraLink, team: Team, target: str, issue: IssueState) -> None:
+    """Told to the team's liaisons once per ticket and change; the write is not retried (only a config change
+    or a person can fix it)."""
+    adapter = outbox.adapter_of(services)
+    url = adapter.browse_url(issue.key) if adapter else ""
+    t = team_t(services, team)
+    text = t("jira.thread.no_transition", issue=link_to(url, issue.key), what=t.plain(f"jira.target.{target}"),
+             status=issue.status)
+    async with services.sessions() as session:
+        liaisons = [m.slack_user_id for m, _ in await team_members(session, team.id, "liaison") if m.slack_user_id]
+    log.warning("jira transition not available", extra={"link": link.id, "target": target})
+    for slack_id in liaisons:
+        try:
+            await deliver_once(services, f"jira:{link.id}:no-transition:{target}:{slack_id}", slack_id, text=text)
+        except Exception:
+            log.exception("could not tell a liaison about a Jira transition", extra={"link": link.id})
+
+
+async def on_follow_failed(services: Services, link_id: int, item_id: int, reason: str) -> None:
+    """Jira refused a change to an existing ticket: said in the thread, with the admin's way out."""
+    link, team = await _link_and_team(services, link_id)
+    adapter = outbox.adapter_of(services)
+    key = link.jira_key or ""
+    await _post(services, link, f"failed:{item_id}", team_t(services, team)(
+        "jira.thread.follow_failed", issue=link_to(adapter.browse_url(key), key) if adapter else key,
+        reason=reason, item=item_id))
+
+
 # --- outcomes of a queued write (called by the outbox) -------------------------------------------------------
 
 async def on_created(services: Services, adapter: JiraAdapter, link_id: int, ref: IssueRef) -> None:
@@ -314,9 +485,30 @@ async def apply_issue(services: Services, link_id: int, issue: IssueState, *, an
         await _post(services, link, f"update:{issue.updated.isoformat()}", text)
         await services.events.publish(JiraUpdated(link.origin, link.origin_id, issue.key, issue.status,
                                                   issue.status_category, issue.assignee, issue.resolution))
+    if adapter is not None and team_jira(team).comments_to_thread:
+        await _comments_to_thread(services, adapter, link, issue.key, t)
     if issue.status_category == "done" and before[3] != "done":
         await _resolved_in_jira(services, link, team, issue, t)
     return True
+
+
+async def _comments_to_thread(services: Services, adapter: JiraAdapter, link: JiraLink, key: str,
+                              t: Translator) -> None:
+    """People's Jira comments made since the ticket was linked, each posted once into the thread (oldest
+    first); ours (the changes made in Slack) are not echoed back. The text is Jira users' text: escaped."""
+    if not link.channel_id:
+        return
+    try:
+        found = await adapter.recent_comments(key)
+    except (JiraUnavailable, JiraRejected):
+        log.warning("Jira comments not available; the next change will bring them", extra={"jira_key": key})
+        return
+    url = adapter.browse_url(key)
+    for c in reversed(found):
+        if c.author_id in adapter.me or (c.created is not None and c.created < link.created_at) or not c.text.strip():
+            continue
+        text = t("jira.thread.comment", issue=link_to(url, key), who=c.author_name or "?", text=c.text.strip())
+        await _post(services, link, f"comment:{c.id}", text)
 
 
 async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issue: IssueState, t: Translator) -> None:
@@ -325,6 +517,52 @@ async def _resolved_in_jira(services: Services, link: JiraLink, team: Team, issu
         return
     note = t.plain("jira.thread.resolved_note", issue=issue.key, resolution=issue.resolution or issue.status)
     await services.events.publish(JiraIssueDone(link.origin_ref, note))  # escalations resolve it
+
+
+# --- unfurls: Jira links posted in Slack ---------------------------------------------------------------------
+
+ISSUE_KEY = re.compile(r"^([A-Z][A-Z0-9_]{1,9}-[1-9][0-9]{0,8})$")
+UNFURL_MAX = 5  # Slack sends at most 5 links per link_shared
+
+
+def issue_key_of(adapter: JiraAdapter, url: str) -> str | None:
+    """The issue key of a `<site>/browse/KEY` link of our Jira site (query and fragment ignored)."""
+    prefix = adapter.browse_url("")
+    if not url.startswith(prefix):
+        return None
+    found = ISSUE_KEY.match(url[len(prefix):].split("?")[0].split("#")[0].rstrip("/"))
+    return found.group(1) if found else None
+
+
+async def unfurls(services: Services, poster: Actor, urls: list[str]) -> dict[str, dict[str, Any]]:
+    """What `chat.unfurl` shows under each Jira issue link: key and summary, status, assignee, priority.
+    Only for links posted by internal staff of the org: a vendor or stranger cannot read internal tickets
+    by pasting keys. Links Jira does not show us (missing, no permission) stay as they are."""
+    adapter = outbox.adapter_of(services)
+    if adapter is None:
+        return {}
+    async with services.sessions() as session:
+        member = await member_by_slack_id(session, poster.slack_id)
+    if poster.external or member is None or member.external_org:
+        return {}
+    t = services.t(member.locale)
+    out: dict[str, dict[str, Any]] = {}
+    for url in urls[:UNFURL_MAX]:
+        key = issue_key_of(adapter, url)
+        if key is None:
+            continue
+        try:
+            issue = await adapter.get_issue(key)
+        except (JiraUnavailable, JiraRejected):
+            continue
+        none = t.plain("jira.thread.empty")
+        out[url] = {"blocks": [
+            section(t("jira.unfurl.title", issue=link_to(adapter.browse_url(issue.key), issue.key),
+                      summary=issue.summary)),
+            context(t("jira.unfurl.details", status=issue.status, assignee=issue.assignee or none,
+                      priority=issue.priority or none)),
+        ]}
+    return out
 
 
 # --- members' open issues (check-in prompt) -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.jira import outbox, service
+from bot.jira import outbox, service, subscriptions
 from bot.jira.adapter import PROPERTY, IssueState, JiraAdapter
 from bot.services import Services
 from storage.models import JiraLink, JiraSyncState
@@ -54,7 +54,9 @@ async def tick(services: Services) -> SyncReport | None:
     if adapter is None or not await _claim(services):
         return None
     try:
-        return await sync_once(services, adapter)
+        report = await sync_once(services, adapter)
+        await subscriptions.tick(services, adapter)  # channels' subscriptions, under the same lease
+        return report
     finally:
         async with services.sessions.begin() as session:
             await session.execute(update(JiraSyncState).where(JiraSyncState.name == NAME)

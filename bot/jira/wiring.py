@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.events import ActionItemTicketWanted, BlockerReported, EscalationRaised
+from bot.events import (
+    ActionItemTicketWanted,
+    BlockerReported,
+    BlockerResolved,
+    EscalationAcknowledged,
+    EscalationRaised,
+    EscalationReopened,
+    EscalationResolved,
+    EscalationSeverityChanged,
+)
 from bot.jira import service, webhook
 from bot.services import Services
 from bot.settings import secret_value
@@ -23,6 +32,12 @@ def connect(services: Services) -> None:
     services.events.subscribe(EscalationRaised, partial(service.on_escalation_raised, services))
     services.events.subscribe(BlockerReported, partial(service.on_blocker, services))
     services.events.subscribe(ActionItemTicketWanted, partial(service.on_action_item, services))
+    # What happens in Slack follows to the linked ticket (transition + comment, through the outbox).
+    services.events.subscribe(EscalationAcknowledged, partial(service.on_escalation_changed, services, "acknowledged"))
+    services.events.subscribe(EscalationResolved, partial(service.on_escalation_changed, services, "resolved"))
+    services.events.subscribe(EscalationReopened, partial(service.on_escalation_changed, services, "reopened"))
+    services.events.subscribe(BlockerResolved, partial(service.on_blocker_resolved, services))
+    services.events.subscribe(EscalationSeverityChanged, partial(service.on_severity_changed, services))
     path = webhook.webhook_path(settings)
     if path:
         services.extras.setdefault("routes", []).append(("POST", webhook.PATH, webhook.make_handler(services)))

@@ -451,8 +451,15 @@ class JiraApi:
         issue = self._issue(request)
         v = self._v(request)
         only = request.query.get("transitionId")
-        ids = [t for t, to in TRANSITIONS.items() if to != issue["fields"]["status"] and (not only or t == only)]
-        return web.json_response({"expand": "transitions", "transitions": [self.r.transition(t, v) for t in ids]})
+        expand = "transitions.fields" in (request.query.get("expand") or "").split(",")
+        ids = [t for t in self._available(issue) if not only or t == only]
+        return web.json_response({"expand": "transitions", "transitions": [
+            self.r.transition(t, v, with_fields=expand) for t in ids]})
+
+    def _available(self, issue: dict[str, Any]) -> list[str]:
+        """Transitions offered from the issue's status: not to itself, not those an admin took out."""
+        return [t for t, to in TRANSITIONS.items()
+                if to != issue["fields"]["status"] and t not in self.state.removed_transitions]
 
     async def do_transition(self, request: web.Request) -> web.Response:
         issue = self._issue(request)
@@ -461,9 +468,12 @@ class JiraApi:
         me = self._me(request)
         tr = body.get("transition")
         tid = str(tr.get("id")) if isinstance(tr, dict) and tr.get("id") is not None else None
-        if tid is None or tid not in TRANSITIONS or TRANSITIONS[tid] == issue["fields"]["status"]:
+        if tid is None or tid not in self._available(issue):
             raise JiraError(400, f"Transition id '{tid}' is not valid for this issue.")
         fields = dict(body.get("fields") or {})
+        missing = [f for f in self.state.required_on_transition.get(tid, []) if not fields.get(f)]
+        if missing:
+            raise JiraError(400, errors={f: f"{f.capitalize()} is required." for f in missing})
         resolution = None
         if "resolution" in fields:
             resolution = self._named(fields.pop("resolution"), RESOLUTIONS, "resolution",

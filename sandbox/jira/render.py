@@ -153,10 +153,23 @@ class Renderer:
             out["lead"] = self.user(next(iter(self.state.users.values()), None), v)
         return out
 
-    def transition(self, tid: str, v: int) -> dict[str, Any]:
+    def transition(self, tid: str, v: int, *, with_fields: bool = False) -> dict[str, Any]:
+        """`with_fields` is `expand=transitions.fields`: the screen's fields, required ones marked."""
         to = TRANSITIONS[tid]
-        return {"id": tid, "name": to, "to": self.status(to, v), "hasScreen": False, "isGlobal": True,
-                "isInitial": False, "isAvailable": True, "isConditional": False, "isLooped": False}
+        required = self.state.required_on_transition.get(tid, [])
+        out: dict[str, Any] = {"id": tid, "name": to, "to": self.status(to, v), "hasScreen": bool(required),
+                               "isGlobal": True, "isInitial": False, "isAvailable": True, "isConditional": False,
+                               "isLooped": False}
+        if with_fields:
+            out["fields"] = {name: self._screen_field(name, v) for name in required}
+        return out
+
+    def _screen_field(self, name: str, v: int) -> dict[str, Any]:
+        field: dict[str, Any] = {"required": True, "name": name.capitalize(), "key": name, "operations": ["set"],
+                                 "schema": {"type": name, "system": name}, "hasDefaultValue": False}
+        if name == "resolution":
+            field["allowedValues"] = [self.resolution(n, v) for n in RESOLUTIONS]
+        return field
 
     def rich(self, adf: dict[str, Any] | None, v: int) -> Any:
         """Descriptions and comment bodies: ADF on v3, text on v2."""

@@ -17,13 +17,13 @@ from typing import Any, Literal
 from aiohttp import web
 
 from . import keys
-from .adf import is_adf, text_to_adf
+from .adf import adf_to_text, is_adf, text_to_adf
 from .api import JiraApi
 from .errors import JiraError
 from .faults import Fault, Faults, RequestLog
 from .query import Search
 from .render import Renderer
-from .state import DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, JiraState, User
+from .state import DEFAULT_ISSUE_TYPE, DEFAULT_PRIORITY, TRANSITIONS, JiraState, User
 
 Handler = Callable[[web.Request], Any]
 _MUTATING = frozenset({"POST", "PUT", "DELETE"})
@@ -149,6 +149,21 @@ class JiraSandbox:
 
     def set_status(self, key: str, status_name: str) -> None:
         self.state.set_status(self.state.get_issue(key), status_name, by="human@example.com")
+
+    def remove_transition(self, to_status: str) -> None:
+        """An admin takes the transition into `to_status` out of the workflow (it is no longer offered)."""
+        self.state.removed_transitions |= {t for t, to in TRANSITIONS.items() if to == to_status}
+
+    def require_on_transition(self, to_status: str, *fields: str) -> None:
+        """The transition into `to_status` gets a screen requiring `fields` (Data Center's "Done" asks for
+        the resolution): a POST without them is answered 400 with `errors` naming each."""
+        for t, to in TRANSITIONS.items():
+            if to == to_status:
+                self.state.required_on_transition[t] = list(fields)
+
+    def comments_of(self, key: str) -> list[str]:
+        """The plain text of an issue's comments, oldest first (what a person reads in Jira)."""
+        return [adf_to_text(c["body"]) for c in self.state.get_issue(key)["comments"]]
 
     def set_assignee(self, key: str, email: str | None) -> None:
         self.state.set_assignee(self.state.get_issue(key), email)

@@ -104,6 +104,10 @@ class JiraState:
         self._comment_ids = itertools.count(10000)
         self._project_ids = itertools.count(10000)
         self._link_ids = itertools.count(10000)
+        # The workflow as an admin configured it: transitions taken out (by id), and the fields a transition's
+        # screen requires (by id), e.g. {"31": ["resolution"]} like Data Center's classic "Done" screen.
+        self.removed_transitions: set[str] = set()
+        self.required_on_transition: dict[str, list[str]] = {}
 
     def now(self) -> datetime:
         return _utc(self._clock())

@@ -42,6 +42,7 @@ class Message:
     recipient: str | None = None  # the only person who sees an ephemeral
     bot_id: str | None = None
     reply_count: int = 0
+    unfurls: dict[str, dict] = field(default_factory=dict)  # url -> what chat.unfurl attached (blocks)
 
     @property
     def is_reply(self) -> bool:
@@ -221,6 +222,20 @@ class Workspace:
         return cid
 
     # messages --------------------------------------------------------------
+    def post_as(self, user_id: str, channel: str, text: str, thread_ts: str | None = None) -> Message:
+        """A person posts a message (the app sees it only through events it subscribed to)."""
+        msg = self.post(channel, text=text, thread_ts=thread_ts)
+        msg.user, msg.bot_id = user_id, None
+        return msg
+
+    def unfurl_id(self, msg: Message) -> str:
+        return f"U{msg.channel}{msg.ts.replace('.', '')}"
+
+    def find_unfurl_target(self, channel: str, ts: str, unfurl_id: str) -> Message | None:
+        if channel and ts:
+            return self.find_message(channel, ts)
+        return next((m for msgs in self.messages.values() for m in msgs if self.unfurl_id(m) == unfurl_id), None)
+
     def post(self, channel: str, *, text: str = "", blocks: list | None = None, thread_ts: str | None = None,
              metadata: dict | None = None, attachments: list | None = None, files: list | None = None,
              response_type: str | None = None) -> Message:

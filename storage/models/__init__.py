@@ -5,7 +5,7 @@ from storage.models.base import Base
 from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
 from storage.models.escalations import Escalation, EscalationStep
-from storage.models.jira import JiraLink, JiraOutboxItem, JiraSyncState, JiraWeeklyStats
+from storage.models.jira import JiraLink, JiraOutboxItem, JiraSubscription, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
 from storage.models.kudos import Kudos, KudosDay
 from storage.models.ledger import HandledDelivery
@@ -16,7 +16,7 @@ from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
 __all__ = ["ROLES", "Absence", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
-           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Kudos", "KudosDay",
-           "Member", "Membership", "Milestone", "OncallCover", "PulseAnswer", "PulseComment", "PulseFollowUp",
-           "PulseReceipt", "PulseSurvey",
+           "JiraLink", "JiraOutboxItem", "JiraSubscription", "JiraSyncState", "JiraWeeklyStats", "KpiValue",
+           "Kudos", "KudosDay", "Member", "Membership", "Milestone", "OncallCover", "PulseAnswer", "PulseComment",
+           "PulseFollowUp", "PulseReceipt", "PulseSurvey",
            "SyncActionItem", "SyncItem", "SyncMeeting", "Team"]

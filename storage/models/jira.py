@@ -46,7 +46,8 @@ class JiraLink(Base):
 
 
 class JiraOutboxItem(Base):
-    """A Jira write not yet known to have happened. `state`: pending | running | done | failed | dropped.
+    """A Jira write not yet known to have happened. `state`: pending | running | done | failed | dropped |
+    skipped (no such transition: told once, not retried).
 
     `attempts` counts attempts started: a create with attempts > 1 may already exist in Jira and is
     looked up by its OneTeam id before being sent again.
@@ -56,7 +57,7 @@ class JiraOutboxItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[int] = mapped_column(ForeignKey("jira_links.id", ondelete="CASCADE"), index=True)
-    op: Mapped[str] = mapped_column(String(16))  # create
+    op: Mapped[str] = mapped_column(String(16))  # create | transition (a change made in Slack: comment + status)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -91,3 +92,23 @@ class JiraWeeklyStats(Base):
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     overdue: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class JiraSubscription(Base):
+    """`/oneteam jira subscribe`: Jira changes matching `jql` posted to a team's channel.
+
+    `kinds` are any of created | transitioned | commented. `watermark` is the newest `updated` seen;
+    `seen` maps issue keys to the status last seen (to tell a transition from other edits), bounded.
+    """
+
+    __tablename__ = "jira_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[str] = mapped_column(String(32), index=True)
+    jql: Mapped[str] = mapped_column(Text)
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(32))  # Slack user id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    watermark: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -31,6 +31,7 @@ from storage.models import (
     Escalation,
     EscalationStep,
     JiraLink,
+    JiraSubscription,
     KpiValue,
     Member,
     OncallCover,
@@ -140,6 +141,7 @@ async def snapshot(h: Harness) -> dict[str, Any]:
             "links": [(lk.origin, lk.origin_id, lk.state, lk.channel_id, lk.thread_ts)
                       for lk in (await s.scalars(select(JiraLink).order_by(JiraLink.id))).all()],
             "kpi": [(v.kpi_key, v.week, v.value) for v in (await s.scalars(select(KpiValue))).all()],
+            "subscriptions": [(x.id, x.channel_id, x.jql) for x in (await s.scalars(select(JiraSubscription))).all()],
             "follow_ups": len((await s.scalars(select(PulseFollowUp))).all()),
             "sync": [(m.id, m.state, m.decisions) for m in (await s.scalars(select(SyncMeeting))).all()],
             "sync_items": [(i.id, i.position, i.dropped) for i in (await s.scalars(select(SyncItem))).all()],
@@ -178,6 +180,37 @@ def cover_for(email: str, text: str) -> Send:
     """`/oneteam cover @person …` naming a person of the org by their real Slack id."""
     async def send(h: Harness, w: World, user: str) -> Ack:
         return await h.driver.slash(user, "/oneteam", f"cover <@{h.user(email)}> {text}")
+    return send
+
+
+def command_with(name: str, text: Callable[[World], str]) -> Send:
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.slash(user, name, text(w))
+    return send
+
+
+def command_in(channel: str, name: str, text: str) -> Send:
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.slash(user, name, text, channel_id=channel)
+    return send
+
+
+def message_shortcut(callback_id: str) -> Send:
+    """The shortcut on a message posted in a team's channel (Hana BPO's, shared with the vendor)."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        msg = h.sandbox.ws.post_as(user, "C0HANA", "Make this a ticket")
+        return await h.driver.message_shortcut(user, callback_id, msg)
+    return send
+
+
+def send_in_escalation_thread(esc: Callable[[World], str]) -> Send:
+    """"Send to Jira" on one's own reply in the thread of an escalation card that has a ticket."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        async with h.services.sessions() as s:
+            card = await s.get(Escalation, int(esc(w)))
+        assert card is not None and card.channel_id and card.message_ts
+        msg = h.sandbox.ws.post_as(user, card.channel_id, "Send this", thread_ts=card.message_ts)
+        return await h.driver.message_shortcut(user, "jira_send_comment", msg)
     return send
 
 
@@ -258,6 +291,10 @@ CASES = [
     Case(Action.ESCALATION_RESOLVE, JISOO, resolve_note_for(ESC1), ko=True),
     Case(Action.ESCALATION_RESOLVE, SAM, resolve_note_for(lambda w: "abc"), "escalations.errors.not_found"),
     Case(Action.ESCALATION_REOPEN, JISOO, click("escalation_reopen", ESC2), ko=True),
+    Case(Action.ESCALATION_SEVERITY, JISOO, command_with("/escalate", lambda w: f"severity ESC-{w.open_esc} P4"),
+         ko=True),
+    Case(Action.ESCALATION_SEVERITY, SAM, command_with("/escalate", lambda w: "severity ESC-999 P4"),
+         "escalations.errors.not_found"),
     Case(Action.ESCALATION_RATE, SAM, click("escalation_rate_5", lambda w: f"{w.resolved_esc}:5")),
     Case(Action.ESCALATION_RATE, PRIYA, click("escalation_rate_5", lambda w: "abc:5"),
          "escalations.errors.bad_rating"),
@@ -294,6 +331,13 @@ CASES = [
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: f"{w.survey}:job_security"), ko=True),
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: "abc:x"), "pulse.errors.not_found",
          ko=True),
+    Case(Action.JIRA_SUBSCRIBE, JISOO, command_in("C0HANA", "/oneteam", "jira subscribe CARE"), ko=True),
+    Case(Action.JIRA_SUBSCRIBE, MINJI, command_in("C0HANA", "/oneteam", "jira unsubscribe 1"), ko=True),
+    Case(Action.JIRA_SUBSCRIBE, SAM, command_in("C0HANA", "/oneteam", "jira unsubscribe 999"),
+         "jira.subscriptions.not_found"),
+    Case(Action.JIRA_CREATE, JISOO, message_shortcut("jira_create_issue"), ko=True),
+    Case(Action.JIRA_CREATE, MINJI, message_shortcut("jira_create_issue"), ko=True),
+    Case(Action.JIRA_SEND, MINJI, send_in_escalation_thread(ESC1), ko=True),
     Case(Action.KUDOS_GIVE, STRANGER, command("/kudos", "<@U0SAM> thanks")),
     Case(Action.KUDOS_GIVE, SAM, click("escalation_thank", lambda w: "999"), "escalations.errors.not_found"),
     Case(Action.KUDOS_GIVE, SAM, click("escalation_thank", ESC1), "escalations.errors.not_found"),  # not resolved

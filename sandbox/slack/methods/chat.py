@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..state import SlackError, Workspace
@@ -94,7 +95,34 @@ def delete(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     return {"channel": channel, "ts": msg.ts}
 
 
+def unfurl(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """chat.unfurl: `channel` + `ts` (or `unfurl_id` + `source`) and `unfurls`, a JSON object (often sent as a
+    string) from each URL of the message to the blocks (or attachment) shown under it."""
+    require(args, "unfurls")
+    if not (args.get("channel") and args.get("ts")) and not (args.get("unfurl_id") and args.get("source")):
+        raise SlackError("invalid_arguments")
+    raw = args["unfurls"]
+    try:
+        unfurls = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        raise SlackError("invalid_unfurls_format") from None
+    if not isinstance(unfurls, dict) or not all(isinstance(v, dict) for v in unfurls.values()):
+        raise SlackError("invalid_unfurls_format")
+    msg = ws.find_unfurl_target(str(args.get("channel") or ""), str(args.get("ts") or ""),
+                                str(args.get("unfurl_id") or ""))
+    if msg is None:
+        raise SlackError("cannot_find_message")
+    for url, content in unfurls.items():
+        if url not in msg.text:
+            raise SlackError("cannot_unfurl_url")
+        if "blocks" in content:
+            validate_blocks(content["blocks"], limit=MESSAGE_BLOCK_LIMIT)
+        msg.unfurls[url] = content
+    return {}
+
+
 METHODS = {
+    "chat.unfurl": unfurl,
     "chat.postMessage": post_message,
     "chat.update": update,
     "chat.postEphemeral": post_ephemeral,

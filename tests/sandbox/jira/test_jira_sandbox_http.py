@@ -253,3 +253,30 @@ async def test_updated_bumps_on_edits_not_on_properties() -> None:
             assert sb.issues[key]["updated"] == now[0]
             _, body, _ = await call(s, "GET", f"/rest/api/2/issue/{key}", params={"fields": "updated,created"})
         assert body["fields"] == {"updated": "2024-05-01T09:05:00.000+0000", "created": "2024-05-01T09:00:00.000+0000"}
+
+
+async def test_data_center_transition_screens_and_workflow_errors(server_http: aiohttp.ClientSession,
+                                                                   server: JiraSandbox) -> None:
+    """v2 as Data Center documents it: `expand=transitions.fields` shows a screen's required fields; a POST
+    without them is 400 with `errors` naming each; a transition the workflow lacks is 400 with errorMessages."""
+    key = server.create_issue("OPS", "t")
+    server.require_on_transition("Done", "resolution")
+    server.remove_transition("In Progress")
+    path = f"/rest/api/2/issue/{key}/transitions"
+    _, body, _ = await call(server_http, "GET", path, params={"expand": "transitions.fields"})
+    offered = {t["to"]["name"]: t for t in body["transitions"]}
+    assert set(offered) == {"Done"}
+    resolution = offered["Done"]["fields"]["resolution"]
+    assert resolution["required"] is True and resolution["allowedValues"][0]["name"] == "Done"
+    status, body, _ = await call(server_http, "POST", path, json={"transition": {"id": offered["Done"]["id"]}})
+    assert status == 400 and body["errors"] == {"resolution": "Resolution is required."}
+    status, body, _ = await call(server_http, "POST", path, json={"transition": {"id": "21"}})
+    assert status == 400 and "not valid" in body["errorMessages"][0]
+    status, _, _ = await call(server_http, "POST", path, json={"transition": {"id": offered["Done"]["id"]},
+                                                              "fields": {"resolution": {"name": "Done"}}})
+    assert status == 204 and server.status_of(key) == "Done"
+    status, _, _ = await call(server_http, "POST", f"/rest/api/2/issue/{key}/comment", json={"body": "a \\[b\\]"})
+    assert status == 201 and server.comments_of(key) == ["a \\[b\\]"]
+    priority = {"fields": {"priority": {"name": "High"}}}
+    status, _, _ = await call(server_http, "PUT", f"/rest/api/2/issue/{key}", json=priority)
+    assert status == 204 and server.issues[key]["fields"]["priority"] == "High"
