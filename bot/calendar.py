@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from bot.config_types import HHMM, Strict, TimeZone, Weekday, clock, weekday_index
+from bot.config_types import HHMM, Strict, TimeZone, Weekdays, clock, weekday_index
 
 if TYPE_CHECKING:
     from storage.models import Team
@@ -197,18 +197,11 @@ class CalendarConfig(Strict):
     Without it a team works Monday to Friday, 08:00-20:00 in the team's time zone, with no public holidays."""
 
     timezone: TimeZone | None = None  # default: the team's `timezone`
-    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    days: Weekdays = ("mon", "tue", "wed", "thu", "fri")
     hours: tuple[HHMM, HHMM] = ("08:00", "20:00")
     country: str | None = Field(None, examples=["KR", "US"])  # public holidays (ISO 3166 code, `holidays` package)
     subdiv: str | None = Field(None, examples=["NY", "11"])  # a region of the country, for its own holidays
     closed: tuple[date, ...] = ()  # extra dates the team is closed
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        if not v:
-            raise ValueError("days must be some of mon, tue, wed, thu, fri, sat, sun")
-        return v
 
     @field_validator("hours")
     @classmethod

@@ -34,6 +34,12 @@ def _weekday(value: object) -> object:
     return LONG_WEEKDAYS.get(value, value) if isinstance(value, str) else value
 
 
+def _some_days(value: tuple[str, ...]) -> tuple[str, ...]:
+    if not value:
+        raise ValueError("days must be some of mon, tue, wed, thu, fri, sat, sun")
+    return value
+
+
 def _hhmm(value: str) -> str:
     m = _HHMM.match(value)
     if not m:
@@ -64,6 +70,7 @@ def _email(value: str) -> str:
 
 
 Weekday = Annotated[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], BeforeValidator(_weekday)]
+Weekdays = Annotated[tuple[Weekday, ...], AfterValidator(_some_days)]  # working days: at least one
 HHMM = Annotated[str, AfterValidator(_hhmm),
                  WithJsonSchema({"type": "string", "pattern": _HHMM.pattern, "examples": ["09:00", "16:30"]})]
 Duration = Annotated[str, AfterValidator(_duration), WithJsonSchema({"anyOf": [

@@ -1,5 +1,6 @@
 """The manifest users paste into Slack must match what the code handles."""
 
+import re
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -45,3 +46,12 @@ def test_manifest_declares_the_message_shortcuts_the_code_handles() -> None:
 
     declared = [s["callback_id"] for s in _manifest()["features"]["shortcuts"] if s["type"] == "message"]
     assert sorted(declared) == sorted(s.value for s in (*JiraShortcut, *KudosShortcut))
+
+
+def test_the_escalate_usage_hint_names_every_subcommand_the_usage_text_names() -> None:
+    """Slack shows the hint while people type: `/escalate severity ESC-12 P1` must not be a secret."""
+    usage = YAML(typ="safe").load((MANIFEST.parent / "bot/i18n/en/escalations.yml").read_text())["usage"]["text"]
+    words = set(re.findall(r"`/escalate ([a-z]+)\b", usage))
+    [hint] = [c["usage_hint"] for c in _manifest()["features"]["slash_commands"] if c["command"] == "/escalate"]
+    assert {"list", "severity"} <= words
+    assert words <= set(re.findall(r"[a-z]+", hint))

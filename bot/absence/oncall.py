@@ -8,14 +8,14 @@ liaisons, managers and admins, or by the person who covers (taking a shift thems
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot import blocks as bk
-from bot.absence.service import MAX_AHEAD_DAYS, parse_day
+from bot.absence.service import check_days, parse_day
 from bot.calendar import team_calendar
 from bot.errors import UserFacingError
 from bot.i18n import Translator
@@ -116,12 +116,7 @@ async def cover(services: Services, member: Member, args: list[str], t: Translat
                   team=team.name)
         rotation = _rotation_of(team, rest[1] if len(rest) > 1 else None)
         today = services.clock.now().astimezone(team_calendar(team).tz).date()
-        if first > last:
-            raise UserFacingError("absence.errors.order", first=t.day(first), last=t.day(last))
-        if last < today:
-            raise UserFacingError("absence.errors.past", last=t.day(last))
-        if last > today + timedelta(days=MAX_AHEAD_DAYS):
-            raise UserFacingError("absence.errors.too_far", days=MAX_AHEAD_DAYS)
+        check_days(first, last, today, t)
         clash = await session.scalar(select(OncallCover).where(
             OncallCover.team_id == team.id, OncallCover.rotation == rotation.name,
             OncallCover.first_day <= last, OncallCover.last_day >= first).limit(1))

@@ -35,6 +35,17 @@ def parse_day(text: str) -> date:
     raise UserFacingError("absence.errors.bad_date", text=text[:40])
 
 
+def check_days(first: date, last: date, today: date, t: Translator) -> None:
+    """Refuses a day range that is backwards, already over, or ends more than MAX_AHEAD_DAYS from `today`:
+    the one rule for absences and on-call covers."""
+    if first > last:
+        raise UserFacingError("absence.errors.order", first=t.day(first), last=t.day(last))
+    if last < today:
+        raise UserFacingError("absence.errors.past", last=t.day(last))
+    if last > today + timedelta(days=MAX_AHEAD_DAYS):
+        raise UserFacingError("absence.errors.too_far", days=MAX_AHEAD_DAYS)
+
+
 def today_of(services: Services, member: Member) -> date:
     """The person's local date now."""
     return services.clock.now().astimezone(zone(member.timezone)).date()
@@ -68,12 +79,7 @@ async def _away(services: Services, member: Member, args: list[str], t: Translat
     last = parse_day(args[1]) if has_last else first
     note = " ".join(args[2 if has_last else 1:]).strip() or None
     today = today_of(services, member)
-    if first > last:
-        raise UserFacingError("absence.errors.order", first=t.day(first), last=t.day(last))
-    if last < today:
-        raise UserFacingError("absence.errors.past", last=t.day(last))
-    if last > today + timedelta(days=MAX_AHEAD_DAYS):
-        raise UserFacingError("absence.errors.too_far", days=MAX_AHEAD_DAYS)
+    check_days(first, last, today, t)
     if note is not None and len(note) > NOTE_MAX:
         raise UserFacingError("absence.errors.note_too_long", max=NOTE_MAX)
     async with services.sessions.begin() as session:

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from bot.calendar import Calendar
-from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
+from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekdays, clock, weekday_index
 from bot.rotations import ROTATION
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
@@ -23,14 +23,7 @@ class BusinessHours(Strict):
 
     start: HHMM = "09:00"
     end: HHMM = "18:00"
-    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        if not v:
-            raise ValueError("days must be some of mon, tue, wed, thu, fri, sat, sun")
-        return v
+    days: Weekdays = ("mon", "tue", "wed", "thu", "fri")
 
     @model_validator(mode="after")
     def _order(self) -> BusinessHours:

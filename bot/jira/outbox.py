@@ -69,6 +69,16 @@ def enqueue(session: Any, link: JiraLink, op: str, payload: dict[str, Any], now:
     return item
 
 
+async def queue_change(services: Services, link: JiraLink, payload: dict[str, Any]) -> None:
+    """Queues a comment and/or transition for the link's ticket and starts it now; `tick` retries it while Jira
+    is away. Escalation changes (service.py) and "Send to Jira" (shortcuts.py) both go this way."""
+    async with services.sessions.begin() as session:
+        item = enqueue(session, link, "transition", payload, services.clock.now())
+        await session.flush()
+        item_id = item.id
+    spawn(services, process(services, item_id))
+
+
 async def tick(services: Services) -> int:
     """Runs every due write; returns how many were attempted."""
     if adapter_of(services) is None:

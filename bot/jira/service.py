@@ -287,11 +287,7 @@ async def _follow(services: Services, origin: str, origin_id: int, target: str, 
     payload = {"target": target, "comment": comment, "priority": priority,
                "link_url": await _permalink(services, link.channel_id, link.thread_ts),
                "link_text": t.plain("jira.issue.link_text")}
-    async with services.sessions.begin() as session:
-        item = outbox.enqueue(session, link, "transition", payload, services.clock.now())
-        await session.flush()
-        item_id = item.id
-    outbox.spawn(services, outbox.process(services, item_id))
+    await outbox.queue_change(services, link, payload)
 
 
 async def follow(services: Services, adapter: JiraAdapter, item: JiraOutboxItem, link: JiraLink) -> str:

@@ -179,10 +179,6 @@ async def send_comment(services: Services, actor: Actor, channel_id: str, messag
     payload = {"target": "comment", "link_url": await _permalink(services, channel_id, ts),
                "comment": tt.plain("jira.send.comment", who=member.name, text=str(message.get("text") or "")),
                "link_text": tt.plain("jira.issue.link_text")}
-    async with services.sessions.begin() as session:
-        item = outbox.enqueue(session, link, "transition", payload, services.clock.now())
-        await session.flush()
-        item_id = item.id
-    outbox.spawn(services, outbox.process(services, item_id))
+    await outbox.queue_change(services, link, payload)
     key = link.jira_key or ""
     return t("jira.send.queued", issue=link_to(adapter.browse_url(key), key) if key else "Jira")

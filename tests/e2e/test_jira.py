@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -12,34 +11,15 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.jira import outbox, sync, webhook
 from sandbox.harness import Harness
-from sandbox.slack import Message, text_of
-from schedules.checkins import tick as checkin_tick
+from sandbox.slack import text_of
 from storage.models import Escalation, JiraLink, JiraOutboxItem
-
-SAM = "sam@acme.example"
+from tests.e2e.jira_steps import SAM, click, escalate, report_blocker, settle, thread
 
 
 @pytest.fixture
 async def h(clock: FakeClock) -> AsyncIterator[Harness]:
     async with Harness(clock=clock, jira="cloud") as harness:
         yield harness
-
-
-async def settle(h: Harness) -> None:
-    await h.settle()
-    await outbox.drain(h.services)
-
-
-async def escalate(h: Harness, text: str) -> Message:
-    """Raises through the real `/escalate` and returns the card in the team channel."""
-    ack = await h.command(SAM, "/escalate", text)
-    assert ack.status == 200
-    await settle(h)
-    return h.sandbox.channel_messages("C0HANA")[-1]
-
-
-def thread(h: Harness, card: Message) -> list[str]:
-    return [text_of(m) for m in h.sandbox.channel_messages(card.channel, card.ts)]
 
 
 async def test_a_p1_escalation_gets_exactly_one_ticket_with_the_key_in_its_thread(h: Harness) -> None:
@@ -67,19 +47,9 @@ async def test_a_p3_gets_a_ticket_only_from_the_button_and_a_second_click_makes_
 
 
 async def test_a_blocker_gets_a_ticket_from_the_liaisons_button(h: Harness) -> None:
-    jisoo = h.user("jisoo@hanabpo.example")
-    for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
-        h.clock.set(when)  # Thursday, then Friday 16:00 in Seoul: the check-in prompts go out
-        await checkin_tick(h.services)
-    prompt = next(m for m in h.sandbox.dms(jisoo) if "checkin_start" in str(m.blocks))
-    await h.driver.block_action(jisoo, "checkin_start", message=prompt)
-    await settle(h)
-    await h.driver.submit_view(jisoo, h.sandbox.open_views(jisoo)[-1], inputs={
-        "q_done": "a", "q_next": "b", "q_mood": 3, "q_blockers": "VPN to the CRM drops every hour"})
-    await settle(h)
+    await report_blocker(h, "VPN to the CRM drops every hour")
     message = next(m for m in h.sandbox.dms(h.user(SAM)) if "blocker_jira" in str(m.blocks))
-    await h.driver.block_action(h.user(SAM), "blocker_jira", message=message)
-    await settle(h)
+    await click(h, SAM, "blocker_jira", message)
     [issue] = h.jira.issues.values()
     assert "VPN to the CRM" in issue["fields"]["summary"]
     replies = h.sandbox.channel_messages(message.channel, message.ts)
@@ -273,32 +243,15 @@ async def test_a_check_in_prompt_lists_the_members_open_issues(h: Harness) -> No
 
 
 async def test_with_jira_the_liaisons_blocker_dm_offers_a_ticket(h: Harness) -> None:
-    from datetime import UTC, datetime
-
-    from schedules.checkins import tick
-
-    for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
-        h.clock.set(when)
-        await tick(h.services)
-    jisoo = "jisoo@hanabpo.example"
-    [prompt] = [m for m in h.sandbox.dms(h.user(jisoo)) if "checkin_start" in str(m.blocks)]
-    await h.driver.block_action(h.user(jisoo), "checkin_start", message=prompt)
-    await settle(h)
-    view = h.sandbox.open_views(h.user(jisoo))[-1]
-    await h.driver.submit_view(h.user(jisoo), view, inputs={"q_done": "a", "q_next": "b", "q_mood": 3,
-                                                            "q_blockers": "No VPN"})
-    await settle(h)
+    await report_blocker(h, "No VPN")
     [dm] = h.sandbox.dms(h.user(SAM))
     actions = {e["action_id"] for b in dm.blocks for e in b.get("elements", [])}
     assert actions == {"blocker_jira", "blocker_escalate"}
 
 
 async def test_a_team_without_a_jira_project_gets_no_jira_buttons(clock: FakeClock) -> None:
-    from datetime import UTC, datetime
-
     from bot.orgfile import load
     from sandbox.harness import EXAMPLE_ORG
-    from schedules.checkins import tick
 
     spec = load(EXAMPLE_ORG)
     teams = tuple(t.model_copy(update={"jira": t.jira.model_copy(update={"project": None})})
@@ -306,16 +259,6 @@ async def test_a_team_without_a_jira_project_gets_no_jira_buttons(clock: FakeClo
     async with Harness(clock=clock, jira="cloud", org=spec.model_copy(update={"teams": teams})) as h:
         card = await escalate(h, "P3 team:care-hana Typo on the help page")
         assert "escalation_jira" not in str(card.blocks)
-        for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
-            h.clock.set(when)
-            await tick(h.services)
-        jisoo = "jisoo@hanabpo.example"
-        [prompt] = [m for m in h.sandbox.dms(h.user(jisoo)) if "checkin_start" in str(m.blocks)]
-        await h.driver.block_action(h.user(jisoo), "checkin_start", message=prompt)
-        await settle(h)
-        view = h.sandbox.open_views(h.user(jisoo))[-1]
-        await h.driver.submit_view(h.user(jisoo), view, inputs={"q_done": "a", "q_next": "b", "q_mood": 3,
-                                                                "q_blockers": "No VPN"})
-        await settle(h)
+        await report_blocker(h, "No VPN")
         [dm] = [m for m in h.sandbox.dms(h.user(SAM)) if "No VPN" in text_of(m)]
         assert "blocker_jira" not in str(dm.blocks) and "blocker_escalate" in str(dm.blocks)

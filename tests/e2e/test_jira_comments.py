@@ -9,12 +9,12 @@ import aiohttp
 import pytest
 
 from bot.clock import FakeClock
-from bot.jira import outbox, webhook
+from bot.jira import webhook
 from bot.orgfile import OrgFile, load
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import Message, text_of
+from tests.e2e.jira_steps import raise_p1, settle
 
-SAM = "sam@acme.example"
 HOSTILE = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b*"
 
 
@@ -24,17 +24,6 @@ def org(**jira: object) -> OrgFile:
     teams = [t.model_copy(update={"jira": t.jira.model_copy(update=jira)}) if t.key == "care-hana" else t
              for t in spec.teams]
     return spec.model_copy(update={"teams": teams})
-
-
-async def settle(h: Harness) -> None:
-    await h.settle()
-    await outbox.drain(h.services)
-
-
-async def raise_p1(h: Harness) -> tuple[Message, str]:
-    assert (await h.command(SAM, "/escalate", "P1 team:care-hana Payments page down")).ok
-    await settle(h)
-    return h.sandbox.channel_messages("C0HANA")[-1], next(iter(h.jira.issues))
 
 
 async def webhook_says(h: Harness, key: str, delivery: str) -> None:
@@ -55,6 +44,7 @@ async def test_a_jira_comment_reaches_the_thread_once_and_escaped(clock: FakeClo
                                                                   flavor: Literal["cloud", "server"]) -> None:
     async with Harness(org=org(comments_to_thread=True), clock=clock, jira=flavor) as h:
         card, key = await raise_p1(h)
+        assert key  # its ticket
         clock.advance(minutes=2)
         h.jira.add_comment(key, f"Customer called again {HOSTILE}", author_email="lee@acme.example")
         await webhook_says(h, key, "c1")
@@ -69,6 +59,7 @@ async def test_a_jira_comment_reaches_the_thread_once_and_escaped(clock: FakeClo
 async def test_comments_stay_out_of_the_thread_unless_the_team_wants_them(clock: FakeClock) -> None:
     async with Harness(clock=clock, jira="cloud") as h:
         card, key = await raise_p1(h)
+        assert key  # its ticket
         clock.advance(minutes=2)
         h.jira.add_comment(key, "Internal remark", author_email="lee@acme.example")
         await webhook_says(h, key, "c1")

@@ -18,8 +18,9 @@ from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import Message, text_of
 from schedules.checkins import tick as checkin_tick
 from storage.models import Escalation, JiraOutboxItem
+from tests.e2e.jira_steps import JISOO, SAM, click, raise_p1, report_blocker, settle, thread
 
-SAM, MINJI = "sam@acme.example", "minji@hanabpo.example"
+MINJI = "minji@hanabpo.example"
 HOSTILE = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b* [x|https://evil.example] {code} !img.png!"
 
 
@@ -29,28 +30,6 @@ async def h(request: pytest.FixtureRequest, clock: FakeClock, database_url: str)
         if request.param == "server":  # Data Center's classic "Done" screen asks for the resolution
             harness.jira.require_on_transition("Done", "resolution")
         yield harness
-
-
-async def settle(h: Harness) -> None:
-    await h.settle()
-    await outbox.drain(h.services)
-
-
-async def raise_p1(h: Harness) -> tuple[Message, str]:
-    assert (await h.command(SAM, "/escalate", "P1 team:care-hana Payments page down")).ok
-    await settle(h)
-    card = h.sandbox.channel_messages("C0HANA")[-1]
-    keys = list(h.jira.issues)
-    return card, (keys[0] if keys else "")
-
-
-def thread(h: Harness, card: Message) -> list[str]:
-    return [text_of(m) for m in h.sandbox.channel_messages(card.channel, card.ts)]
-
-
-async def click(h: Harness, email: str, action: str, card: Message) -> None:
-    assert (await h.driver.block_action(h.user(email), action, message=card)).status == 200
-    await settle(h)
 
 
 async def resolve(h: Harness, card: Message, note: str) -> None:
@@ -163,16 +142,8 @@ async def test_jira_down_for_a_day_then_every_change_lands_once_in_order(h: Harn
 
 
 async def test_a_blocker_no_longer_blocking_moves_its_ticket_to_done(h: Harness) -> None:
-    jisoo = h.user("jisoo@hanabpo.example")
-    for when in (datetime(2026, 11, 19, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 7, 0, tzinfo=UTC)):
-        h.clock.set(when)  # Thursday, then Friday 16:00 in Seoul: the check-in prompts go out
-        await checkin_tick(h.services)
-    prompt = next(m for m in h.sandbox.dms(jisoo) if "checkin_start" in str(m.blocks))
-    await h.driver.block_action(jisoo, "checkin_start", message=prompt)
-    await settle(h)
-    await h.driver.submit_view(jisoo, h.sandbox.open_views(jisoo)[-1], inputs={
-        "q_done": "a", "q_next": "b", "q_mood": 3, "q_blockers": "VPN to the CRM drops every hour"})
-    await settle(h)
+    jisoo = h.user(JISOO)
+    await report_blocker(h, "VPN to the CRM drops every hour")
     message = next(m for m in h.sandbox.dms(h.user(SAM)) if "blocker_jira" in str(m.blocks))
     await click(h, SAM, "blocker_jira", message)
     [key] = h.jira.issues

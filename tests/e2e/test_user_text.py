@@ -186,30 +186,42 @@ async def pulse_h(clock: FakeClock) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def test_pulse_comment_and_you_said_we_did_stay_inert(pulse_h: Harness) -> None:
-    h = pulse_h
+async def vote(h: Harness, first_comment: str | None = None) -> None:
+    """Invites care-hana (six people, enough to report) and has each answer; the first may leave a comment."""
     await pulse_tick(h.services)
     survey = (await open_survey_ids(h))["care-hana"]
     voters = ["minji@hanabpo.example", "jisoo@hanabpo.example", "hyun@hanabpo.example",
               "seoyeon@hanabpo.example", "dohyun@hanabpo.example", "sam@acme.example"]
     for n, email in enumerate(voters):
         likert = {q: 2 for q in ("job_security", "control", "dynamics")}
-        _click, sub = await answer_pulse(h, email, survey, likert=likert, enps=7, comment=HOSTILE if n == 0 else None)
+        _click, sub = await answer_pulse(h, email, survey, likert=likert, enps=7,
+                                         comment=first_comment if n == 0 else None)
         assert sub is not None and sub.ok
-    h.clock.advance(days=3, minutes=1)
-    await pulse_tick(h.services)
-    await h.settle()
+
+
+async def follow_up(h: Harness, text: str) -> Message:
+    """Dana opens care-hana's results and posts "you said, we did" under the concern; returns the results."""
     await h.command(DANA, "/pulse", "results care-hana")
     await h.settle()
     results = h.sandbox.ephemerals(h.user(DANA))[-1]
-    assert ESCAPED in text_of(results)
     button = next(b["accessory"] for b in results.blocks
                   if (b.get("accessory") or {}).get("action_id") == "pulse_follow_up")
     dana = h.user(DANA)
     await h.driver.block_action(dana, "pulse_follow_up", value=button["value"], message=results)
     await h.settle()
-    await h.driver.submit_view(dana, h.sandbox.open_views(dana)[-1], inputs={"follow_up": HOSTILE})
+    await h.driver.submit_view(dana, h.sandbox.open_views(dana)[-1], inputs={"follow_up": text})
     await h.settle()
+    return results
+
+
+async def test_pulse_comment_and_you_said_we_did_stay_inert(pulse_h: Harness) -> None:
+    h = pulse_h
+    await vote(h, first_comment=HOSTILE)
+    h.clock.advance(days=3, minutes=1)
+    await pulse_tick(h.services)
+    await h.settle()
+    results = await follow_up(h, HOSTILE)
+    assert ESCAPED in text_of(results)
     assert ESCAPED in text_of(h.sandbox.dms(h.user("hyun@hanabpo.example"))[-1])
     await h.command(DANA, "/pulse", "results care-hana")
     await h.settle()
@@ -241,25 +253,11 @@ async def test_text_typed_in_jira_comes_back_inert_and_escaped_once(clock: FakeC
 async def test_you_said_we_did_waits_for_each_members_working_hours(pulse_h: Harness) -> None:
     """Quiet hours (issue 16): an update posted at 18:30 in New York is 08:30 in Seoul; Sam reads it next morning."""
     h = pulse_h
-    await pulse_tick(h.services)
-    survey = (await open_survey_ids(h))["care-hana"]
-    voters = ["minji@hanabpo.example", "jisoo@hanabpo.example", "hyun@hanabpo.example",
-              "seoyeon@hanabpo.example", "dohyun@hanabpo.example", "sam@acme.example"]
-    for email in voters:
-        await answer_pulse(h, email, survey, likert={q: 2 for q in ("job_security", "control", "dynamics")}, enps=7)
+    await vote(h)
     h.clock.set(datetime(2026, 11, 27, 0, 0, tzinfo=UTC))  # Fri 09:00 Seoul, Thu 19:00 New York: closed
     await pulse_tick(h.services)
     h.clock.set(datetime(2026, 11, 27, 1, 0, tzinfo=UTC))  # Fri 10:00 Seoul, Thu 20:00 New York
-    await h.command(DANA, "/pulse", "results care-hana")
-    await h.settle()
-    results = h.sandbox.ephemerals(h.user(DANA))[-1]
-    button = next(b["accessory"] for b in results.blocks
-                  if (b.get("accessory") or {}).get("action_id") == "pulse_follow_up")
-    await h.driver.block_action(h.user(DANA), "pulse_follow_up", value=button["value"], message=results)
-    await h.settle()
-    await h.driver.submit_view(h.user(DANA), h.sandbox.open_views(h.user(DANA))[-1],
-                               inputs={"follow_up": "Shift handovers now include the vendor lead"})
-    await h.settle()
+    await follow_up(h, "Shift handovers now include the vendor lead")
 
     def told(email: str) -> bool:
         return any("Shift handovers" in text_of(m) for m in h.sandbox.dms(h.user(email)))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..state import SlackError, Workspace
+from ..state import Message, SlackError, Workspace
 from .common import as_int, paginate, require, truthy
 
 
@@ -33,16 +33,22 @@ def open_conversation(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     return {"no_op": False, "already_open": False, "channel": {"id": cid}}
 
 
-def history(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
-    require(args, "channel")
-    cid = ws.resolve_channel(args["channel"], allow_user=False)
-    msgs = [m for m in ws.messages.get(cid, []) if not m.deleted and not m.is_reply]
+def _between(msgs: list[Message], args: dict[str, Any]) -> list[Message]:
+    """The messages inside `oldest`/`latest` (bounds excluded unless `inclusive`), as history and replies read them."""
     oldest, latest = args.get("oldest"), args.get("latest")
     inclusive = truthy(args.get("inclusive"))
     if oldest:
         msgs = [m for m in msgs if float(m.ts) > float(oldest) or (inclusive and m.ts == str(oldest))]
     if latest:
         msgs = [m for m in msgs if float(m.ts) < float(latest) or (inclusive and m.ts == str(latest))]
+    return msgs
+
+
+def history(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    require(args, "channel")
+    cid = ws.resolve_channel(args["channel"], allow_user=False)
+    msgs = [m for m in ws.messages.get(cid, []) if not m.deleted and not m.is_reply]
+    msgs = _between(msgs, args)
     msgs.reverse()  # newest first, as Slack returns them
     limit = max(1, min(as_int(args.get("limit"), 100), 999))
     page, cursor = paginate(msgs, args.get("cursor"), limit)
@@ -60,12 +66,7 @@ def replies(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
         raise SlackError("thread_not_found")
     root = msg.thread_ts or msg.ts
     msgs = [m for m in ws.messages.get(cid, []) if not m.deleted and (m.ts == root or m.thread_ts == root)]
-    oldest, latest = args.get("oldest"), args.get("latest")
-    inclusive = truthy(args.get("inclusive"))
-    if oldest:
-        msgs = [m for m in msgs if float(m.ts) > float(oldest) or (inclusive and m.ts == str(oldest))]
-    if latest:
-        msgs = [m for m in msgs if float(m.ts) < float(latest) or (inclusive and m.ts == str(latest))]
+    msgs = _between(msgs, args)
     limit = max(1, min(as_int(args.get("limit"), 1000), 1000))
     page, cursor = paginate(msgs, args.get("cursor"), limit)
     with_meta = truthy(args.get("include_all_metadata"))

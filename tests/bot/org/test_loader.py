@@ -136,3 +136,10 @@ def test_calendar_problems_point_at_their_line(body: str, line: int, words: str)
     found = lines(GOOD_HEAD + body)
     assert line in found, found
     assert words in found[line]
+
+
+def test_escalation_business_hours_without_days_are_refused_like_a_calendar_without_days() -> None:
+    """One rule (`Weekdays` in bot/config_types.py) for both sections' working days."""
+    esc = CAL.replace("calendar:", "escalation:") + "      business_hours:\n        days: []\n"
+    found = lines(GOOD_HEAD + esc)
+    assert "days must be some of mon, tue, wed, thu, fri, sat, sun" in found[12], found
