@@ -23,6 +23,7 @@ def register(app: AsyncApp) -> None:
     app.action(Action.ESCALATE_NOW)(escalate_now)
     app.action(Action.REOPEN)(reopen)
     app.action(Action.RESOLVE)(resolve_clicked)
+    app.action(Action.WAIT)(waiting)
     app.action(re.compile(rf"^{Action.RATE}_[1-5]$"))(rate)
     app.action(Action.BLOCKER)(blocker_escalate)
     app.view(View.RAISE)(raise_submitted)
@@ -93,6 +94,14 @@ async def reopen(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: 
     await ack()
     ref = await service.reopen(context["services"], _actor(body, context), _esc_id(body))
     await _done(respond, context, "escalations.done.reopened", ref)
+
+
+async def waiting(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
+    """"Waiting on internal|vendor" (value `id:side`) pauses the SLA clocks; "Clear waiting" (`id:`) resumes."""
+    await ack()
+    side = ((body.get("actions") or [{}])[0].get("value") or "").partition(":")[2]
+    ref = await service.set_waiting(context["services"], _actor(body, context), _esc_id(body), side or None)
+    await _done(respond, context, "escalations.done.waiting" if side else "escalations.done.resumed", ref)
 
 
 async def resolve_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:

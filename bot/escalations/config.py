@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.calendar import Calendar
+from bot.calendar import Calendar, Closed
 from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
@@ -15,6 +15,9 @@ Severity = Literal["P1", "P2", "P3", "P4"]
 ROLE_NAMES = ("member", "vendor_lead", "liaison", "manager", "admin")
 DEFAULT_TIMEOUTS: dict[str, str | None] = {"P1": "15m", "P2": "1h", "P3": "4h", "P4": NEXT_BUSINESS_DAY}
 DEFAULT_ACKED_TIMEOUTS: dict[str, str | None] = {"P1": "30m", "P2": "2h"}
+# Targets to acknowledge and to resolve; P3/P4 count business time (`sla_business_severities`).
+DEFAULT_SLA: dict[str, dict[str, str]] = {"P1": {"ack": "15m", "resolve": "4h"}, "P2": {"ack": "1h", "resolve": "8h"},
+                                          "P3": {"ack": "4h", "resolve": "3d"}, "P4": {"ack": "1d", "resolve": "5d"}}
 
 
 class BusinessHours(Strict):
@@ -23,6 +26,19 @@ class BusinessHours(Strict):
     start: HHMM = "09:00"
     end: HHMM = "18:00"
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    # Public holidays of a country (ISO code, e.g. KR) from the `holidays` package: closed all day.
+    holidays: str | None = None
+
+    @field_validator("holidays")
+    @classmethod
+    def _country(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        import holidays
+
+        if v.upper() not in holidays.list_supported_countries():
+            raise ValueError(f"unknown country code {v!r} for holidays (use an ISO code such as KR or US)")
+        return v.upper()
 
     @field_validator("days")
     @classmethod
@@ -39,7 +55,22 @@ class BusinessHours(Strict):
 
     def calendar(self, tz: str) -> Calendar:
         hours: tuple[time, time] = (clock(self.start), clock(self.end))
-        return Calendar(tz, (weekday_index(d) for d in self.days), hours)
+        return Calendar(tz, (weekday_index(d) for d in self.days), hours, Closed(self.holidays))
+
+
+class SlaTarget(Strict):
+    """Time to acknowledge and to resolve one severity (days count 24 h, or 24 business hours when the
+    severity runs on business time)."""
+
+    ack: Duration | None = None
+    resolve: Duration | None = None
+
+    @field_validator("ack", "resolve")
+    @classmethod
+    def _plain(cls, v: str | None) -> str | None:
+        if v == NEXT_BUSINESS_DAY:
+            raise ValueError(f"an SLA target is a duration such as 15m, 4h or 3d, not {NEXT_BUSINESS_DAY}")
+        return v
 
 
 def _check_timeouts(v: dict[str, str | None]) -> dict[str, str | None]:
@@ -64,6 +95,10 @@ class EscalationConfig(Strict):
     jira_auto: tuple[Severity, ...] = ("P1", "P2")
     # Details and resolution notes stay out of a channel shared with another organisation unless allowed.
     shared_channel_details: bool = False
+    # SLA clocks: targets per severity, counted in business time for these severities, warned at a share.
+    sla: dict[str, SlaTarget] = Field(default_factory=lambda: {k: SlaTarget(**v) for k, v in DEFAULT_SLA.items()})
+    sla_business_severities: tuple[Severity, ...] = ("P3", "P4")
+    sla_warn_at: float = Field(0.8, gt=0, lt=1)
 
     @field_validator("levels")
     @classmethod
@@ -78,7 +113,12 @@ class EscalationConfig(Strict):
                     raise ValueError(f"level {n}: unknown role {who!r} (use {', '.join(ROLE_NAMES)} or an email)")
         return tuple(tuple(w.lower() for w in level) for level in v)
 
-    _timeouts = field_validator("timeouts", "acked_timeouts")(classmethod(lambda cls, v: _check_timeouts(v)))
+    _timeouts = field_validator("timeouts", "acked_timeouts", "sla")(classmethod(lambda cls, v: _check_timeouts(v)))
+
+    def sla_target(self, severity: str, clock: str) -> str | None:
+        """The `ack` or `resolve` target of a severity; a severity the file leaves out keeps its default."""
+        target = self.sla.get(severity) or SlaTarget(**DEFAULT_SLA.get(severity, {}))
+        return target.ack if clock == "ack" else target.resolve
 
     def timeout(self, severity: str) -> str | None:
         return self.timeouts.get(severity, DEFAULT_TIMEOUTS.get(severity))

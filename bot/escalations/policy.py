@@ -22,6 +22,7 @@ class Responder:
     slack_id: str
     name: str
     locale: str | None
+    org: str | None = None  # external organisation: vendor staff
 
 
 async def level_people(session: AsyncSession, team: Team, cfg: EscalationConfig, level: int) -> list[Responder]:
@@ -37,7 +38,7 @@ async def level_people(session: AsyncSession, team: Team, cfg: EscalationConfig,
             members = [m for m, _ in await team_members(session, team.id, who)]
         for m in members:
             if m.slack_user_id and not m.on_leave:
-                found.setdefault(m.slack_user_id, Responder(m.slack_user_id, m.name, m.locale))
+                found.setdefault(m.slack_user_id, Responder(m.slack_user_id, m.name, m.locale, m.external_org))
     return list(found.values())
 
 

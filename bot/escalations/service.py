@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
 from bot.errors import UserFacingError
-from bot.escalations import blocks, notify
+from bot.escalations import blocks, notify, sla
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
 from bot.escalations.policy import called_from, level_people, next_staffed_level, team_policy
@@ -43,7 +43,7 @@ from bot.metrics import BlockerInfo, EscalationCard, EscalationMetrics
 from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
-from storage.org import active_teams, team_by_key
+from storage.org import active_teams, team_by_key, team_members
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.escalations")
@@ -53,6 +53,7 @@ CAS_TRIES = 3
 RAISE_SLOTS = 4
 OPEN_LIST_MAX = 50
 LIST_MAX = 500  # /escalate list shows 40 and counts the rest
+WAIT_SIDES = ("internal", "vendor")
 
 
 class Conflict(Exception):
@@ -187,7 +188,8 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
             raiser_org=member.external_org, level=level, rounds=0, step=0, synced_step=0,
             next_step_at=due_after(now, cfg.timeout(req.severity), req.severity, cfg, team.timezone),
             channel_id=channel, channel_shared=shared, created_at=now, reopen_count=0,
-            jira_wanted=req.severity in cfg.jira_auto, blocker_id=req.blocker_id)
+            jira_wanted=req.severity in cfg.jira_auto, blocker_id=req.blocker_id,
+            **sla.started(req.severity, team, cfg, now))
         session.add(esc)
         await session.flush()
         _add_step(session, esc, "raised", now, actor_id=actor.slack_id, name=member.name, org=member.external_org)
@@ -241,7 +243,10 @@ async def raise_modal(services: Services, actor: Actor, t: Translator, *, channe
 async def list_open(services: Services, actor: Actor, t: Translator) -> Rendered:
     async with services.sessions() as session:
         member = await identify(session, actor)
-        return blocks.open_list(t, await open_for(session, member, limit=LIST_MAX))
+        rows = await open_for(session, member, limit=LIST_MAX)
+    dues = {esc.id: sla.next_due(esc, team, team_policy(team)) for esc, team in rows}
+    rows.sort(key=lambda row: (dues[row[0].id] is None, dues[row[0].id] or row[0].created_at))
+    return blocks.open_list(t, rows, dues)
 
 
 def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *, actor_id: str | None = None,
@@ -295,6 +300,75 @@ async def advance_due(services: Services) -> int:
     for esc_id in set(behind) - set(due):
         await _sync_or_later(services, esc_id)  # messages a crash or a Slack outage left unsent
     return advanced
+
+
+async def advance_sla(services: Services) -> int:
+    """Announces every SLA warning and breach that fell due, once each (claimed by compare-and-set on the
+    timeline; the messages go out through `notify.sync`, keyed per step); returns how many were announced."""
+    now = services.clock.now()
+    async with services.sessions() as session:
+        due = (await session.scalars(select(Escalation.id).where(
+            Escalation.state.in_(LIVE), Escalation.sla_next_at.is_not(None), Escalation.sla_next_at <= now,
+        ).order_by(Escalation.sla_next_at))).all()
+    announced = 0
+    for esc_id in due:
+        try:
+            if await _announce_sla(services, esc_id, now):
+                announced += 1
+                await _after(services, esc_id, None)
+        except Conflict:
+            continue  # another instance (or a person) got there first
+    return announced
+
+
+async def _announce_sla(services: Services, esc_id: int, now: datetime) -> bool:
+    async with services.sessions.begin() as session:
+        esc = await session.get(Escalation, esc_id)
+        if esc is None or esc.state not in LIVE or esc.sla_next_at is None or esc.sla_next_at > now:
+            return False
+        team = await existing(session, Team, esc.team_id)
+        cfg = team_policy(team)
+        state = sla.State.of(esc)
+        events = sla.fired(state, team, cfg, now)
+        flags = sla.flags_after(esc.sla_flags, events)
+        following = sla.next_at(sla.State(state.severity, state.acked, state.resolved, state.used, state.since,
+                                          flags), team, cfg)
+        steps: list[dict[str, Any]] = []
+        if events:
+            people = await level_people(session, team, cfg, esc.level)
+            side = _side_holding(esc, people)
+            managers = [m.slack_user_id for m, _ in await team_members(session, team.id, "manager")
+                        if m.slack_user_id and not m.on_leave]
+            for which, kind in events:
+                if kind == "breach":
+                    steps += [{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"},
+                              {"kind": "notified", "at": now, "note": _ids(managers)}]
+                else:
+                    steps += [{"kind": "sla_warning", "at": now, "note": which},
+                              {"kind": "notified", "at": now,
+                               "note": _ids([esc.acked_by_slack_id or "", *people])}]
+        await _transition(session, esc, steps, sla_flags=flags, sla_next_at=following)
+        return bool(events)
+
+
+async def _missed_now(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, now: datetime,
+                      which: str) -> tuple[list[dict[str, Any]], int]:
+    """A clock that stops now after its target passed unannounced (between two ticks) is recorded as
+    breached all the same: (the breach step, if any, and the flags to store)."""
+    rest = sla.left(sla.State.of(esc), which, team, cfg, now)
+    if rest is None or rest > 0 or esc.sla_running_since is None or esc.sla_flags & sla.BREACHED[which]:
+        return [], esc.sla_flags
+    side = _side_holding(esc, await level_people(session, team, cfg, esc.level))
+    return ([{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"}],
+            sla.flags_after(esc.sla_flags, [(which, "breach")]))
+
+
+def _side_holding(esc: Escalation, people: list[Any]) -> str:
+    """The side whose clock was running: whoever acknowledged it, else the level being called (vendor when
+    everyone called there is vendor staff)."""
+    if esc.first_ack_at is not None:
+        return "vendor" if esc.acked_by_org else "internal"
+    return "vendor" if people and all(p.org for p in people) else "internal"
 
 
 async def _advance(services: Services, esc_id: int, now: datetime) -> type[EscalationEvent] | None:
@@ -381,12 +455,14 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
         if esc.state != "open":
             raise UserFacingError(f"escalations.errors.already_{esc.state}", ref=esc.ref,
                                   who=esc.acked_by_name or "")
-        await _transition(session, esc, [
+        late, flags = await _missed_now(session, esc, team, cfg, now, "ack")
+        await _transition(session, esc, [*late,
             {"kind": "acknowledged", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org}],
             state="acknowledged", first_ack_at=esc.first_ack_at or now, acked_by_slack_id=actor.slack_id,
             acked_by_name=member.name, acked_by_org=member.external_org, rounds=0,
-            next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
+            next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone),
+            **(sla.after_ack(esc, team, cfg, flags) if esc.first_ack_at is None else {}))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_ACK, decide)
     await _after(services, esc_id, EscalationAcknowledged)
@@ -445,12 +521,15 @@ async def resolve(services: Services, actor: Actor | None, esc_id: int, note: st
         try:
             async with services.sessions.begin() as session:
                 esc, member = await _resolvable(session, actor, esc_id)
-                await _transition(session, esc, [
+                team = await existing(session, Team, esc.team_id)
+                late, flags = await _missed_now(session, esc, team, team_policy(team), now, "resolve")
+                await _transition(session, esc, [*late,
                     {"kind": "resolved", "at": now, "note": note,
                      "actor_slack_id": actor.slack_id if actor else None,
                      "actor_name": member.name if member else None,
                      "actor_org": member.external_org if member else None}],
-                    state="resolved", resolved_at=now, resolution_note=note, next_step_at=None)
+                    state="resolved", resolved_at=now, resolution_note=note, next_step_at=None, sla_flags=flags,
+                    **sla.paused(esc, team, team_policy(team), now))
                 ref = esc.ref
             break
         except Conflict:
@@ -472,10 +551,34 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
              "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
         ], state="open", rounds=0, reopen_count=esc.reopen_count + 1, resolved_at=None, satisfaction=None,
-            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
+            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone),
+            **({} if esc.waiting_on else sla.resumed(esc, team, cfg, now)))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_REOPEN, decide)
     await _after(services, esc_id, EscalationReopened)
+    return esc.ref
+
+
+async def set_waiting(services: Services, actor: Actor, esc_id: int, side: str | None) -> str:
+    """A responder marks the escalation as waiting on `side` (internal | vendor), which pauses its SLA
+    clocks, or clears it (None), which resumes them where they stopped."""
+    if side not in (None, *WAIT_SIDES):
+        raise UserFacingError("escalations.errors.not_found")
+
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if esc.state not in LIVE:
+            raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+        if esc.waiting_on == side:
+            raise UserFacingError("escalations.errors.waiting_unchanged", ref=esc.ref)
+        clocks = sla.paused(esc, team, cfg, now) if side else sla.resumed(esc, team, cfg, now)
+        await _transition(session, esc, [
+            {"kind": "waiting" if side else "resumed", "at": now, "note": side or esc.waiting_on,
+             "actor_slack_id": actor.slack_id, "actor_name": member.name, "actor_org": member.external_org}],
+            waiting_on=side, **clocks)
+
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_WAIT, decide)
+    await _after(services, esc_id, None)
     return esc.ref
 
 
@@ -611,12 +714,12 @@ def _hours(later: datetime, earlier: datetime) -> float:
 
 
 async def escalation_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> EscalationMetrics:
-    """Escalations opened in [start, end): counts, SLA breaches (level 1 did not acknowledge within its
-    timeout), time to acknowledge and resolve, reopen rate; satisfaction of those resolved in the period."""
+    """Escalations opened in [start, end): counts, SLA attainment per severity and clock (from the SLA clocks:
+    pauses excluded; judged once the clock stopped or ran out), time to acknowledge and resolve, reopen rate;
+    satisfaction of those resolved in the period; breaches recorded in the period by side."""
     team = await session.get(Team, team_id)
     if team is None:
         return EscalationMetrics()
-    cfg = team_policy(team)
     mine = Escalation.team_id == team_id
     opened = (await session.scalars(select(Escalation).where(
         mine, Escalation.created_at >= start, Escalation.created_at < end))).all()
@@ -624,13 +727,18 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
         mine, Escalation.resolved_at >= start, Escalation.resolved_at < end))).all()
     open_now = len((await session.scalars(select(Escalation.id).where(
         mine, Escalation.created_at < end, Escalation.state.in_(LIVE)))).all())
-    breaches, judged, to_ack, to_resolve = 0, 0, [], []
+    to_ack: list[float] = []
+    to_resolve: list[float] = []
+    attained: dict[str, dict[str, tuple[int, int]]] = {"ack": {}, "resolve": {}}
+    cfg = team_policy(team)
     for esc in opened:
-        due = due_after(esc.created_at, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
+        for which, stopped in (("ack", esc.first_ack_at is not None), ("resolve", esc.state == "resolved")):
+            rest = None if stopped else sla.left(sla.State.of(esc), which, team, cfg, end)
+            missed = bool(esc.sla_flags & sla.BREACHED[which]) or (rest is not None and rest <= 0)
+            if stopped or missed:
+                met, judged = attained[which].get(esc.severity, (0, 0))
+                attained[which][esc.severity] = (met + (not missed), judged + 1)
         acked = esc.first_ack_at
-        if due is not None and (acked is not None or due <= end):
-            judged += 1
-            breaches += acked is None or acked > due
         if acked is not None:
             to_ack.append(_hours(acked, esc.created_at))
         if esc.resolved_at is not None:
@@ -639,8 +747,19 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
     by_severity: dict[str, int] = {}
     for esc in opened:
         by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
+    sides = (await session.scalars(select(EscalationStep.note).join(
+        Escalation, Escalation.id == EscalationStep.escalation_id).where(
+        mine, EscalationStep.kind == "sla_breach", EscalationStep.at >= start, EscalationStep.at < end))).all()
+    by_side: dict[str, int] = {}
+    for note in sides:
+        side = (note or "").partition(":")[2] or "internal"
+        by_side[side] = by_side.get(side, 0) + 1
+    ack_met = sum(met for met, _ in attained["ack"].values())
+    judged = sum(n for _, n in attained["ack"].values())
     return EscalationMetrics(
-        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged, sla_breaches=breaches,
+        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged,
+        sla_breaches=judged - ack_met, sla_ack=attained["ack"], sla_resolve=attained["resolve"],
+        breaches_by_side=by_side,
         ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
         resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,
         resolve_p90_hours=_p90(to_resolve),

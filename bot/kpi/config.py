@@ -14,6 +14,9 @@ Source = Literal[
     "escalation_ack_median", "escalation_ack_p90",
     "escalation_resolve_median", "escalation_resolve_p90",
     "escalation_within_sla", "escalation_reopen_rate", "escalation_satisfaction", "escalation_sla_breaches",
+    "sla_ack_p1", "sla_ack_p2", "sla_ack_p3", "sla_ack_p4",
+    "sla_resolve_p1", "sla_resolve_p2", "sla_resolve_p3", "sla_resolve_p4",
+    "sla_breaches_internal", "sla_breaches_vendor",
     "jira_resolved", "jira_overdue",
     "pulse_score", "enps",
 ]

@@ -29,7 +29,7 @@ async def test_within_sla_has_one_definition_for_kpis_and_escalations(services: 
             session.add(Escalation(
                 team_id=team.id, state="open", severity=severity, category="quality", summary="s", details="",
                 raiser_slack_id="U0PRIYA", raiser_name="Priya", created_at=created, level=1, rounds=0, step=1,
-                synced_step=1, reopen_count=0))
+                synced_step=1, reopen_count=0, sla_running_since=created))
     end = start + timedelta(hours=1)  # the P1's 15 minutes are over; the P2's hour is not
     async with services.sessions() as session:
         metrics = Metrics(session, team.id, services.metrics)
