@@ -23,7 +23,7 @@ def register(app: AsyncApp) -> None:
     app.action(Action.ESCALATE_NOW)(escalate_now)
     app.action(Action.REOPEN)(reopen)
     app.action(Action.RESOLVE)(resolve_clicked)
-    app.action(Action.WAIT)(waiting)
+    app.action(re.compile(rf"^{Action.WAIT}_(internal|vendor|clear)$"))(waiting)
     app.action(re.compile(rf"^{Action.RATE}_[1-5]$"))(rate)
     app.action(Action.BLOCKER)(blocker_escalate)
     app.view(View.RAISE)(raise_submitted)
@@ -97,9 +97,10 @@ async def reopen(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: 
 
 
 async def waiting(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
-    """"Waiting on internal|vendor" (value `id:side`) pauses the SLA clocks; "Clear waiting" (`id:`) resumes."""
+    """"Waiting on internal|vendor" pauses the SLA clocks; "Clear waiting" resumes them."""
     await ack()
-    side = ((body.get("actions") or [{}])[0].get("value") or "").partition(":")[2]
+    side = str((body.get("actions") or [{}])[0].get("action_id") or "").rpartition("_")[2]
+    side = "" if side == "clear" else side
     ref = await service.set_waiting(context["services"], _actor(body, context), _esc_id(body), side or None)
     await _done(respond, context, "escalations.done.waiting" if side else "escalations.done.resumed", ref)
 

@@ -123,9 +123,9 @@ def _card_buttons(t: Translator, esc: Escalation, jira_enabled: bool) -> list[Bl
         if esc.state == "open":
             buttons.insert(0, button(t("escalations.buttons.ack"), Action.ACK, value, style="primary"))
         if esc.waiting_on:
-            buttons.append(button(t("escalations.buttons.resume"), Action.WAIT, f"{value}:"))
+            buttons.append(button(t("escalations.buttons.resume"), f"{Action.WAIT}_clear", value))
         else:
-            buttons += [button(t(f"escalations.buttons.wait_{side}"), Action.WAIT, f"{value}:{side}")
+            buttons += [button(t(f"escalations.buttons.wait_{side}"), f"{Action.WAIT}_{side}", value)
                         for side in ("internal", "vendor")]
     if jira_enabled and not esc.jira_key:
         buttons.append(button(t("escalations.buttons.jira"), Action.JIRA, value))
