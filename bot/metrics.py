@@ -199,6 +199,8 @@ class EscalationCard:
     summary: str
     state: str
     team_name: str
+    sla_due: datetime | None = None  # the nearest SLA deadline not yet missed (None: paused, stopped or none)
+    sla_missed: bool = False  # an SLA target was missed
 
 
 class KpiPanel(Protocol):

@@ -315,7 +315,8 @@ async def advance_sla(services: Services) -> int:
         try:
             if await _announce_sla(services, esc_id, now):
                 announced += 1
-                await _after(services, esc_id, None)
+                await _sync_or_later(services, esc_id)
+                await _publish(services, None, esc_id)  # App Home shows the clocks
         except Conflict:
             continue  # another instance (or a person) got there first
     return announced
@@ -578,7 +579,8 @@ async def set_waiting(services: Services, actor: Actor, esc_id: int, side: str |
             waiting_on=side, **clocks)
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_WAIT, decide)
-    await _after(services, esc_id, None)
+    await _sync_or_later(services, esc_id)
+    await _publish(services, None, esc_id)  # App Home shows the clocks paused or running
     return esc.ref
 
 
@@ -606,12 +608,13 @@ async def _after(services: Services, esc_id: int, event: type[EscalationEvent] |
         await _publish(services, event, esc_id)
 
 
-async def _publish(services: Services, event: type[EscalationEvent], esc_id: int) -> None:
+async def _publish(services: Services, event: type[EscalationEvent] | None, esc_id: int) -> None:
+    """The domain event (None: only the watchers' App Home, e.g. after an SLA warning, breach or pause)."""
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
         people = await level_people(session, team, team_policy(team), esc.level)
-    if event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
+    if event is not None and event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
         await services.events.publish(event(
             escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,
             summary=esc.summary, details=esc.details, raiser_slack_id=esc.raiser_slack_id,
@@ -634,7 +637,8 @@ async def home_escalations(session: AsyncSession, member: Member, overseen: set[
     oversee)."""
     mine, teams = [], []
     for esc, team in await open_for(session, member):
-        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name)
+        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name,
+                              sla.next_due(esc, team, team_policy(team)), bool(esc.sla_flags & sla.MISSED))
         if esc.raiser_slack_id == member.slack_user_id:
             mine.append(card)
         if team.id in overseen:

@@ -21,6 +21,7 @@ CLOCKS = ("ack", "resolve")
 # Bits of `Escalation.sla_flags`: what has been announced for each clock.
 WARNED = {"ack": 1, "resolve": 4}
 BREACHED = {"ack": 2, "resolve": 8}
+MISSED = BREACHED["ack"] | BREACHED["resolve"]
 
 
 def sla_calendar(team: Team, cfg: EscalationConfig) -> Calendar:

@@ -224,3 +224,15 @@ async def test_escalate_list_puts_the_least_time_left_first(seoul: Harness) -> N
     text = text_of(h.sandbox.ephemerals(h.user(SAM))[-1])
     assert text.index("ESC-2") < text.index("ESC-1")  # the P1's 15 minutes before the P3's business hours
     assert "next SLA deadline <!date^" in text
+
+
+async def test_app_home_shows_the_live_clock_then_the_miss(seoul: Harness) -> None:
+    h = seoul
+    start = h.clock.now()
+    await raise_(h, "P1 team:care-hana Card refunds fail", email=SAM)
+    due = start + timedelta(minutes=15)
+    home = str(h.sandbox.home(h.user(SAM)))
+    assert "SLA due" in home and f"<!date^{int(due.timestamp())}^" in home
+    await at(h, due)
+    home = str(h.sandbox.home(h.user(SAM)))
+    assert "SLA missed" in home and "SLA due" not in home
