@@ -310,46 +310,60 @@ async def advance_sla(services: Services) -> int:
         due = (await session.scalars(select(Escalation.id).where(
             Escalation.state.in_(LIVE), Escalation.sla_next_at.is_not(None), Escalation.sla_next_at <= now,
         ).order_by(Escalation.sla_next_at))).all()
-    announced = 0
+    announced = []
+    teams: dict[int, Any] = {}  # per tick: each team's policy, level people and managers are read once
     for esc_id in due:
         try:
-            if await _announce_sla(services, esc_id, now):
-                announced += 1
-                await _sync_or_later(services, esc_id)
-                await _publish(services, None, esc_id)  # App Home shows the clocks
+            async with services.sessions.begin() as session:
+                if await _announce_sla(session, esc_id, now, teams):
+                    announced.append(esc_id)
         except Conflict:
             continue  # another instance (or a person) got there first
-    return announced
+    if announced:  # Slack's rate limits must not hold up the clock; a crash leaves them to advance_due's sweep
+        services.spawn(_deliver(services, announced), "sla-deliver")
+    return len(announced)
 
 
-async def _announce_sla(services: Services, esc_id: int, now: datetime) -> bool:
-    async with services.sessions.begin() as session:
-        esc = await session.get(Escalation, esc_id)
-        if esc is None or esc.state not in LIVE or esc.sla_next_at is None or esc.sla_next_at > now:
-            return False
+async def _deliver(services: Services, esc_ids: list[int]) -> None:
+    for esc_id in esc_ids:
+        await _sync_or_later(services, esc_id)
+        await _publish(services, None, esc_id)  # App Home shows the clocks
+
+
+async def _announce_sla(session: AsyncSession, esc_id: int, now: datetime, teams: dict[int, Any]) -> bool:
+    """Claims one escalation's due SLA announcements (False when nothing is due any more)."""
+    esc = await session.get(Escalation, esc_id)
+    if esc is None or esc.state not in LIVE or esc.sla_next_at is None or esc.sla_next_at > now:
+        return False
+    if esc.team_id not in teams:
         team = await existing(session, Team, esc.team_id)
-        cfg = team_policy(team)
-        state = sla.State.of(esc)
-        events = sla.fired(state, team, cfg, now)
-        flags = sla.flags_after(esc.sla_flags, events)
-        following = sla.next_at(sla.State(state.severity, state.acked, state.resolved, state.used, state.since,
-                                          flags), team, cfg)
-        steps: list[dict[str, Any]] = []
-        if events:
-            people = await level_people(session, team, cfg, esc.level)
-            side = _side_holding(esc, people)
+        teams[esc.team_id] = (team, team_policy(team), {}, None)
+    team, cfg, levels, managers = teams[esc.team_id]
+    state = sla.State.of(esc)
+    events = sla.fired(state, team, cfg, now)
+    flags = sla.flags_after(esc.sla_flags, events)
+    following = sla.next_at(sla.State(state.severity, state.acked, state.resolved, state.used, state.since,
+                                      flags), team, cfg)
+    steps: list[dict[str, Any]] = []
+    if events:
+        if esc.level not in levels:
+            levels[esc.level] = await level_people(session, team, cfg, esc.level)
+        people = levels[esc.level]
+        side = _side_holding(esc, people)
+        if managers is None:
             managers = [m.slack_user_id for m, _ in await team_members(session, team.id, "manager")
                         if m.slack_user_id and not m.on_leave]
-            for which, kind in events:
-                if kind == "breach":
-                    steps += [{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"},
-                              {"kind": "notified", "at": now, "note": _ids(managers)}]
-                else:
-                    steps += [{"kind": "sla_warning", "at": now, "note": which},
-                              {"kind": "notified", "at": now,
-                               "note": _ids([esc.acked_by_slack_id or "", *people])}]
-        await _transition(session, esc, steps, sla_flags=flags, sla_next_at=following)
-        return bool(events)
+            teams[esc.team_id] = (team, cfg, levels, managers)
+        for which, kind in events:
+            if kind == "breach":
+                steps += [{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"},
+                          {"kind": "notified", "at": now, "note": _ids(managers)}]
+            else:
+                steps += [{"kind": "sla_warning", "at": now, "note": which},
+                          {"kind": "notified", "at": now,
+                           "note": _ids([esc.acked_by_slack_id or "", *people])}]
+    await _transition(session, esc, steps, sla_flags=flags, sla_next_at=following)
+    return bool(events)
 
 
 async def _missed_now(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, now: datetime,

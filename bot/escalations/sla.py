@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from bot.calendar import Calendar
 from bot.config_types import duration_minutes
-from bot.escalations.config import EscalationConfig
+from bot.escalations.config import BusinessHours, EscalationConfig
 from storage.models import Escalation, Team
 
 CLOCKS = ("ack", "resolve")
@@ -28,7 +29,15 @@ def sla_calendar(team: Team, cfg: EscalationConfig) -> Calendar:
     """The calendar SLA business time is counted on: the team's business hours and holidays.
 
     The one place to switch to the team calendar (`team_calendar(team)`) once teams have one."""
-    return cfg.business_hours.calendar(team.timezone)
+    hours = cfg.business_hours
+    return _calendar(team.timezone, hours.start, hours.end, hours.days, hours.holidays)
+
+
+@lru_cache(maxsize=256)
+def _calendar(tz: str, start: str, end: str, days: tuple[str, ...], holidays: str | None) -> Calendar:
+    """Calendars are shared: a tick over thousands of escalations builds each team's (and its holiday
+    table) once."""
+    return BusinessHours(start=start, end=end, days=days, holidays=holidays).calendar(tz)
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,8 @@ async def test_three_instances_announce_each_breach_once(seoul: Harness) -> None
     for minutes in (12, 15, 30):
         h.clock.set(start + timedelta(minutes=minutes))
         await asyncio.gather(*(sla_tick(s) for s in instances for _ in range(2)))
+        while pending := [task for s in instances for task in s.background]:  # each instance's sending
+            await asyncio.wait(pending)
         await h.settle()
     assert Counter(await breach_notes(h)) == {"ack:vendor": 3}
     assert len(dms(h, DANA, "SLA")) == 3 and len(dms(h, MINJI, "SLA")) == 3
