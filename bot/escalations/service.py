@@ -374,7 +374,10 @@ async def _missed_now(session: AsyncSession, esc: Escalation, team: Team, cfg: A
     if rest is None or rest > 0 or esc.sla_running_since is None or esc.sla_flags & sla.BREACHED[which]:
         return [], esc.sla_flags
     side = _side_holding(esc, await level_people(session, team, cfg, esc.level))
-    return ([{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"}],
+    managers = [m.slack_user_id for m, _ in await team_members(session, team.id, "manager")
+                if m.slack_user_id and not m.on_leave]
+    return ([{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"},
+             {"kind": "notified", "at": now, "note": _ids(managers)}],
             sla.flags_after(esc.sla_flags, [(which, "breach")]))
 
 

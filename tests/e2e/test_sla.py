@@ -238,3 +238,19 @@ async def test_app_home_shows_the_live_clock_then_the_miss(seoul: Harness) -> No
     await at(h, due)
     home = str(h.sandbox.home(h.user(SAM)))
     assert "SLA missed" in home and "SLA due" not in home
+
+
+async def test_a_target_missed_between_two_ticks_is_recorded_when_the_clock_stops(seoul: Harness) -> None:
+    h = seoul
+    await raise_(h, "P1 team:care-hana Card refunds fail")
+    h.clock.advance(minutes=16)  # no SLA tick ran since the 15 minutes were over
+    await click(h, MINJI, Action.ACK, "1")
+    assert await breach_notes(h) == ["ack:vendor"]
+    assert len(dms(h, DANA, "SLA breach")) == 1
+    figures_flags = (await row(h)).sla_flags
+    assert figures_flags & 2  # the acknowledge clock is judged missed in the KPIs
+
+    await click(h, MINJI, f"{Action.WAIT}_vendor", "1")
+    await click(h, MINJI, f"{Action.WAIT}_vendor", "1")  # twice: told it is already so, nothing changes
+    assert any("already in that state" in text_of(m) or "이미" in text_of(m)
+               for m in h.sandbox.ephemerals(h.user(MINJI)))
