@@ -11,6 +11,7 @@ import asyncio
 import logging
 import math
 import statistics
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -202,10 +203,22 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     return raised
 
 
+def _sync_lock(services: Services, esc_id: int) -> asyncio.Lock:
+    """One sync of an escalation at a time in this process: the SLA sender runs beside the escalation tick,
+    and two syncs racing on a send that timed out could both decide it was never sent."""
+    locks: weakref.WeakValueDictionary[int, asyncio.Lock] = services.extras.setdefault(
+        "escalations.sync_locks", weakref.WeakValueDictionary())
+    lock = locks.get(esc_id)
+    if lock is None:
+        lock = locks[esc_id] = asyncio.Lock()
+    return lock
+
+
 async def _sync_or_later(services: Services, esc_id: int) -> None:
     """Posts the card and DMs now; if Slack fails, the escalation stands and the tick sends them."""
     try:
-        await notify.sync(services, esc_id)
+        async with _sync_lock(services, esc_id):
+            await notify.sync(services, esc_id)
     except Exception:
         log.warning("escalation saved; Slack will be updated by the next tick", extra={"escalation_id": esc_id},
                     exc_info=True)
