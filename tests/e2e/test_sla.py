@@ -254,3 +254,17 @@ async def test_a_target_missed_between_two_ticks_is_recorded_when_the_clock_stop
     await click(h, MINJI, f"{Action.WAIT}_vendor", "1")  # twice: told it is already so, nothing changes
     assert any("already in that state" in text_of(m) or "이미" in text_of(m)
                for m in h.sandbox.ephemerals(h.user(MINJI)))
+
+
+async def test_hostile_summaries_stay_text_in_sla_messages(seoul: Harness) -> None:
+    h = seoul
+    hostile = "<!channel> <!here> <@U0X> <https://evil.example|click> & *b*"
+    start = h.clock.now()
+    await raise_(h, f"P1 team:care-hana {hostile}")
+    await at(h, start + timedelta(minutes=15))
+    sent = [str(m.blocks) + m.text for m in h.sandbox.dms(h.user(DANA)) + h.sandbox.dms(h.user(MINJI))]
+    sent += thread(h)
+    assert any("SLA" in text for text in sent)
+    for text in sent:
+        for live in ("<!channel>", "<!here>", "<@U0X>", "<https://evil.example"):
+            assert live not in text
