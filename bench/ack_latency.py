@@ -24,13 +24,16 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from types import SimpleNamespace
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
+
 from aiohttp import web
 from instances import idle, pct, start_instance, start_process, steady_client
+from pydantic import SecretStr
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
-from bot.org.loader import load
+from bot.orgfile import load
 from bot.server import build_web_app
 from bot.services import AckGate
 from sandbox.driver import Ack, SlackDriver
@@ -67,7 +70,9 @@ async def serve_bare() -> None:
         await ack()
 
     app.command("/escalate")(escalate)
-    services = SimpleNamespace(extras={}, acks=AckGate(), background=set())  # what build_web_app reads
+    settings = SimpleNamespace(slack_signing_secret=SecretStr(os.environ["SLACK_SIGNING_SECRET"]))
+    # what build_web_app reads
+    services = SimpleNamespace(extras={}, acks=AckGate(), background=set(), settings=settings)
     runner = web.AppRunner(build_web_app(app, services), access_log=None)  # type: ignore[arg-type]
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()

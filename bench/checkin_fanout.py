@@ -23,16 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.org.schema import OrgSpec
+from bot.orgfile import OrgFile
 
 FRIDAY_1600_UTC = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
 
-def bulk_org(n: int, *, team_key: str = "bulk") -> OrgSpec:
+def bulk_org(n: int, *, team_key: str = "bulk") -> OrgFile:
     """An org with one UTC team of `n` members (Slack status checks off: this measures the fan-out)."""
     people = [{"email": f"p{i:05d}@bulk.example", "name": f"Person {i}", "slack_id": f"U1{i:06d}",
                "timezone": "UTC"} for i in range(n)]
-    return OrgSpec.model_validate({
+    return OrgFile.model_validate({
         "organisation": {"name": "Bulk"},
         "people": people,
         "teams": [{"key": team_key, "name": "Bulk team", "kind": "internal", "timezone": "UTC",

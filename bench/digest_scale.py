@@ -28,16 +28,17 @@ import itertools
 
 from sqlalchemy import insert
 
-from bot import calendar as weeks
+from bot import calendar
 from bot.checkins.service import checkin_metrics
 from bot.digest import chart
 from bot.digest.service import build_digest
 from bot.escalations.service import escalation_metrics
 from bot.i18n import translator
 from bot.jira.service import jira_metrics
+from bot.kpi.commands import digest_kpis
 from bot.metrics import MetricsProviders
-from bot.org.loader import load
 from bot.org.service import team_config
+from bot.orgfile import load
 from bot.pulse.service import pulse_metrics
 from storage.db import Database
 from storage.models import (
@@ -55,7 +56,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "org.yml"
 TZ = "Asia/Seoul"
 WEEK = "2026-W47"
 # The features' real metrics providers, as bot/wiring.py registers them.
-PROVIDERS = MetricsProviders(checkin_metrics, escalation_metrics, pulse_metrics, jira_metrics)
+PROVIDERS = MetricsProviders(checkin_metrics, escalation_metrics, pulse_metrics, jira_metrics, kpis=digest_kpis)
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 CHUNK = 5000
 
@@ -77,9 +78,9 @@ async def seed(db: Database, members: int, n_weeks: int, rng: random.Random) -> 
                                        "on_leave": False, "is_admin": False} for i in range(members)])
         ids = list((await session.scalars(Member.__table__.select().with_only_columns(Member.id))).all())
         await _bulk(session, Membership, [{"team_id": team.id, "member_id": m, "roles": ["member"]} for m in ids])
-        week_list = weeks.last_weeks(WEEK, n_weeks)
+        week_list = calendar.last_weeks(WEEK, n_weeks)
         for n, week in enumerate(week_list):
-            start, _ = weeks.bounds(week, TZ)
+            start, _ = calendar.bounds(week, TZ)
             opens = start + timedelta(days=2, hours=1)
             rnd = CheckinRound(team_id=team.id, week=week, day=opens.date().isoformat(), opens_at=opens,
                                closes_at=opens + timedelta(days=1), state="closed", questions=[], created_at=opens)
@@ -130,8 +131,8 @@ async def _seed_pulse_and_jira(session, team_id: int, ids: list[int], week: str,
         from storage.models.pulse import PulseAnswer, PulseSurvey
     except ImportError:
         return
-    start, end = weeks.bounds(week, TZ)
-    await _bulk(session, JiraWeeklyStats, [{"team_id": team_id, "week_start": weeks.monday(week),
+    start, end = calendar.bounds(week, TZ)
+    await _bulk(session, JiraWeeklyStats, [{"team_id": team_id, "week_start": calendar.monday(week),
                                             "created": rng.randint(5, 30), "resolved": rng.randint(5, 30),
                                             "overdue": rng.randint(0, 5), "computed_at": NOW}])
     if back % 4:

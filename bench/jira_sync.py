@@ -18,11 +18,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
+
 from bot.clock import FakeClock
 from bot.jira import sync
 from bot.jira.adapter import PROPERTY
-from bot.org.loader import load
 from bot.org.service import apply_org
+from bot.orgfile import load
 from bot.settings import Settings
 from bot.wiring import build_services
 from sandbox.harness import EXAMPLE_ORG

@@ -18,15 +18,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import tempfile
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
+
 from instances import idle, pct, rss_mb, start_instance, steady_client
 from ruamel.yaml import YAML
 
-from bot.org.loader import load
+from bot.orgfile import load
 from sandbox.databases import scratch_postgres
 from sandbox.driver import SlackDriver
 from sandbox.harness import SIGNING_SECRET, populate_workspace

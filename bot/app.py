@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -113,11 +113,33 @@ async def purge_ledger(services: Services) -> int:
         return len(result.all())
 
 
+class Replayed(Exception):
+    """A slash command seen before: its listener stops right after its ack, having changed nothing."""
+
+
+class ClaimingAck(AsyncAck):
+    """A slash command's ack that claims the command in the ledger once the answer is set: the answer
+    leaves at once (the database write is not on the ack path), and a replay stops the listener there.
+    Every command listener acks before it changes anything, so a replay changes nothing."""
+
+    def __init__(self, claim: Callable[[], Awaitable[bool]]) -> None:
+        super().__init__()
+        self.claim = claim
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        answer = await super().__call__(*args, **kwargs)
+        if not await self.claim():
+            raise Replayed()
+        return answer
+
+
 class HandledOnce(AsyncMiddleware):
     """Slack retries an event it thinks we missed, and may deliver it to another instance; a captured
     signed command or view submission can be replayed within the signature's 5 minutes. The first
-    delivery claims its key in the ledger (in the database, so across instances) before anything runs;
-    the others are answered 200 with an empty body and run nothing.
+    delivery claims its key in the ledger (in the database, so across instances); the others run nothing.
+    Events and view submissions are claimed before anything runs (a view submission's listener may save
+    before it acks) and a repeat is answered 200 with an empty body; a slash command is claimed right after
+    its ack (`ClaimingAck`), which keeps the write off the ack path.
 
     (A class, not a function: Bolt builds every injectable argument for function middleware, on every
     request.)"""
@@ -128,14 +150,24 @@ class HandledOnce(AsyncMiddleware):
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse,
                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
         key = ledger_key(req.body)
-        if key is not None:
-            try:
-                async with self.services.sessions.begin() as session:
-                    session.add(HandledDelivery(key=key[:200], handled_at=self.services.clock.now()))
-            except IntegrityError:
-                log.info("request already handled; dropped", extra={"ledger": key.split(":")[0]})
-                return BoltResponse(status=200, body="")
+        if key is None:
+            return await next()
+        if key.startswith("command:"):
+            req.context["ack"] = ClaimingAck(lambda: self.claim(key))
+            return await next()
+        if not await self.claim(key):
+            return BoltResponse(status=200, body="")
         return await next()
+
+    async def claim(self, key: str) -> bool:
+        """True for the first delivery of `key`, in any instance."""
+        try:
+            async with self.services.sessions.begin() as session:
+                session.add(HandledDelivery(key=key[:200], handled_at=self.services.clock.now()))
+        except IntegrityError:
+            log.info("request already handled; dropped", extra={"ledger": key.split(":")[0]})
+            return False
+        return True
 
 
 class WithServices(AsyncMiddleware):
@@ -157,6 +189,8 @@ class WithServices(AsyncMiddleware):
 
 async def _on_error(error: Exception, body: dict, context: AsyncBoltContext) -> None:
     """One place turns a failure into a polite, ephemeral answer; stack traces stay in the log."""
+    if isinstance(error, Replayed):
+        return  # answered as the first time by its ack; the ledger line says it was dropped
     t: Translator = context.get("t") or translator()
     if isinstance(error, UserFacingError):
         text = t(error.key, **error.params)

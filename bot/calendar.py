@@ -5,14 +5,27 @@ Features do not import each other, and the SLA and quiet-hours work builds on th
 business-hours arithmetic is written here once. A `Calendar` is a zone, its working days and hours, and the
 days it is closed (public holidays of a country/region through the `holidays` package, plus extra dates).
 ISO weeks ("2026-W47") key KPI values and digests; their bounds are taken in a team's zone.
+
+A team's calendar is its org file's `calendar:` section (`CalendarConfig`); `team_calendar(team)` is how every
+feature reads it (check-in prompts, pulse invitations, quiet hours, SLA clocks, on-call hand-overs).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Container, Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from bot.config_types import HHMM, Strict, TimeZone, Weekday, clock, weekday_index
+
+if TYPE_CHECKING:
+    from storage.models import Team
 
 WORKING_HOURS = (time(8), time(20))
 WORKING_DAYS = frozenset(range(5))  # Monday to Friday
@@ -62,10 +75,18 @@ class Calendar:
         self.hours = hours
         self.holidays = holidays
 
+    def for_person(self, tz: str | None) -> Calendar:
+        """This team's working days, hours and holidays, in one member's own zone (this zone when unknown)."""
+        return Calendar(zone(tz, self.tz.key), self.days, self.hours, self.holidays)
+
     # --- days and hours ------------------------------------------------------------------------------------
 
     def is_open_day(self, day: date) -> bool:
         return day.weekday() in self.days and day not in self.holidays
+
+    def local_date(self, when: datetime) -> date:
+        """The date `when` falls on in this zone."""
+        return when.astimezone(self.tz).date()
 
     def at(self, day: date, local: time) -> datetime:
         """`local` o'clock on `day` in this zone, as UTC (a time skipped by DST moves forward with the clocks)."""
@@ -140,6 +161,14 @@ class Calendar:
         """`local` o'clock on the next local day."""
         return self.at(now.astimezone(self.tz).date() + timedelta(days=1), local)
 
+    def last_at(self, now: datetime, weekday: int, local: time) -> datetime:
+        """The latest `weekday` (0 = Monday) at `local` o'clock at or before `now`, in this zone (a weekly
+        schedule such as the digest's: the one due now, or the last one missed)."""
+        today = now.astimezone(self.tz)
+        day = today.date() - timedelta(days=(today.weekday() - weekday) % 7)
+        moment = datetime.combine(day, local, self.tz)
+        return moment if moment <= today else moment - timedelta(days=7)
+
     # --- weeks -----------------------------------------------------------------------------------------------
 
     def current_week(self, now: datetime) -> str:
@@ -151,6 +180,80 @@ class Calendar:
         start = datetime.combine(first, time(0), self.tz)
         end = datetime.combine(first + timedelta(days=7), time(0), self.tz)
         return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# --- a team's calendar, from the org file ---------------------------------------------------------------------
+
+
+def _supported() -> dict[str, list[str]]:
+    import holidays  # only when a file names a country
+
+    return dict(holidays.list_supported_countries())
+
+
+class CalendarConfig(Strict):
+    """A team's `calendar:` section: when the team works, and which days it is closed.
+
+    Without it a team works Monday to Friday, 08:00-20:00 in the team's time zone, with no public holidays."""
+
+    timezone: TimeZone | None = None  # default: the team's `timezone`
+    days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: tuple[HHMM, HHMM] = ("08:00", "20:00")
+    country: str | None = Field(None, examples=["KR", "US"])  # public holidays (ISO 3166 code, `holidays` package)
+    subdiv: str | None = Field(None, examples=["NY", "11"])  # a region of the country, for its own holidays
+    closed: tuple[date, ...] = ()  # extra dates the team is closed
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("days must be some of mon, tue, wed, thu, fri, sat, sun")
+        return v
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: tuple[str, str]) -> tuple[str, str]:
+        if v[0] >= v[1]:
+            raise ValueError("hours must be [start, end] with start before end, e.g. [09:00, 18:00]")
+        return v
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str | None) -> str | None:
+        if v is not None and v not in _supported():
+            raise ValueError(f"unknown country code {v!r} for public holidays (use an ISO 3166 code such as KR, US)")
+        return v
+
+    @field_validator("subdiv")
+    @classmethod
+    def _subdiv(cls, v: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if v is not None and not country:
+            raise ValueError("subdiv needs a country")
+        if v is not None and country and v not in _supported()[country]:
+            raise ValueError(f"unknown subdiv {v!r} of {country} (known: {', '.join(_supported()[country][:30])})")
+        return v
+
+    def build(self, team_timezone: str) -> Calendar:
+        hours = (clock(self.hours[0]), clock(self.hours[1]))
+        closed = Closed(self.country, self.subdiv, self.closed)
+        return Calendar(self.timezone or team_timezone, (weekday_index(d) for d in self.days), hours, closed)
+
+
+@cache
+def _cached(section: str, team_timezone: str) -> Calendar:
+    return CalendarConfig.model_validate_json(section).build(team_timezone)
+
+
+def calendar_of(section: dict[str, Any] | None, team_timezone: str) -> Calendar:
+    """The calendar of a stored `calendar:` section (the team's zone when it names none); built once per
+    distinct section, since holiday tables are costly to load."""
+    return _cached(json.dumps(section or {}, sort_keys=True, default=str), team_timezone)
+
+
+def team_calendar(team: Team) -> Calendar:
+    """The team's calendar as its org file describes it: zone, working days and hours, holidays, closed dates."""
+    return calendar_of((team.config or {}).get("calendar"), team.timezone)
 
 
 def is_working(when: datetime, tz: ZoneInfo, *, hours: tuple[time, time] = WORKING_HOURS,

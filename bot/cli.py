@@ -14,7 +14,9 @@ import click
 
 from bot import __version__
 from bot.jira.cli import jira_cli
-from bot.org.loader import OrgFileError, load, parse_file
+from bot.org.loader import OrgFileError
+from bot.orgfile import load, parse_file
+from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("oneteam.cli")
@@ -40,13 +42,23 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _build_services() -> Services:
+    """The services for a one-off command (`digest`, `jira`), built at the composition root: a feature's
+    sub-command gets this from the click context instead of importing the root itself."""
+    from bot.wiring import build_services
+
+    return build_services(_settings())
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="oneteam")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """OneTeam: weekly check-ins, escalations, KPIs and pulse surveys for an outsourced team, in Slack.
 
     Configuration comes from the environment or a .env file (see README.md).
     """
+    ctx.obj = _build_services
 
 
 @main.command()
@@ -156,7 +168,7 @@ def org_schema() -> None:
     """Print the org file's JSON Schema, for editors to autocomplete and check org.yml (see README)."""
     import json
 
-    from bot.org.schema import json_schema
+    from bot.orgfile import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
@@ -202,7 +214,7 @@ def digest(team_key: str, week: str | None, png: Path | None) -> None:
     """Print a team's weekly manager digest as Markdown: the same content managers get in Slack."""
     from bot.digest.cli import print_digest
 
-    asyncio.run(print_digest(_settings(), team_key, week, png))
+    asyncio.run(print_digest(_build_services, team_key, week, png))
 
 
 main.add_command(jira_cli)  # the `oneteam jira` group lives with its feature

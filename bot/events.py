@@ -111,6 +111,20 @@ class HomeChanged(Event):
     slack_user_ids: Sequence[str | None]  # None: a person not in Slack (nothing to republish)
 
 
+# --- weekly sync ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ActionItemTicketWanted(Event):
+    """The sync's minutes asked for a Jira ticket for an action item (Jira makes one, once)."""
+
+    action_item_id: int
+    team_key: str
+    summary: str
+    details: str
+    channel_id: str | None
+    message_ts: str | None
+
+
 # --- Jira ------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -118,7 +132,7 @@ class JiraIssueLinked(Event):
     """An escalation or blocker (`origin`, `origin_id`) has a Jira issue, or its issue changed status:
     the owning feature records the key (and status) on its own row."""
 
-    origin: str  # escalation | blocker
+    origin: str  # escalation | blocker | action_item
     origin_id: int
     jira_key: str
     status: str | None = None

@@ -10,10 +10,11 @@ as "no data" at run time.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +26,10 @@ from storage.models import Member, Team
 if TYPE_CHECKING:
     from bot.services import Services  # which holds this registry
 
+log = logging.getLogger("oneteam.metrics")
+
 M = TypeVar("M")
+M_co = TypeVar("M_co", covariant=True)
 # A feature's figures for one team over [start, end); None when it has nothing for that period.
 MetricsFn = Callable[[AsyncSession, int, datetime, datetime], Awaitable[M | None]]
 # A team's latest unresolved blockers as people wrote them, newest first, at most `limit` (team id, limit).
@@ -63,6 +67,9 @@ class EscalationMetrics:
     sla_resolve: dict[str, tuple[int, int]] = field(default_factory=dict)
     # Breaches recorded in the period, by the side whose clock was running (internal, vendor).
     breaches_by_side: dict[str, int] = field(default_factory=dict)
+    # P1/P2 pages (one per person called) of escalations opened in the period that reached someone outside
+    # their working hours, by the side they work for: internal or vendor
+    after_hours_pages: dict[str, int] = field(default_factory=dict)
 
     def attainment(self, clock: str, severity: str) -> float | None:
         """Share of judged escalations of a severity that met the `ack` or `resolve` target."""
@@ -230,8 +237,144 @@ BlockerAccessFn = Callable[[AsyncSession, Member, Action, int, bool], Awaitable[
 EscalationAccessFn = Callable[["Services", Actor, Action, int], Awaitable[object]]
 # A member's open Jira issues by email, at most `limit`; [] when Jira is off, unknown or unreachable.
 OpenIssuesFn = Callable[["Services", str, int], Awaitable[Sequence[OpenIssue]]]
+# Which of these people (Member ids) set themselves away on a day, their local date (session, ids, day).
+AbsentFn = Callable[[AsyncSession, Collection[int], date], Awaitable[set[int]]]
+# Who is on duty in a team's on-call rotation at a moment: a cover, else the schedule (session, team, name, now).
+OnDutyFn = Callable[[AsyncSession, Team, str, datetime], Awaitable[list[Member]]]
 # Whether a team's stored config names a Jira project (without one it gets no Jira buttons).
 JiraProjectFn = Callable[[dict[str, Any] | None], bool]
+
+
+# --- what kudos and the weekly sync read and publish -------------------------------------------------
+
+@dataclass(frozen=True)
+class KudosMetrics:
+    """Thanks given in a team over a period, by direction across the line."""
+
+    total: int = 0
+    internal_to_vendor: int = 0
+    vendor_to_internal: int = 0
+
+    @property
+    def cross_side_balance(self) -> float | None:
+        """How evenly thanks cross the line (0-1): 1 when each side thanks the other as often; None
+        when nobody thanked across the line."""
+        most = max(self.internal_to_vendor, self.vendor_to_internal)
+        return min(self.internal_to_vendor, self.vendor_to_internal) / most if most else None
+
+
+@dataclass(frozen=True)
+class KudosNote:
+    """One thanks as people read it (names from the org file, the reason as typed)."""
+
+    giver: str
+    receivers: tuple[str, ...]
+    reason: str
+    from_vendor: bool
+
+
+@dataclass(frozen=True)
+class Resolvers:
+    """Who resolved an escalation (and acknowledged it), read from its own record."""
+
+    team_id: int
+    ref: str
+    slack_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpenEscalation:
+    ref: str
+    severity: str
+    summary: str
+    breached: bool  # level 1 did not acknowledge before the deadline
+
+
+@dataclass(frozen=True)
+class KpiFlag:
+    """A KPI's latest standing, for the sync agenda: off track, or back on target since last week."""
+
+    name: str
+    value: float
+    unit: str
+    on_track: bool
+    back_on_track: bool
+
+
+@dataclass(frozen=True)
+class SyncMetrics:
+    """Action items of a team's weekly sync due in a period."""
+
+    due: int = 0
+    closed_on_time: int = 0
+    open_now: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.closed_on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class SyncAction:
+    what: str
+    due: date
+    team_name: str
+
+
+@dataclass(frozen=True)
+class SyncHome:
+    """What App Home shows of the sync: the next agenda (team, start, where) and my open action items."""
+
+    next_meetings: Sequence[tuple[str, datetime, str]]
+    actions: Sequence[SyncAction]
+
+
+# A team's open escalations, most severe first, at most `limit`.
+OpenEscalationsFn = Callable[[AsyncSession, int, int], Awaitable[Sequence[OpenEscalation]]]
+# A team's KPIs that are off track or back on target at `now` (the providers compute the computed ones).
+KpiFlagsFn = Callable[[AsyncSession, int, datetime, "MetricsProviders"], Awaitable[Sequence[KpiFlag]]]
+# App Home's sync part for a person (Slack id) at `now`.
+SyncHomeFn = Callable[[AsyncSession, str, datetime], Awaitable[SyncHome | None]]
+# A team's public cross-side thanks over [start, end), newest first, at most `limit`.
+KudosNotesFn = Callable[[AsyncSession, int, datetime, datetime, int], Awaitable[Sequence[KudosNote]]]
+# The thanks a person (Slack id) received, newest first, at most `limit`.
+KudosReceivedFn = Callable[[AsyncSession, str, int], Awaitable[Sequence[KudosNote]]]
+# A resolved escalation's resolvers (escalation id); None when it is not resolved or unknown.
+ResolversFn = Callable[[AsyncSession, int], Awaitable[Resolvers | None]]
+
+# --- what the digest reads of the KPI feature ---------------------------------------------------------
+
+
+class KpiReading(Protocol):
+    """One KPI over some weeks, as the KPI feature formats it for the digest."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def target(self) -> float: ...
+
+    @property
+    def lower_is_better(self) -> bool: ...
+
+    @property
+    def has_values(self) -> bool: ...
+
+    def value_in(self, week: str) -> float | None: ...
+
+    def on_track(self, value: float) -> bool: ...
+
+    def value_text(self, t: Translator, value: float) -> str: ...
+
+    def target_text(self, t: Translator) -> str: ...
+
+    def status_text(self, t: Translator, on_track: bool | None) -> str: ...
+
+
+# A team's KPIs over some weeks, oldest first; () when it defines none (session, team, weeks, now, the
+# digest's figures, so that both read each feature's figures once).
+KpiReadingsFn = Callable[[AsyncSession, Team, Sequence[str], datetime, "TeamMetrics"],
+                         Awaitable[Sequence[KpiReading]]]
 
 
 @dataclass(frozen=True)
@@ -252,6 +395,61 @@ class MetricsProviders:
     home_survey: HomeSurveyFn | None = None
     home_escalations: HomeEscalationsFn | None = None
     home_kpis: HomeKpisFn | None = None
+    kudos: MetricsFn[KudosMetrics] | None = None
+    kudos_notes: KudosNotesFn | None = None
+    kudos_received: KudosReceivedFn | None = None
+    escalation_resolvers: ResolversFn | None = None
+    open_escalations: OpenEscalationsFn | None = None
+    kpi_flags: KpiFlagsFn | None = None
+    sync: MetricsFn[SyncMetrics] | None = None
+    sync_home: SyncHomeFn | None = None
+    kpis: KpiReadingsFn | None = None
+    absent: AbsentFn | None = None
+    on_duty: OnDutyFn | None = None
+
+    async def absent_on(self, session: AsyncSession, member_ids: Collection[int], day: date) -> set[int]:
+        """The people of `member_ids` away on `day` (none when no absence feature is connected)."""
+        return await self.absent(session, member_ids, day) if self.absent else set()
 
     def has_jira_project(self, team_config: dict[str, Any] | None) -> bool:
         return self.jira_project is not None and self.jira_project(team_config)
+
+
+class Cached(Generic[M_co]):
+    """One feature's metrics for one team, cached per period: the digest and the KPI table ask for the
+    same week more than once. A feature that fails reads as "no data" and does not take the digest or
+    /kpi down with it."""
+
+    def __init__(self, feature: str, fn: MetricsFn[M_co] | None, session: AsyncSession, team_id: int) -> None:
+        self.feature, self.fn, self.session, self.team_id = feature, fn, session, team_id
+        self._cache: dict[tuple[datetime, datetime], M_co | None] = {}
+
+    async def get(self, start: datetime, end: datetime) -> M_co | None:
+        if (start, end) not in self._cache:
+            self._cache[(start, end)] = await self._call(start, end)
+        return self._cache[(start, end)]
+
+    async def _call(self, start: datetime, end: datetime) -> M_co | None:
+        if self.fn is None:
+            return None
+        try:
+            return await self.fn(self.session, self.team_id, start, end)
+        except Exception:
+            log.exception("metrics failed", extra={"feature": self.feature, "team_id": self.team_id})
+            return None
+
+
+class TeamMetrics:
+    """Per-request access to every feature's metrics for one team (the digest and KPIs share one)."""
+
+    def __init__(self, session: AsyncSession, team_id: int, providers: MetricsProviders) -> None:
+        self.providers = providers
+        self.checkins = Cached("checkins", providers.checkins, session, team_id)
+        self.escalations = Cached("escalations", providers.escalations, session, team_id)
+        self.pulse = Cached("pulse", providers.pulse, session, team_id)
+        self.jira = Cached("jira", providers.jira, session, team_id)
+        self.kudos = Cached("kudos", providers.kudos, session, team_id)
+        self.sync = Cached("sync", providers.sync, session, team_id)
+        self.kudos_notes = providers.kudos_notes
+        self.open_blockers = providers.open_blockers
+        self.other_side_notes = providers.other_side_notes

@@ -50,6 +50,13 @@ class Action(StrEnum):
     PULSE_ANSWER = "pulse.answer"  # the survey modal (only people surveyed; the receipt allows one answer)
     PULSE_RESULTS = "pulse.results"
     PULSE_FOLLOW_UP = "pulse.follow_up"  # "you said, we did"
+    KUDOS_GIVE = "kudos.give"  # /kudos, the message shortcut, "Thank" on a resolved escalation
+    SYNC_ADD_ITEM = "sync.add_item"  # "Add item" on the agenda
+    SYNC_EDIT_ITEM = "sync.edit_item"  # move up/down or drop an agenda item
+    SYNC_MINUTES = "sync.minutes"  # the minutes modal: decisions and action items
+    SYNC_ACTION_DONE = "sync.action_done"  # "Done" on an action item
+    SYNC_ACTIONS_VIEW = "sync.actions_view"  # /oneteam actions [team]
+    ONCALL_COVER = "oncall.cover"  # /oneteam cover: the person covering is the owner
 
 
 class Side(StrEnum):
@@ -59,6 +66,8 @@ class Side(StrEnum):
 
 
 OWNER, RESPONDER, ORG, SURVEYED = "owner", "responder", "org", "surveyed"
+FACILITATOR = "facilitator"  # holds the team's sync facilitator role (`sync.facilitator`, default liaison)
+TEAM = frozenset({"member", "vendor_lead", "liaison", "manager", "admin"})  # anyone on the team, either side
 ALL_SIDES = frozenset(Side)
 INTERNAL_ONLY = frozenset({Side.INTERNAL})
 OVERSEERS = frozenset({"liaison", "manager", "admin"})
@@ -97,6 +106,13 @@ TABLE: dict[Action, Rule] = {
     Action.PULSE_ANSWER: _rule({SURVEYED}, "pulse.errors.not_surveyed"),
     Action.PULSE_RESULTS: _rule({"liaison", "manager"}, "pulse.errors.results_refused"),
     Action.PULSE_FOLLOW_UP: _rule({"manager"}, "pulse.errors.follow_up_refused"),
+    Action.KUDOS_GIVE: _rule({ORG}, "core.errors.not_in_org"),
+    Action.SYNC_ADD_ITEM: _rule(TEAM, "sync.errors.not_on_team"),
+    Action.SYNC_EDIT_ITEM: _rule({FACILITATOR, "admin"}, "sync.errors.not_facilitator"),
+    Action.SYNC_MINUTES: _rule({FACILITATOR, "admin"}, "sync.errors.not_facilitator"),
+    Action.SYNC_ACTION_DONE: _rule({OWNER, FACILITATOR, "admin"}, "sync.errors.not_your_action"),
+    Action.SYNC_ACTIONS_VIEW: _rule(TEAM, "sync.errors.not_on_team"),
+    Action.ONCALL_COVER: _rule({OWNER, *OVERSEERS}, "absence.errors.cover_refused"),
 }
 
 
@@ -135,6 +151,7 @@ class Subject:
     owner_slack_id: str | None = None  # or their Slack id, where the record keeps that
     called: frozenset[str] = field(default_factory=frozenset)  # emails/roles called at its current or later levels
     surveyed: bool = False  # the actor is among the people this survey asks
+    facilitator_role: str | None = None  # the team's sync facilitator role
 
 
 def side_of(member: Member, connect: bool = False) -> Side:
@@ -152,6 +169,8 @@ def relations(member: Member, subject: Subject) -> set[str]:
         found.add(OWNER)
     if subject.surveyed:
         found.add(SURVEYED)
+    if subject.facilitator_role and subject.facilitator_role in roles:
+        found.add(FACILITATOR)
     reachable = member.slack_user_id and not member.on_leave
     if reachable and (member.email in subject.called or roles & subject.called):
         found.add(RESPONDER)

@@ -19,6 +19,7 @@ from demo.escalations import scene as escalations_scene
 from demo.jira import scene as jira_scene
 from demo.pulse import scene as pulse_scene
 from demo.sla import scene as sla_scene
+from demo.sync import scene as sync_scene
 from sandbox.harness import Harness
 from sandbox.slack import text_of
 
@@ -106,7 +107,7 @@ async def help_scene(stage: Stage) -> None:
 
 # The digest stays last.
 SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, sla_scene, jira_scene, pulse_scene,
-                             digest_scene)
+                             sync_scene, digest_scene)
 
 
 async def run_demo() -> int:

@@ -62,8 +62,10 @@ async def scene(stage: Any) -> None:
 
     h.clock.set(friday.replace(hour=23))
     await tick(h.services)
-    stage.narrate("Ji-soo has not answered; 16:00 + 4 h is 20:00 in Seoul, outside 08:00-20:00, so the "
-                  "reminder waits for 08:00 Saturday (23:00 UTC).")
+    h.clock.set(friday.replace(hour=23) + timedelta(days=2))
+    await tick(h.services)
+    stage.narrate("Ji-soo has not answered; 16:00 + 4 h is 20:00 in Seoul, outside 08:00-20:00, and the weekend "
+                  "is not a working day, so the reminder waits for 08:00 Monday (23:00 UTC on Sunday).")
     stage.check(any("checkin_snooze_hour" in str(m.blocks) for m in stage.show_new(JISOO)),
                 "one reminder, with snooze buttons, at 08:00 local")
     parent = h.sandbox.channel_messages("C0HANA")

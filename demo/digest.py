@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +14,19 @@ TEAM = "care-hana"
 
 
 async def scene(stage: Any) -> None:
-    from bot import calendar as weeks
+    from bot import calendar
     from bot.digest import render
+    from bot.digest.config import DigestConfig
     from bot.digest.service import digest_for, due_moment
-    from bot.kpi.config import DigestConfig
     from sandbox.slack import text_of
-    from schedules import digest
+    from schedules import checkins, digest
 
     h = stage.h
     dana_tz = h.spec.person(DANA).timezone
     moment, _ = due_moment(DigestConfig(), h.clock.now(), dana_tz)
     monday = moment + timedelta(days=7)  # Dana's next Monday 09:00
-    week = weeks.week_of(monday.astimezone(moment.tzinfo).date() - timedelta(days=1))
-    previous = weeks.shift(week, -1)
+    week = calendar.week_of(monday.astimezone(moment.tzinfo).date() - timedelta(days=1))
+    previous = calendar.shift(week, -1)
 
     stage.title("KPIs: the liaison records this week's figures")
     stage.narrate(f"Sam, the liaison for Hana BPO, records the KPIs the vendor reported for {week} (and last "
@@ -76,3 +76,14 @@ async def scene(stage: Any) -> None:
                  render.markdown(digest_model))
     stage.narrate(f"Chart written to {path}")
     stage.check(png is not None and path.exists(), "the digest's chart was written as a PNG")
+
+    stage.title("Christmas in Seoul: a public holiday in Hana BPO's calendar")
+    christmas = datetime(2026, 12, 25, 7, 0, tzinfo=UTC)  # Friday 16:00 in Seoul, check-in time
+    seen = len(h.sandbox.dms(h.user(MINJI)))
+    for when in (christmas - timedelta(hours=19), christmas):
+        h.clock.set(when)
+        await checkins.tick(h.services)
+    stage.narrate("Friday 25 December is Christmas, a public holiday in Korea (`calendar: {country: KR}` for the "
+                  "team in the org file): Hana BPO gets no check-in that week.")
+    prompts = [m for m in h.sandbox.dms(h.user(MINJI))[seen:] if "checkin_start" in str(m.blocks)]
+    stage.check(not prompts, "no check-in prompt in Seoul on the Korean public holiday")

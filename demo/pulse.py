@@ -102,6 +102,8 @@ async def scene(stage: Any) -> None:
     stage.narrate("Three more Hana BPO agents join care-hana (6 vendor staff, Sam on the internal side). "
                   "The pulse job opens each team's survey and DMs everyone except the managers, each inside "
                   "their own working hours (08:00-20:00 local, Monday to Friday).")
+    seoul_evening = h.clock.now().astimezone(zone("Asia/Seoul")).replace(hour=20, minute=0)
+    h.clock.set(max(h.clock.now(), seoul_evening))  # the survey opens after the workday in Seoul
     await tick(h.services)
     surveys = await open_survey_ids(h)
     hana = surveys["care-hana"]
@@ -112,7 +114,8 @@ async def scene(stage: Any) -> None:
     await tick(h.services)
     stage.show_new("minji@hanabpo.example")
     stage.check(invitation_for(h, "minji@hanabpo.example", hana) is not None,
-                "Min-ji got the survey by DM at 08:00 on Monday, Seoul time")
+                f"Min-ji got the survey by DM at 08:00 on {h.clock.now().astimezone(zone('Asia/Seoul')):%A}, "
+                "Seoul time")
     h.clock.set(next_working(h.clock.now(), zone("America/New_York")))
     await tick(h.services)
     stage.check(invitation_for(h, "sam@acme.example", hana) is not None, "Sam got it at 08:00 in New York")
@@ -137,7 +140,7 @@ async def scene(stage: Any) -> None:
     while_open = text_of(h.sandbox.ephemerals(h.user("dana@acme.example"))[-1])
     stage.check(ack.ok and "answers" not in while_open, "no counts are shown while the survey is open")
 
-    h.clock.set(opened + timedelta(days=3, minutes=-30))  # Tuesday morning in Seoul, just before the close
+    h.clock.set(opened + timedelta(days=3, minutes=-30))  # just before the close
     await tick(h.services)
     stage.check(sum("pulse_open" in str(m.blocks) for m in h.sandbox.dms(h.user("hyun@hanabpo.example"))) == 2,
                 "one reminder went out, the next working morning in Seoul")
@@ -160,7 +163,8 @@ async def scene(stage: Any) -> None:
     stage.show("Kim Min-ji", "/pulse results care-hana", refusal)
     stage.check("관리자" in refused, "a vendor lead cannot read the results")
 
-    stage.narrate("Dana answers the flagged concern: everyone surveyed in care-hana hears back.")
+    stage.narrate("Dana answers the flagged concern: everyone surveyed in care-hana hears back, each inside "
+                  "their own working hours.")
     button = next(b["accessory"] for b in results.blocks if (b.get("accessory") or {}).get("action_id")
                   == "pulse_follow_up")
     dana = h.user("dana@acme.example")
@@ -170,6 +174,9 @@ async def scene(stage: Any) -> None:
     await h.driver.submit_view(dana, modal, inputs={"follow_up": "From next week each shift starts with a "
                                                                  "joint 15-minute huddle."})
     await h.settle()
+    for tz in ("Asia/Seoul", "America/New_York"):  # quiet hours: each reads it inside their working hours
+        h.clock.set(next_working(h.clock.now(), zone(tz)))
+        await tick(h.services)
     got = [e for e in ("hyun@hanabpo.example", "yuna@hanabpo.example", "sam@acme.example")
            if "huddle" in text_of(h.sandbox.dms(h.user(e))[-1])]
     stage.show_new("yuna@hanabpo.example")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import checkins, escalations, help, home, jira, kpi, org, pulse
+from handlers import absence, checkins, escalations, help, home, jira, kpi, kudos, org, pulse, sync
 
-FEATURES = (help, checkins, kpi, pulse, escalations, jira, home, org)
+FEATURES = (absence, help, checkins, kpi, pulse, escalations, jira, home, org, kudos, sync)
 
 
 def register_all(app: AsyncApp) -> None:

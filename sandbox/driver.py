@@ -313,6 +313,19 @@ class SlackDriver:
             payload["response_url"] = self.sandbox.new_response_url(user_id, cid, ts)
         return await self._interactive(payload, accepts_response_payload=False)
 
+    async def message_shortcut(self, user_id: str, callback_id: str, message: Message) -> Ack:
+        """A message shortcut (the message's ⋯ menu) on `message`."""
+        payload: dict[str, Any] = {
+            "type": "message_action", "callback_id": callback_id, "user": self._user(user_id),
+            "api_app_id": self.sandbox.app_id, "token": self.sandbox.verification_token,
+            "trigger_id": self.sandbox.new_trigger_id(user_id), "team": self._team(),
+            "channel": {"id": message.channel, "name": self._channel_name(message.channel)},
+            "message_ts": message.ts, "message": message.to_slack(),
+            "response_url": self.sandbox.new_response_url(user_id, message.channel, message.ts),
+            "enterprise": None, "is_enterprise_install": False,
+        }
+        return await self._interactive(payload, accepts_response_payload=False)
+
     async def submit_view(self, user_id: str, view: dict[str, Any],
                           values: dict[str, dict[str, dict[str, Any]]] | None = None, *,
                           inputs: dict[str, Any] | None = None) -> Ack:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.clock import FakeClock
-from bot.org.loader import load
 from bot.org.schema import OrgSpec
 from bot.org.service import ApplyReport, apply_org
+from bot.orgfile import load
 from bot.server import BotServer, listener_tasks
 from bot.services import Services
 from bot.settings import Settings

@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import purge_ledger
 from bot.services import Services
-from schedules import checkins, digest, escalations, jira, pulse
+from schedules import checkins, digest, escalations, jira, pulse, sync
 
 log = logging.getLogger("oneteam.schedules")
 
@@ -41,6 +41,7 @@ JOBS: tuple[Job, ...] = (
     Job("jira-sync", jira.sync_tick, jira.SYNC_EVERY),
     Job("jira-stats", jira.stats_tick, jira.STATS_EVERY),
     Job("request-ledger", purge_ledger, 3600),
+    Job("sync", sync.tick, sync.EVERY_SECONDS),
 )
 
 

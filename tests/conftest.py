@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.org.loader import load
 from bot.org.schema import OrgSpec
 from bot.org.service import apply_org
+from bot.orgfile import load
 from bot.services import Services
 from bot.settings import Settings
 from bot.wiring import build_services

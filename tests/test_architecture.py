@@ -3,6 +3,9 @@ start the process are not imported back by what they start."""
 
 from __future__ import annotations
 
+import configparser
+from pathlib import Path
+
 import grimp
 import pytest
 from importlinter.cli import lint_imports
@@ -33,3 +36,13 @@ def test_the_escalate_path_reads_top_down() -> None:
     back = [graph.find_shortest_chain(later, earlier)
             for i, later in enumerate(ESCALATE_PATH) for earlier in ESCALATE_PATH[:i]]
     assert [chain for chain in back if chain] == []
+
+
+def test_features_are_independent_without_exceptions() -> None:
+    """The features contract makes no exception (issue 15): even a feature's `oneteam` sub-command gets its
+    services from the CLI's composition root through the click context."""
+    parser = configparser.ConfigParser()
+    parser.read(Path(__file__).parent.parent / ".importlinter")
+    ignored = [line.strip() for line in parser["importlinter:contract:features"].get("ignore_imports", "").splitlines()
+               if line.strip() and not line.strip().startswith("#")]
+    assert ignored == []

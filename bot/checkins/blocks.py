@@ -65,8 +65,9 @@ def reminder(t: Translator, *, team: str, week: str, closes: str, round_id: int,
     ])
 
 
-def away(t: Translator, *, team: str, on_leave: bool) -> bk.Rendered:
-    text = t("checkins.away.leave" if on_leave else "checkins.away.status", team=team)
+def away(t: Translator, *, team: str, reason: str) -> bk.Rendered:
+    """Why this week's check-in is skipped: `leave` (org file), `absent` (/oneteam away) or `status` (Slack)."""
+    text = t(f"checkins.away.{reason}", team=team)
     return bk.Rendered(text, [bk.section(text)])
 
 

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.calendar import Calendar, week_of, weekdays_around, zone
+from bot.calendar import Calendar, team_calendar, week_of, weekdays_around, zone
 from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig
 from bot.checkins.service import local_text, member_t, open_blockers, team_config
@@ -63,7 +63,10 @@ async def open_rounds(services: Services) -> list[int]:
         cfg = team_config(team)
         if not cfg.enabled:
             continue
+        closed = team_calendar(team).holidays
         for day in weekdays_around(now, cfg.weekday_index):
+            if day in closed:  # a public holiday or closed date of the team: no check-in that week
+                continue
             round_id = await _open_round(services, team, cfg, day, now, installed)
             if round_id is not None:
                 created.append(round_id)
@@ -259,11 +262,12 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
             prompt.timezone = zone(profile.timezone, team.timezone).key  # due already: sent now, in the new zone
         # the language Slack has for them now (the member record follows it, see `apply_profile`)
         t = services.t(profile.locale, team.locale) if profile and profile.locale else member_t(services, member, team)
-        away = "leave" if member.on_leave else _away_by_status(cfg, profile)
+        away = "leave" if member.on_leave else (
+            await _away_by_date(services, member, prompt) or _away_by_status(cfg, profile))
         if away:
             await _finish(services, prompt, col, state="away", skip_reason=away)
             if (team.id, member.id) not in ctx.told_away:
-                note = blocks.away(t, team=team.name, on_leave=away == "leave")
+                note = blocks.away(t, team=team.name, reason=away)
                 await deliver_once(services, f"checkin:away:{rnd.id}:{member.id}", member.slack_user_id,
                                    text=note.text, blocks=note.blocks)
             return
@@ -279,8 +283,8 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
     if sent is None:  # another instance is sending it right now; it will record it
         return
     now = services.clock.now()
-    remind_at = Calendar(zone(prompt.timezone, team.timezone)).in_window(
-        max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours), *cfg.window)
+    remind_at = _quiet(team, prompt.timezone, Calendar(zone(prompt.timezone, team.timezone)).in_window(
+        max(now, prompt.due_at) + timedelta(hours=cfg.remind_after_hours), *cfg.window))
     await _finish(services, prompt, col, state="sent", sent_at=now, message_channel=sent.channel,
                   message_ts=sent.ts, remind_at=remind_at, timezone=prompt.timezone,
                   reminder_state="pending" if remind_at < rnd.closes_at else "none")
@@ -297,6 +301,13 @@ async def _moved_later(services: Services, prompt: CheckinPrompt, rnd: CheckinRo
         return False
     await _finish(services, prompt, CheckinPrompt.state, state="pending", due_at=due, timezone=tz.key)
     return True
+
+
+async def _away_by_date(services: Services, member: Member, prompt: CheckinPrompt) -> str | None:
+    """`absent` when the member set themselves away (`/oneteam away`) on the prompt's local day."""
+    day = prompt.due_at.astimezone(zone(prompt.timezone)).date()
+    async with services.sessions() as session:
+        return "absent" if await services.metrics.absent_on(session, [member.id], day) else None
 
 
 def _away_by_status(cfg: CheckinConfig, profile: SlackProfile | None) -> str | None:
@@ -319,12 +330,19 @@ async def send_due_reminders(services: Services, *, concurrency: int = CONCURREN
     return len(ids)
 
 
+def _quiet(team: Team, tz: str, when: datetime) -> datetime:
+    """`when`, or the next start of the member's working hours by their team's calendar (days off, public
+    holidays and closed dates included) in their own zone: a reminder is not urgent."""
+    return team_calendar(team).for_person(tz).next_working(when)
+
+
 async def _remind_one(services: Services, ctx: _Context, prompt: CheckinPrompt) -> None:
     rnd = ctx.rounds[prompt.round_id]
     team, member = ctx.teams[rnd.team_id], ctx.members[prompt.member_id]
     cfg, col, now = team_config(team), CheckinPrompt.reminder_state, services.clock.now()
-    window_start = Calendar(zone(prompt.timezone, team.timezone)).in_window(now, *cfg.window)
-    if window_start > now:  # the tick ran late, past the member's evening: wait for their morning
+    window_start = _quiet(team, prompt.timezone, Calendar(zone(prompt.timezone, team.timezone)).in_window(
+        now, *cfg.window))
+    if window_start > now:  # the tick ran late, past the member's evening or workday: wait for their morning
         await _finish(services, prompt, col, reminder_state="pending" if window_start < rnd.closes_at else "none",
                       remind_at=window_start)
         return

@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from bot import calendar as weeks
+from bot import calendar
 from bot.digest import render
 from bot.digest.service import digest_for
 from bot.i18n import translator
-from bot.settings import Settings
+from bot.services import Services
 
 
-async def print_digest(settings: Settings, team_key: str, week: str | None, png: Path | None) -> None:
-    from bot.wiring import build_services
+async def print_digest(build_services: Callable[[], Services], team_key: str, week: str | None,
+                       png: Path | None) -> None:
+    """`build_services` comes from the CLI's composition root (a feature does not import it)."""
     from storage.org import active_teams
 
     t = translator("en")
-    if week is not None and not weeks.is_week(week):
+    if week is not None and not calendar.is_week(week):
         raise click.ClickException(t.plain("digest.cli.bad_week", week=week))
-    services = build_services(settings)
+    services = build_services()
     try:
         if services.db.is_sqlite:
             await services.db.migrate()
         try:
-            digest, chart = await digest_for(services, team_key, weeks.normalise(week) if week else None, "en")
+            digest, chart = await digest_for(services, team_key, calendar.normalise(week) if week else None, "en")
         except LookupError:
             async with services.sessions() as session:
                 keys = ", ".join(team.key for team in await active_teams(session))

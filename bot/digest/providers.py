@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.digest.model import Item, Part, Section
 from bot.i18n import Translator
-from bot.kpi.blocks import fmt_status, fmt_target, fmt_value
-from bot.kpi.service import KpiStatus
-from bot.kpi.sources import Cached, Metrics
+from bot.metrics import Cached, KpiReading, TeamMetrics
 from storage.models import Team
 
 MAX_BLOCKERS = 3
@@ -33,8 +31,8 @@ class Context:
     prev_end: datetime
     now: datetime
     t: Translator
-    metrics: Metrics
-    kpis: tuple[KpiStatus, ...]
+    metrics: TeamMetrics
+    kpis: tuple[KpiReading, ...]
 
     async def this_and_last(self, feature: Cached[M]) -> tuple[M | None, M | None]:
         return (await feature.get(self.start, self.end), await feature.get(self.prev_start, self.prev_end))
@@ -113,6 +111,10 @@ async def escalations(ctx: Context) -> Part | None:
     if (rating := cur.satisfaction_avg) is not None:
         items.append(Item(t("digest.escalations.satisfaction"), t("digest.checkins.mood_value",
                                                                   mood=t.number(rating, "0.0"))))
+    if cur.after_hours_pages:  # the load each side carries outside its working hours
+        items.append(Item(t("digest.escalations.after_hours"), t(
+            "digest.escalations.after_hours_sides", internal=t.number(cur.after_hours_pages.get("internal", 0)),
+            vendor=t.number(cur.after_hours_pages.get("vendor", 0)))))
     changes = []
     breaches, prev_breaches = cur.sla_breaches, prev.sla_breaches if prev else None
     if (note := _delta(t, breaches, prev_breaches, "+.0f")):
@@ -142,21 +144,20 @@ async def sla(ctx: Context) -> Part | None:
 
 async def kpis(ctx: Context) -> Part | None:
     t = ctx.t
-    if not any(s.points for s in ctx.kpis):
+    if not any(kpi.has_values for kpi in ctx.kpis):
         return None
     items, changes = [], []
-    for status in ctx.kpis:
-        spec = status.spec
-        value, before = status.value_in(ctx.week), status.value_in(ctx.previous_week)
+    for kpi in ctx.kpis:
+        value, before = kpi.value_in(ctx.week), kpi.value_in(ctx.previous_week)
         if value is None:
-            items.append(Item(spec.name, t("digest.kpis.no_value", target=fmt_target(t, spec))))
+            items.append(Item(kpi.name, t("digest.kpis.no_value", target=kpi.target_text(t))))
             continue
-        shown = t("digest.kpis.value", value=fmt_value(t, spec, value), target=fmt_target(t, spec),
-                  status=fmt_status(t, spec.on_track(value)))
-        note = "" if before is None else t("digest.kpis.was", value=fmt_value(t, spec, before))
-        items.append(Item(spec.name, shown, note if before != value else ""))
-        if before is not None and spec.on_track(before) != spec.on_track(value):
-            changes.append(Item(spec.name, fmt_status(t, spec.on_track(value)), note))
+        shown = t("digest.kpis.value", value=kpi.value_text(t, value), target=kpi.target_text(t),
+                  status=kpi.status_text(t, kpi.on_track(value)))
+        note = "" if before is None else t("digest.kpis.was", value=kpi.value_text(t, before))
+        items.append(Item(kpi.name, shown, note if before != value else ""))
+        if before is not None and kpi.on_track(before) != kpi.on_track(value):
+            changes.append(Item(kpi.name, kpi.status_text(t, kpi.on_track(value)), note))
     return Part(Section("kpis", t("digest.kpis.title"), tuple(items)), tuple(changes))
 
 

@@ -7,24 +7,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import calendar as weeks
+from bot import calendar
 from bot.delivery import deliver_once
 from bot.digest import chart, render
+from bot.digest.config import DigestConfig, digest_config
 from bot.digest.model import Bundle, Digest, Item, Section, Series
 from bot.digest.notes import other_side_notes
 from bot.digest.providers import PROVIDERS, Context
+from bot.digest.together import one_team
 from bot.i18n import Translator, translator
-from bot.kpi.config import DigestConfig, kpi_config
-from bot.kpi.service import kpi_statuses
-from bot.kpi.sources import Metrics
-from bot.metrics import MetricsProviders
+from bot.metrics import MetricsProviders, TeamMetrics
 from bot.services import Services
 from storage.models import Delivery, HandledDelivery, Team
 from storage.org import active_teams, team_by_key, team_members
@@ -39,14 +37,14 @@ async def build_digest(session: AsyncSession, team: Team, week: str, now: dateti
                        providers: MetricsProviders) -> Digest:
     """The digest of `week` for `team`, from the figures the features publish (`providers`); sections
     whose data is absent are left out."""
-    previous = weeks.shift(week, -1)
-    start, end = weeks.bounds(week, team.timezone)
-    prev_start, prev_end = weeks.bounds(previous, team.timezone)
-    metrics = Metrics(session, team.id, providers)
-    chart_weeks = weeks.last_weeks(week, CHART_WEEKS)
-    statuses = await kpi_statuses(session, team, chart_weeks, now, providers, metrics)
-    ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, statuses)
-    parts = [part for provider in (*PROVIDERS, other_side_notes) if (part := await provider(ctx)) is not None]
+    previous = calendar.shift(week, -1)
+    start, end = calendar.bounds(week, team.timezone)
+    prev_start, prev_end = calendar.bounds(previous, team.timezone)
+    metrics = TeamMetrics(session, team.id, providers)
+    chart_weeks = calendar.last_weeks(week, CHART_WEEKS)
+    kpis = tuple(await providers.kpis(session, team, chart_weeks, now, metrics)) if providers.kpis else ()
+    ctx = Context(session, team, week, previous, start, end, prev_start, prev_end, now, t, metrics, kpis)
+    parts = [part for provider in (*PROVIDERS, other_side_notes, one_team) if (part := await provider(ctx)) is not None]
     changes = tuple(item for part in parts for item in part.changes)
     sections = [part.section for part in parts]
     if sections and changes:
@@ -56,11 +54,11 @@ async def build_digest(session: AsyncSession, team: Team, week: str, now: dateti
     return Digest(
         team_key=team.key, team_name=team.name, week=week,
         title=t("digest.title", team=team.name, week=week),
-        period=t("digest.period", start=t.day(weeks.monday(week)),
-                 end=t.day(weeks.monday(week) + timedelta(days=6)), tz=team.timezone),
+        period=t("digest.period", start=t.day(calendar.monday(week)),
+                 end=t.day(calendar.monday(week) + timedelta(days=6)), tz=team.timezone),
         sections=tuple(sections),
-        kpi_series=tuple(Series(s.spec.name, tuple((w, s.value_in(w)) for w in chart_weeks), s.spec.target,
-                                s.spec.direction == "lower") for s in statuses if s.points),
+        kpi_series=tuple(Series(k.name, tuple((w, k.value_in(w)) for w in chart_weeks), k.target,
+                                k.lower_is_better) for k in kpis if k.has_values),
         mood=await _mood_series(ctx, chart_weeks),
         empty_note=t("digest.empty"),
         chart_labels=_chart_labels(t),
@@ -70,7 +68,7 @@ async def build_digest(session: AsyncSession, team: Team, week: str, now: dateti
 async def _mood_series(ctx: Context, chart_weeks: list[str]) -> Series | None:
     points = []
     for week in chart_weeks:
-        start, end = weeks.bounds(week, ctx.team.timezone)
+        start, end = calendar.bounds(week, ctx.team.timezone)
         m = await ctx.metrics.checkins.get(start, end)
         points.append((week, None if m is None else m.mood_average))
     if all(v is None for _, v in points):
@@ -90,7 +88,7 @@ async def digest_for(services: Services, team_key: str, week: str | None = None,
         team = await team_by_key(session, team_key)
         if team is None:
             raise LookupError(team_key)
-        week = week or due_moment(kpi_config(team.config).digest, now, team.timezone)[1]
+        week = week or due_moment(digest_config(team.config), now, team.timezone)[1]
         digest = await build_digest(session, team, week, now, translator(locale, team.locale), services.metrics)
     return digest, await asyncio.to_thread(chart.render_png, digest)
 
@@ -107,13 +105,8 @@ class Due:
 
 def due_moment(config: DigestConfig, now: datetime, tz: str) -> tuple[datetime, str]:
     """The latest scheduled send at or before `now` in `tz`, and the week it reviews (the one before it)."""
-    local = now.astimezone(ZoneInfo(tz))
-    hour, minute = config.hour_minute
-    day: date = local.date() - timedelta(days=(local.isoweekday() - config.isoweekday) % 7)
-    moment = datetime.combine(day, time(hour, minute), ZoneInfo(tz))
-    if moment > local:
-        moment -= timedelta(days=7)
-    return moment, weeks.week_of(moment.date() - timedelta(days=1))
+    moment = calendar.Calendar(tz).last_at(now, config.isoweekday - 1, time(*config.hour_minute))
+    return moment, calendar.week_of(moment.date() - timedelta(days=1))
 
 
 async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
@@ -123,7 +116,7 @@ async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
     managers: dict[tuple[str, str, datetime], list[Team]] = {}
     locales: dict[str, str | None] = {}
     for team in await active_teams(session):
-        config = kpi_config(team.config).digest
+        config = digest_config(team.config)
         if not config.enabled:
             continue
         for member, _roles in await team_members(session, team.id, "manager"):

@@ -116,7 +116,8 @@ def _timer_line(t: Translator, esc: Escalation, team: Team, levels: int) -> str:
 def _card_buttons(t: Translator, esc: Escalation, jira_enabled: bool) -> list[Block]:
     value = str(esc.id)
     if esc.state == "resolved":
-        buttons = [button(t("escalations.buttons.reopen"), Action.REOPEN, value)]
+        buttons = [button(t("escalations.buttons.reopen"), Action.REOPEN, value),
+                   button(t("escalations.buttons.thank"), Action.THANK, value)]
     else:
         buttons = [button(t("escalations.buttons.escalate_now"), Action.ESCALATE_NOW, value),
                    button(t("escalations.buttons.resolve"), Action.RESOLVE, value)]
@@ -133,9 +134,10 @@ def _card_buttons(t: Translator, esc: Escalation, jira_enabled: bool) -> list[Bl
 
 
 def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, channel: str | None,
-                 clock: str | None = None) -> Rendered:
+                 clock: str | None = None, after_hours: bool = False) -> Rendered:
     """Tells one responder they are called, and why (raised, escalated, reminder, reopened, an SLA warning or
-    breach of the `clock`)."""
+    breach of the `clock`); an urgent page outside their working hours says so, so that it reads as the
+    exception it is."""
     text = t(f"escalations.dm.{reason}", ref=esc.ref, severity=esc.severity, summary=esc.summary,
              team=team.name, level=esc.level, clock=t(f"escalations.sla.{clock or 'ack'}"))
     blocks = [section(text),
@@ -144,6 +146,8 @@ def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, cha
                         channel=channel_link(channel) if channel else "-"))]
     if esc.details:
         blocks.insert(1, section(esc.details))
+    if after_hours:
+        blocks.insert(1, context(t("escalations.dm.after_hours", severity=esc.severity)))
     if esc.state != "resolved":
         buttons = [button(t("escalations.buttons.resolve"), Action.RESOLVE, str(esc.id))]
         if esc.state == "open":
@@ -180,6 +184,9 @@ def thread_line(t: Translator, esc: Escalation, step: EscalationStep, called: st
         which, _, side = (step.note or "").partition(":")
         return t("escalations.thread.sla_breach", clock=t(f"escalations.sla.{which}"),
                  side=t(f"escalations.sla.side_{side}"), people=mentions(called) or t("escalations.card.nobody"))
+    if step.kind == "skipped":  # note: "level:why"
+        level, _, why = (step.note or "").partition(":")
+        return t(f"escalations.thread.skipped_{why or 'away'}", level=level)
     return None
 
 

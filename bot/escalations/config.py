@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.calendar import Calendar, Closed
 from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
+from bot.rotations import ROTATION
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
 Severity = Literal["P1", "P2", "P3", "P4"]
@@ -81,7 +82,8 @@ def _check_timeouts(v: dict[str, str | None]) -> dict[str, str | None]:
 
 
 class EscalationConfig(Strict):
-    """Escalation policy of one team. Levels are lists of roles (in this team) or people's emails."""
+    """Escalation policy of one team. Levels are lists of roles (in this team), people's emails or on-call
+    rotations (`rotation:<name>`, from the team's `oncall:` section)."""
 
     levels: tuple[tuple[str, ...], ...] = (("vendor_lead",), ("liaison",), ("manager",))
     # Time to acknowledge before the next level is called.
@@ -109,8 +111,9 @@ class EscalationConfig(Strict):
             if not level:
                 raise ValueError(f"level {n} names nobody")
             for who in level:
-                if "@" not in who and who not in ROLE_NAMES:
-                    raise ValueError(f"level {n}: unknown role {who!r} (use {', '.join(ROLE_NAMES)} or an email)")
+                if "@" not in who and who not in ROLE_NAMES and not who.startswith(ROTATION):
+                    raise ValueError(f"level {n}: unknown role {who!r} "
+                                     f"(use {', '.join(ROLE_NAMES)}, an email or rotation:<name>)")
         return tuple(tuple(w.lower() for w in level) for level in v)
 
     _timeouts = field_validator("timeouts", "acked_timeouts", "sla")(classmethod(lambda cls, v: _check_timeouts(v)))

@@ -14,6 +14,7 @@ class Action(StrEnum):
     WAIT = "escalation_wait"  # _internal / _vendor set waiting on that side, _clear clears it
     JIRA = "escalation_jira"  # handled by the Jira feature
     BLOCKER = "blocker_escalate"  # rendered by check-ins, handled here
+    THANK = "escalation_thank"  # "Thank" on a resolved card, handled by kudos
 
 
 class View(StrEnum):

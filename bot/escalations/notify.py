@@ -15,13 +15,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
+from bot.calendar import team_calendar
 from bot.delivery import Sent, deliver_once
 from bot.escalations import blocks, sla
-from bot.escalations.policy import level_people, team_policy
+from bot.escalations.policy import Now, level_people, team_policy
 from bot.services import Services
 from storage.models import Escalation, Member, Team
 from storage.rows import existing
 
+# Paged at once, whatever the hour (marked "after hours" for the recipient); P3/P4 DMs wait for the
+# recipient's working hours by the team's calendar in their own zone (the card and thread go out at once).
+URGENT = ("P1", "P2")
 log = logging.getLogger("oneteam.escalations")
 
 
@@ -44,13 +48,15 @@ async def sync(services: Services, esc_id: int) -> bool:
             return True
         team = await existing(session, Team, esc.team_id)
         cfg = team_policy(team)
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, services.clock.now()))
         pending = [s for s in esc.steps if s.seq > esc.synced_step]
         called = {s.seq: s.note for s in esc.steps if s.kind == "notified"}
         recipients = {i for s in pending if s.kind == "notified" for i in (s.note or "").split(",") if i}
         recipients.add(esc.raiser_slack_id)
-        locales = dict((await session.execute(select(Member.slack_user_id, Member.locale).where(
-            Member.slack_user_id.in_(recipients)))).all())
+        people_of = {uid: (locale, tz) for uid, locale, tz in (await session.execute(
+            select(Member.slack_user_id, Member.locale, Member.timezone).where(
+                Member.slack_user_id.in_(recipients)))).all()}
+        locales = {uid: locale for uid, (locale, _tz) in people_of.items()}
     if not pending:
         return True
     hide = esc.channel_shared and not cfg.shared_channel_details
@@ -78,8 +84,13 @@ async def sync(services: Services, esc_id: int) -> bool:
             clock = (before.note or "").split(":")[0] if before and reason.startswith("sla_") else None
             for uid in (step.note or "").split(","):
                 if uid:
+                    hours = team_calendar(team).for_person(people_of.get(uid, (None, None))[1])
+                    if esc.severity not in URGENT and not hours.is_working(services.clock.now()):
+                        complete = False  # quiet hours: a later tick sends it in their working hours
+                        continue
+                    late = esc.severity in URGENT and not hours.is_working(step.at)
                     dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
-                                             channel=esc.channel_id, clock=clock)
+                                             channel=esc.channel_id, clock=clock, after_hours=late)
                     complete &= await _send(services, f"{key}:{uid}", uid, dm) is not None
             continue
         line = blocks.thread_line(team_t, esc, step, called.get(step.seq + 1), hide_details=hide)

@@ -12,6 +12,7 @@ import logging
 import math
 import statistics
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,11 +22,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
+from bot.calendar import team_calendar
 from bot.errors import UserFacingError
 from bot.escalations import blocks, notify, sla
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
-from bot.escalations.policy import called_from, level_people, next_staffed_level, team_policy
+from bot.escalations.policy import (
+    Now,
+    Skip,
+    called_from,
+    level_people,
+    next_staffed_level,
+    rotation_people,
+    team_policy,
+)
 from bot.escalations.timers import due_after
 from bot.events import (
     EscalationAcknowledged,
@@ -181,7 +191,8 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     async with services.sessions.begin() as session:
         team = await existing(session, Team, team.id)
         cfg = team_policy(team)
-        first = await next_staffed_level(session, team, cfg, 0)
+        skipped: list[Skip] = []
+        first = await next_staffed_level(session, team, cfg, 0, Now(services.metrics, now), skipped)
         level, people = first or (1, [])
         esc = Escalation(
             team_id=team.id, state="open", severity=req.severity, category=req.category, summary=req.summary,
@@ -194,6 +205,8 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
         session.add(esc)
         await session.flush()
         _add_step(session, esc, "raised", now, actor_id=actor.slack_id, name=member.name, org=member.external_org)
+        for step in _skips(skipped, now):
+            _add_step(session, esc, "skipped", now, note=step["note"])
         _add_step(session, esc, "notified", now, note=_ids(people))
         raised = Raised(esc.id, esc.ref, team.key, channel, level)
     log.info("escalation raised", extra={"escalation_id": raised.id, "severity": req.severity,
@@ -270,6 +283,11 @@ def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *
                                actor_slack_id=actor_id, actor_name=name, actor_org=org, note=note))
 
 
+def _skips(skipped: list[Skip], now: datetime) -> list[dict[str, Any]]:
+    """Timeline steps for levels passed over: which level, and why (everyone there is away)."""
+    return [{"kind": "skipped", "at": now, "note": f"{level}:{why}"} for level, why in skipped]
+
+
 def _ids(people: list[Any]) -> str:
     """Slack ids of the people called (Responders or plain ids), once each, for a `notified` step."""
     ids = [p if isinstance(p, str) else p.slack_id for p in people if p]
@@ -328,7 +346,7 @@ async def advance_sla(services: Services) -> int:
     for esc_id in due:
         try:
             async with services.sessions.begin() as session:
-                if await _announce_sla(session, esc_id, now, teams):
+                if await _announce_sla(session, esc_id, Now(services.metrics, now), teams):
                     announced.append(esc_id)
         except Conflict:
             continue  # another instance (or a person) got there first
@@ -343,8 +361,9 @@ async def _deliver(services: Services, esc_ids: list[int]) -> None:
         await _publish(services, None, esc_id)  # App Home shows the clocks
 
 
-async def _announce_sla(session: AsyncSession, esc_id: int, now: datetime, teams: dict[int, Any]) -> bool:
+async def _announce_sla(session: AsyncSession, esc_id: int, moment: Now, teams: dict[int, Any]) -> bool:
     """Claims one escalation's due SLA announcements (False when nothing is due any more)."""
+    now = moment.at
     esc = await session.get(Escalation, esc_id)
     if esc is None or esc.state not in LIVE or esc.sla_next_at is None or esc.sla_next_at > now:
         return False
@@ -360,7 +379,7 @@ async def _announce_sla(session: AsyncSession, esc_id: int, now: datetime, teams
     steps: list[dict[str, Any]] = []
     if events:
         if esc.level not in levels:
-            levels[esc.level] = await level_people(session, team, cfg, esc.level)
+            levels[esc.level] = await level_people(session, team, cfg, esc.level, moment)
         people = levels[esc.level]
         side = _side_holding(esc, people)
         if managers is None:
@@ -379,14 +398,15 @@ async def _announce_sla(session: AsyncSession, esc_id: int, now: datetime, teams
     return bool(events)
 
 
-async def _missed_now(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, now: datetime,
+async def _missed_now(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, moment: Now,
                       which: str) -> tuple[list[dict[str, Any]], int]:
     """A clock that stops now after its target passed unannounced (between two ticks) is recorded as
     breached all the same: (the breach step, if any, and the flags to store)."""
+    now = moment.at
     rest = sla.left(sla.State.of(esc), which, team, cfg, now)
     if rest is None or rest > 0 or esc.sla_running_since is None or esc.sla_flags & sla.BREACHED[which]:
         return [], esc.sla_flags
-    side = _side_holding(esc, await level_people(session, team, cfg, esc.level))
+    side = _side_holding(esc, await level_people(session, team, cfg, esc.level, moment))
     managers = [m.slack_user_id for m, _ in await team_members(session, team.id, "manager")
                 if m.slack_user_id and not m.on_leave]
     return ([{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"},
@@ -413,18 +433,20 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
             if esc.rounds >= cfg.renotify_last:
                 await _transition(session, esc, [], next_step_at=None)  # reminded enough: the clock stops
                 return None
-            people = await level_people(session, team, cfg, esc.level)
+            people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
             await _transition(session, esc, [
                 {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
                 {"kind": "notified", "at": now, "note": _ids([esc.acked_by_slack_id, *people])},
             ], rounds=esc.rounds + 1,
                 next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
             return EscalationReminded
-        following = await next_staffed_level(session, team, cfg, esc.level)
+        skipped: list[Skip] = []
+        following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
         timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
         if following is not None:
             level, people = following
             await _transition(session, esc, [
+                *_skips(skipped, now),
                 {"kind": "escalated", "at": now, "note": f"{esc.level}"},
                 {"kind": "notified", "at": now, "note": _ids(people)},
             ], level=level, rounds=0, next_step_at=timer)
@@ -432,7 +454,7 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
         if esc.rounds >= cfg.renotify_last:
             await _transition(session, esc, [], next_step_at=None)  # the last level was called enough
             return None
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
         await _transition(session, esc, [
             {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
             {"kind": "notified", "at": now, "note": _ids(people)},
@@ -457,9 +479,10 @@ async def _act(services: Services, actor: Actor, esc_id: int, action: Action, de
     raise UserFacingError("escalations.errors.busy")
 
 
-def subject(esc: Escalation, cfg: Any) -> Subject:
+def subject(esc: Escalation, cfg: Any, rotations: dict[str, frozenset[str]] | None = None) -> Subject:
     """An escalation as the permission table sees it: its team, its raiser, who is called for it now."""
-    return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id, called=called_from(cfg, esc.level))
+    return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id,
+                   called=called_from(cfg, esc.level, rotations))
 
 
 async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int) -> tuple[Escalation, Member]:
@@ -469,7 +492,8 @@ async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_i
     team = await session.get(Team, esc.team_id) if esc is not None else None
     if esc is None or team is None:
         raise UserFacingError("escalations.errors.not_found")
-    authorize(member, action, subject(esc, team_policy(team)), connect=actor.external, ref=esc.ref)
+    authorize(member, action, subject(esc, team_policy(team), rotation_people(team)), connect=actor.external,
+              ref=esc.ref)
     return esc, member
 
 
@@ -486,7 +510,7 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
         if esc.state != "open":
             raise UserFacingError(f"escalations.errors.already_{esc.state}", ref=esc.ref,
                                   who=esc.acked_by_name or "")
-        late, flags = await _missed_now(session, esc, team, cfg, now, "ack")
+        late, flags = await _missed_now(session, esc, team, cfg, Now(services.metrics, now), "ack")
         await _transition(session, esc, [*late,
             {"kind": "acknowledged", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org}],
@@ -505,11 +529,13 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state not in LIVE:
             raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
-        following = await next_staffed_level(session, team, cfg, esc.level)
+        skipped: list[Skip] = []
+        following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
         if following is None:
             raise UserFacingError("escalations.errors.last_level", ref=esc.ref)
         level, people = following
         await _transition(session, esc, [
+            *_skips(skipped, now),
             {"kind": "escalated", "at": now, "note": f"{esc.level}", "actor_slack_id": actor.slack_id,
              "actor_name": member.name, "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
@@ -553,7 +579,8 @@ async def resolve(services: Services, actor: Actor | None, esc_id: int, note: st
             async with services.sessions.begin() as session:
                 esc, member = await _resolvable(session, actor, esc_id)
                 team = await existing(session, Team, esc.team_id)
-                late, flags = await _missed_now(session, esc, team, team_policy(team), now, "resolve")
+                late, flags = await _missed_now(session, esc, team, team_policy(team),
+                                                Now(services.metrics, now), "resolve")
                 await _transition(session, esc, [*late,
                     {"kind": "resolved", "at": now, "note": note,
                      "actor_slack_id": actor.slack_id if actor else None,
@@ -576,7 +603,7 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
                      now: datetime) -> None:
         if esc.state != "resolved":
             raise UserFacingError("escalations.errors.not_resolved", ref=esc.ref)
-        people = await level_people(session, team, cfg, esc.level)
+        people = await level_people(session, team, cfg, esc.level, Now(services.metrics, now))
         await _transition(session, esc, [
             {"kind": "reopened", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org},
@@ -643,7 +670,8 @@ async def _publish(services: Services, event: type[EscalationEvent] | None, esc_
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
-        people = await level_people(session, team, team_policy(team), esc.level)
+        people = await level_people(session, team, team_policy(team), esc.level,
+                                    Now(services.metrics, services.clock.now()))
     if event is not None and event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
         await services.events.publish(event(
             escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,
@@ -747,6 +775,27 @@ def _hours(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
 
+async def _after_hours_pages(session: AsyncSession, team: Team, opened: Sequence[Escalation]) -> dict[str, int]:
+    """P1/P2 pages that reached people outside their working hours (the team's calendar in their own zone),
+    by side: the load each side carries at night."""
+    urgent = [e.id for e in opened if e.severity in notify.URGENT]
+    if not urgent:
+        return {}
+    pages = [(step.at, uid) for step in (await session.scalars(select(EscalationStep).where(
+        EscalationStep.escalation_id.in_(urgent), EscalationStep.kind == "notified"))).all()
+        for uid in (step.note or "").split(",") if uid]
+    people = {m.slack_user_id: m for m in (await session.scalars(select(Member).where(
+        Member.slack_user_id.in_({uid for _, uid in pages})))).all()}
+    hours = team_calendar(team)
+    counts: dict[str, int] = {}
+    for at, uid in pages:
+        person = people.get(uid)
+        if person is not None and not hours.for_person(person.timezone).is_working(at):
+            side = "vendor" if person.external_org else "internal"
+            counts[side] = counts.get(side, 0) + 1
+    return counts
+
+
 async def escalation_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> EscalationMetrics:
     """Escalations opened in [start, end): counts, SLA attainment per severity and clock (from the SLA clocks:
     pauses excluded; judged once the clock stopped or its breach was recorded), time to acknowledge and
@@ -792,7 +841,7 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
     return EscalationMetrics(
         opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged,
         sla_breaches=judged - ack_met, sla_ack=attained["ack"], sla_resolve=attained["resolve"],
-        breaches_by_side=by_side,
+        breaches_by_side=by_side, after_hours_pages=await _after_hours_pages(session, team, opened),
         ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
         resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,
         resolve_p90_hours=_p90(to_resolve),

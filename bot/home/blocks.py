@@ -58,6 +58,16 @@ def home_view(t: Translator, data: HomeData) -> dict[str, Any]:
                                                           str(s.survey_id))))
     out.append(blocks.section(_titled(t("home.mine.title"), _esc_lines(t, data.my_escalations)
                                       or t("home.mine.none"))))
+    if data.sync is not None:
+        for team_name, starts, channel in data.sync.next_meetings:
+            out.append(blocks.section(t("sync.home.next", team=team_name, when=t.date_token(starts, data.timezone),
+                                        channel=blocks.channel_link(channel) if channel else "")))
+        if data.sync.actions:
+            out.append(blocks.section(_titled(t("sync.home.actions"), blocks.Mrkdwn("\n").join(
+                t("sync.home.action", what=a.what, due=t.day(a.due), team=a.team_name) for a in data.sync.actions))))
+    if data.kudos:
+        out.append(blocks.section(_titled(t("kudos.home.title"), blocks.Mrkdwn("\n").join(
+            t("kudos.home.line", giver=k.giver, reason=" ".join(k.reason.split())[:200]) for k in data.kudos))))
     if data.oversees:
         out += [blocks.divider(), blocks.section(_titled(t("home.teams.escalations"),
                                                          _esc_lines(t, data.team_escalations) or t("home.teams.none")))]

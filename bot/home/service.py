@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.events import HomeChanged
 from bot.home.blocks import home_view
 from bot.i18n import translator
-from bot.metrics import OVERSEER_ROLES, CheckinCard, EscalationCard, KpiPanel, SurveyCard
+from bot.metrics import OVERSEER_ROLES, CheckinCard, EscalationCard, KpiPanel, KudosNote, SurveyCard, SyncHome
 from bot.services import Services
 from storage.models import Member
 from storage.org import member_by_slack_id
 
 log = logging.getLogger("oneteam.home")
+HOME_KUDOS = 5  # the latest thanks a person received
 
 
 @dataclass
@@ -29,6 +31,8 @@ class HomeData:
     my_escalations: list[EscalationCard] = field(default_factory=list)
     team_escalations: list[EscalationCard] = field(default_factory=list)
     kpis: list[KpiPanel] = field(default_factory=list)
+    kudos: Sequence[KudosNote] = ()  # thanks received, newest first
+    sync: SyncHome | None = None  # the next weekly sync and my open action items
 
 
 async def home_data(services: Services, member: Member) -> HomeData:
@@ -47,6 +51,10 @@ async def home_data(services: Services, member: Member) -> HomeData:
         if home.home_kpis:
             panels = [await home.home_kpis(session, team, now, home) for team in overseen]
             data.kpis = [p for p in panels if p is not None]
+        if home.kudos_received is not None and member.slack_user_id:
+            data.kudos = await home.kudos_received(session, member.slack_user_id, HOME_KUDOS)
+        if home.sync_home is not None and member.slack_user_id:
+            data.sync = await home.sync_home(session, member.slack_user_id, now)
     if home.home_survey:
         data.survey = await home.home_survey(services, member)
     return data

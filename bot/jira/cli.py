@@ -9,22 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.settings import SettingsError, load_settings
-
 if TYPE_CHECKING:
     from bot.services import Services
 
 
 def _run(action: Callable[[Services], Awaitable[Any]]) -> Any:
-    from bot.wiring import build_services
-
-    try:  # read here, not from bot.cli: the CLI registers this group and is not imported back
-        settings = load_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+    """Runs `action` with the services the `oneteam` group built at the composition root (its click context
+    object): a feature does not import that root itself."""
+    build_services: Callable[[], Services] = click.get_current_context().find_root().obj
 
     async def go() -> Any:
-        services = build_services(settings)
+        services = build_services()
         await services.db.migrate()
         try:
             return await action(services)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,11 +19,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import calendar
 from bot.blocks import Mrkdwn
 from bot.blocks import link as link_to
 from bot.delivery import deliver_once
 from bot.errors import UserFacingError
 from bot.events import (
+    ActionItemTicketWanted,
     BlockerReported,
     EscalationRaised,
     JiraIssueDone,
@@ -55,10 +57,13 @@ def team_t(services: Services, team: Team) -> Translator:
     return services.t(team.locale)
 
 
+_ID_PREFIX = {"escalation": "esc", "blocker": "blk", "action_item": "act"}  # ids of different origins never meet
+
+
 def oneteam_id(services: Services, origin: str, origin_id: int) -> str:
     """Unique across OneTeam installs sharing a Jira site (the install is named by a hash of its secret)."""
     install = hashlib.sha256((secret_value(services.settings.secret) or "oneteam").encode()).hexdigest()[:6]
-    return f"{install}-{'esc' if origin == 'escalation' else 'blk'}-{origin_id}"
+    return f"{install}-{_ID_PREFIX[origin]}-{origin_id}"
 
 
 # --- recording what may get a ticket ------------------------------------------------------------------------
@@ -82,6 +87,16 @@ async def _record_blocker(services: Services, blocker_id: int, team_key: str, em
     summary = text or ""
     await _record(services, "blocker", blocker_id, team_key, ref=None, severity=None, category="blocker",
                   summary=summary, details=_blocker_details(email, summary), channel_id=None, thread_ts=None)
+
+
+async def on_action_item(services: Services, event: ActionItemTicketWanted) -> None:
+    """`ActionItemTicketWanted`: the weekly sync's minutes want a ticket for an action item; the link (one
+    per origin) and the outbox make it one ticket, whenever Jira answers."""
+    link = await _record(services, "action_item", event.action_item_id, event.team_key, ref=None,
+                         severity=None, category="action_item", summary=event.summary, details=event.details,
+                         channel_id=event.channel_id, thread_ts=event.message_ts)
+    if link is not None:
+        await _request(services, link)
 
 
 def _blocker_details(email: str | None, text: str) -> str:
@@ -186,6 +201,8 @@ async def _draft(services: Services, team: Team, cfg: JiraConfig, link: JiraLink
         summary = f"[{link.origin_ref}] {link.summary}" if link.origin_ref else link.summary
         description = t.plain("jira.issue.escalation", ref=link.origin_ref or "", team=team.name,
                         severity=link.severity or "", category=link.category or "", details=link.details or "")
+    elif link.origin == "action_item":
+        summary, description = link.summary, link.details or ""
     else:
         summary = t.plain("jira.issue.blocker_summary", team=team.name, text=link.summary)
         description = t.plain("jira.issue.blocker", team=team.name, details=link.details or "")
@@ -348,14 +365,6 @@ async def jira_metrics(session: AsyncSession, team_id: int, start: datetime, end
                        overdue=rows[-1].overdue)
 
 
-def week_bounds(now: datetime, tz_name: str, weeks_back: int = 0) -> tuple[date, datetime, datetime]:
-    tz = ZoneInfo(tz_name)
-    local = now.astimezone(tz)
-    monday = local.date() - timedelta(days=local.weekday() + 7 * weeks_back)
-    start = datetime(monday.year, monday.month, monday.day, tzinfo=tz)
-    return monday, start, start + timedelta(days=7)
-
-
 async def compute_weekly_stats(services: Services) -> int:
     """Counts this and last week per team with a Jira project, from Jira, and stores them (upsert)."""
     adapter = outbox.adapter_of(services)
@@ -367,13 +376,14 @@ async def compute_weekly_stats(services: Services) -> int:
     stored = 0
     for team, project in teams:
         for back in (1, 0):
+            week = calendar.shift(calendar.current_week(services.clock.now(), team.timezone), -back)
+            start, end = (b.astimezone(ZoneInfo(team.timezone)) for b in calendar.bounds(week, team.timezone))
             try:
-                counts = await _week_counts(adapter, project, *week_bounds(
-                    services.clock.now(), team.timezone, back)[1:])
+                counts = await _week_counts(adapter, project, start, end)
             except Exception:  # Jira down or refusing: keep last good numbers
                 log.warning("weekly Jira counts not available", extra={"team": team.key})
                 continue
-            await _store_week(services, team.id, week_bounds(services.clock.now(), team.timezone, back)[0], counts)
+            await _store_week(services, team.id, calendar.monday(week), counts)
             stored += 1
     return stored
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.events import BlockerReported, EscalationRaised
+from bot.events import ActionItemTicketWanted, BlockerReported, EscalationRaised
 from bot.jira import service, webhook
 from bot.services import Services
 from bot.settings import secret_value
@@ -22,6 +22,7 @@ def connect(services: Services) -> None:
                                           timeout=settings.jira_timeout)
     services.events.subscribe(EscalationRaised, partial(service.on_escalation_raised, services))
     services.events.subscribe(BlockerReported, partial(service.on_blocker, services))
+    services.events.subscribe(ActionItemTicketWanted, partial(service.on_action_item, services))
     path = webhook.webhook_path(settings)
     if path:
         services.extras.setdefault("routes", []).append(("POST", webhook.PATH, webhook.make_handler(services)))

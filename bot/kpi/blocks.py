@@ -60,6 +60,44 @@ class HomePanel:
         return [kpi_line(t, s, self.kpis.weeks) for s in self.kpis.kpis]
 
 
+@dataclass(frozen=True)
+class DigestKpi:
+    """One KPI over the digest's weeks, formatted as /kpi formats it (bot.metrics.KpiReading)."""
+
+    status: KpiStatus
+
+    @property
+    def name(self) -> str:
+        return self.status.spec.name
+
+    @property
+    def target(self) -> float:
+        return self.status.spec.target
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.status.spec.direction == "lower"
+
+    @property
+    def has_values(self) -> bool:
+        return bool(self.status.points)
+
+    def value_in(self, week: str) -> float | None:
+        return self.status.value_in(week)
+
+    def on_track(self, value: float) -> bool:
+        return self.status.spec.on_track(value)
+
+    def value_text(self, t: Translator, value: float) -> str:
+        return fmt_value(t, self.status.spec, value)
+
+    def target_text(self, t: Translator) -> str:
+        return fmt_target(t, self.status.spec)
+
+    def status_text(self, t: Translator, on_track: bool | None) -> str:
+        return fmt_status(t, on_track)
+
+
 def team_blocks(t: Translator, team: TeamKpis) -> list[blocks.Block]:
     out = [blocks.header(t("kpi.title", team=team.team_name))]
     out += [blocks.section(kpi_line(t, s, team.weeks)) for s in team.kpis]

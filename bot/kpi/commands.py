@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import blocks as bk
-from bot import calendar as weeks
+from bot import calendar
 from bot.errors import UserFacingError
 from bot.events import HomeChanged
 from bot.i18n import Translator
@@ -23,7 +24,7 @@ from bot.kpi.service import (
     record_value,
     team_kpis,
 )
-from bot.metrics import MetricsProviders
+from bot.metrics import MetricsProviders, TeamMetrics
 from bot.permissions import Action
 from bot.services import Services
 from storage.models import Member, Team
@@ -61,9 +62,9 @@ async def _overview(services: Services, member: Member | None, team_key: str | N
 def _team_and_week(extra: list[str]) -> tuple[str | None, str | None]:
     team_key = week = None
     for token in extra:
-        if weeks.is_week(token) and week is None:
-            week = weeks.normalise(token)
-        elif not weeks.is_week(token) and team_key is None:
+        if calendar.is_week(token) and week is None:
+            week = calendar.normalise(token)
+        elif not calendar.is_week(token) and team_key is None:
             team_key = token.lower()
         else:
             raise UserFacingError("kpi.errors.bad_argument", text=token)
@@ -81,7 +82,7 @@ async def _set(services: Services, member: Member | None, args: list[str], t: Tr
         team = await pick_team(session, member, team_key, Action.KPI_SET)
         spec = find_kpi(kpi_config(team.config), args[0])
         value = check_value(spec, args[1])
-        rec = await record_value(session, team, spec, week or weeks.current_week(now, team.timezone), value,
+        rec = await record_value(session, team, spec, week or calendar.current_week(now, team.timezone), value,
                                  member, now)
     await services.events.publish(HomeChanged(list(rec.notify)))
     return blocks.recorded(t, rec)
@@ -94,7 +95,7 @@ async def _history(services: Services, member: Member | None, args: list[str], t
     async with services.sessions.begin() as session:
         team = await pick_team(session, member, args[1].lower() if len(args) == 2 else None)
         spec = find_kpi(kpi_config(team.config), args[0])
-        week_list = weeks.last_weeks(weeks.current_week(now, team.timezone), HISTORY_WEEKS)
+        week_list = calendar.last_weeks(calendar.current_week(now, team.timezone), HISTORY_WEEKS)
         statuses = await kpi_statuses(session, team, week_list, now, services.metrics)
     status = next(s for s in statuses if s.spec.key == spec.key)
     return blocks.history(t, team.name, status)
@@ -106,3 +107,11 @@ async def home_kpis(session: AsyncSession, team: Team, now: datetime, providers:
     if not kpi_config(team.config).definitions:
         return None
     return blocks.HomePanel(await team_kpis(session, team, now, providers))
+
+
+async def digest_kpis(session: AsyncSession, team: Team, week_list: Sequence[str], now: datetime,
+                      metrics: TeamMetrics) -> list[blocks.DigestKpi]:
+    """The digest's KPIs of a team over `week_list` (registered in bot/wiring.py), read from the digest's
+    own figures (`metrics`) so that each feature's are computed once."""
+    return [blocks.DigestKpi(status)
+            for status in await kpi_statuses(session, team, week_list, now, metrics.providers, metrics)]

@@ -1,4 +1,5 @@
-"""The `kpi` section of a team in the org YAML: KPI definitions and when the manager digest goes out."""
+"""The `kpi` section of a team in the org YAML: KPI definitions. (Its `digest` key, when the manager digest
+goes out, is the digest feature's: bot/digest/config.py; bot/orgfile.py composes the two.)"""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
-from bot.config_types import HHMM, Strict, Weekday, weekday_index
+from bot.config_types import Strict
 
 Source = Literal[
     "manual",
@@ -19,6 +20,7 @@ Source = Literal[
     "sla_breaches_internal", "sla_breaches_vendor",
     "jira_resolved", "jira_overdue",
     "pulse_score", "enps",
+    "kudos_cross_side_balance", "sync_actions_on_time",
 ]
 # Computed sources: OneTeam's own data, read through the other features' `*_metrics` functions.
 COMPUTED_SOURCES: tuple[str, ...] = get_args(Source)[1:]
@@ -48,27 +50,8 @@ class KpiSpec(Strict):
         return value >= self.target if self.direction == "higher" else value <= self.target
 
 
-class DigestConfig(Strict):
-    """When the weekly digest reaches the team's managers (in each manager's own time zone)."""
-
-    enabled: bool = True
-    weekday: Weekday = "mon"
-    time: HHMM = "09:00"
-    channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
-
-    @property
-    def hour_minute(self) -> tuple[int, int]:
-        h, m = self.time.split(":")
-        return int(h), int(m)
-
-    @property
-    def isoweekday(self) -> int:
-        return weekday_index(self.weekday) + 1
-
-
 class KpiConfig(Strict):
     definitions: tuple[KpiSpec, ...] = ()
-    digest: DigestConfig = DigestConfig()
 
     @model_validator(mode="after")
     def _unique_keys(self) -> KpiConfig:
@@ -85,5 +68,7 @@ class KpiConfig(Strict):
 
 
 def kpi_config(team_config: dict | None) -> KpiConfig:
-    """The validated section as stored in `Team.config["kpi"]` (absent means defaults)."""
-    return KpiConfig.model_validate((team_config or {}).get("kpi") or {})
+    """The validated section as stored in `Team.config["kpi"]` (absent means defaults). Only the KPI
+    feature's own keys: the section also holds the digest's schedule, which the org file checked."""
+    section = (team_config or {}).get("kpi") or {}
+    return KpiConfig.model_validate({k: v for k, v in section.items() if k in KpiConfig.model_fields})

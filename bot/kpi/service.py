@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import calendar as weeks
+from bot import calendar
 from bot.errors import UserFacingError
 from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
-from bot.kpi.sources import Metrics
-from bot.metrics import OVERSEER_ROLES, MetricsProviders
+from bot.kpi.sources import SOURCES, Metrics
+from bot.metrics import OVERSEER_ROLES, MetricsProviders, TeamMetrics
 from bot.permissions import Action, Subject, allowed, authorize
 from storage.models import KpiValue, Member, Membership, Team
 from storage.org import team_by_key
@@ -115,7 +115,7 @@ def find_kpi(config: KpiConfig, name: str) -> KpiSpec:
 
 # --- values ---------------------------------------------------------------------------------------------
 async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[str], now: datetime,
-                       providers: MetricsProviders, metrics: Metrics | None = None) -> tuple[KpiStatus, ...]:
+                       providers: MetricsProviders, metrics: TeamMetrics | None = None) -> tuple[KpiStatus, ...]:
     """Each KPI's values over `week_list`. Computed KPIs missing a week are computed from the other
     features' data (`providers`, or an existing `metrics` cache); a finished week's value is stored as a
     snapshot, the running week's is not."""
@@ -136,8 +136,8 @@ async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[st
                 continue
             if spec.manual:
                 continue
-            start, end = weeks.bounds(week, team.timezone)
-            value = await metrics.source_value(spec.source, start, min(end, now))
+            start, end = calendar.bounds(week, team.timezone)
+            value = await SOURCES[spec.source](metrics, start, min(end, now))
             if value is None or math.isnan(value):
                 continue
             if end <= now:
@@ -151,8 +151,8 @@ async def kpi_statuses(session: AsyncSession, team: Team, week_list: Sequence[st
 
 async def team_kpis(session: AsyncSession, team: Team, now: datetime, providers: MetricsProviders,
                     count: int = TABLE_WEEKS) -> TeamKpis:
-    week = weeks.current_week(now, team.timezone)
-    week_list = weeks.last_weeks(week, count)
+    week = calendar.current_week(now, team.timezone)
+    week_list = calendar.last_weeks(week, count)
     return TeamKpis(team.key, team.name, week, tuple(week_list),
                     await kpi_statuses(session, team, week_list, now, providers))
 
@@ -178,11 +178,11 @@ async def record_value(session: AsyncSession, team: Team, spec: KpiSpec, week: s
     """Records a manual value for a week; replacing an earlier value is allowed and reported."""
     if not spec.manual:
         raise UserFacingError("kpi.errors.computed", kpi=spec.key)
-    current = weeks.current_week(now, team.timezone)
-    if weeks.monday(week) > weeks.monday(current):
+    current = calendar.current_week(now, team.timezone)
+    if calendar.monday(week) > calendar.monday(current):
         raise UserFacingError("kpi.errors.future_week", week=week)
-    oldest = weeks.shift(current, -(SET_WEEKS_BACK - 1))
-    if weeks.monday(week) < weeks.monday(oldest):
+    oldest = calendar.shift(current, -(SET_WEEKS_BACK - 1))
+    if calendar.monday(week) < calendar.monday(oldest):
         raise UserFacingError("kpi.errors.too_old", week=week, oldest=oldest, weeks=SET_WEEKS_BACK)
     row = await session.scalar(select(KpiValue).where(
         KpiValue.team_id == team.id, KpiValue.kpi_key == spec.key, KpiValue.week == week))

@@ -6,99 +6,71 @@ the type checker rather than showing "no data" forever.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Generic, TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TypeVar
 
 from bot.metrics import (
+    Cached,
     CheckinMetrics,
     EscalationMetrics,
     JiraMetrics,
-    MetricsFn,
-    MetricsProviders,
+    KudosMetrics,
     PulseMetrics,
+    SyncMetrics,
+    TeamMetrics,
 )
 
-log = logging.getLogger("oneteam.kpi")
-
 M = TypeVar("M")
-M_co = TypeVar("M_co", covariant=True)
 
 
-class Cached(Generic[M_co]):
-    """One feature's metrics for one team, cached per period: the digest and the KPI table ask for the
-    same week more than once. A feature that fails reads as "no data" and does not take the digest or
-    /kpi down with it."""
-
-    def __init__(self, feature: str, fn: MetricsFn[M_co] | None, session: AsyncSession, team_id: int) -> None:
-        self.feature, self.fn, self.session, self.team_id = feature, fn, session, team_id
-        self._cache: dict[tuple[datetime, datetime], M_co | None] = {}
-
-    async def get(self, start: datetime, end: datetime) -> M_co | None:
-        if (start, end) not in self._cache:
-            self._cache[(start, end)] = await self._call(start, end)
-        return self._cache[(start, end)]
-
-    async def _call(self, start: datetime, end: datetime) -> M_co | None:
-        if self.fn is None:
-            return None
-        try:
-            return await self.fn(self.session, self.team_id, start, end)
-        except Exception:
-            log.exception("metrics failed", extra={"feature": self.feature, "team_id": self.team_id})
-            return None
-
-
-class Metrics:
-    """Per-request access to every feature's metrics for one team."""
-
-    def __init__(self, session: AsyncSession, team_id: int, providers: MetricsProviders) -> None:
-        self.checkins = Cached("checkins", providers.checkins, session, team_id)
-        self.escalations = Cached("escalations", providers.escalations, session, team_id)
-        self.pulse = Cached("pulse", providers.pulse, session, team_id)
-        self.jira = Cached("jira", providers.jira, session, team_id)
-        self.open_blockers = providers.open_blockers
-        self.other_side_notes = providers.other_side_notes
+class Metrics(TeamMetrics):
+    """Every feature's metrics for one team, read as KPI sources."""
 
     async def source_value(self, source: str, start: datetime, end: datetime) -> float | None:
         """The value of a computed KPI source for one period, None when there is no data."""
         return await SOURCES[source](self, start, end)
 
 
-SourceFn = Callable[[Metrics, datetime, datetime], Awaitable[float | None]]
+SourceFn = Callable[[TeamMetrics, datetime, datetime], Awaitable[float | None]]
 
 
 def _scaled(value: float | int | None, scale: float = 1.0) -> float | None:
     return None if value is None else float(value) * scale
 
 
-def _source(feature: Callable[[Metrics], Cached[M]], read: Callable[[M], float | None]) -> SourceFn:
+def _source(feature: Callable[[TeamMetrics], Cached[M]], read: Callable[[M], float | None]) -> SourceFn:
     """A KPI source reading one field of one feature's metrics."""
 
-    async def value(metrics: Metrics, start: datetime, end: datetime) -> float | None:
+    async def value(metrics: TeamMetrics, start: datetime, end: datetime) -> float | None:
         m = await feature(metrics).get(start, end)
         return None if m is None else read(m)
 
     return value
 
 
-def _checkins(m: Metrics) -> Cached[CheckinMetrics]:
+def _checkins(m: TeamMetrics) -> Cached[CheckinMetrics]:
     return m.checkins
 
 
-def _escalations(m: Metrics) -> Cached[EscalationMetrics]:
+def _escalations(m: TeamMetrics) -> Cached[EscalationMetrics]:
     return m.escalations
 
 
-def _pulse(m: Metrics) -> Cached[PulseMetrics]:
+def _pulse(m: TeamMetrics) -> Cached[PulseMetrics]:
     return m.pulse
 
 
-def _jira(m: Metrics) -> Cached[JiraMetrics]:
+def _jira(m: TeamMetrics) -> Cached[JiraMetrics]:
     return m.jira
+
+
+def _kudos(m: TeamMetrics) -> Cached[KudosMetrics]:
+    return m.kudos
+
+
+def _sync(m: TeamMetrics) -> Cached[SyncMetrics]:
+    return m.sync
 
 
 def _pulse_score(m: PulseMetrics) -> float | None:
@@ -135,4 +107,6 @@ SOURCES: dict[str, SourceFn] = {
     "jira_overdue": _source(_jira, lambda m: _scaled(m.overdue)),
     "pulse_score": _source(_pulse, _pulse_score),
     "enps": _source(_pulse, _enps),
+    "kudos_cross_side_balance": _source(_kudos, lambda m: _scaled(m.cross_side_balance, 100)),
+    "sync_actions_on_time": _source(_sync, lambda m: _scaled(m.on_time_rate, 100)),
 }

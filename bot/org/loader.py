@@ -10,9 +10,12 @@ The file's size is limited (checked before parsing), since validating costs time
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -24,6 +27,9 @@ from bot.org.schema import OrgSpec
 
 MAX_ORG_BYTES = 2 * 1024 * 1024  # about 14,000 people with their team memberships; validates in ~6 s
 MAX_PEOPLE = 10_000
+_DATE_SHAPED = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+S = TypeVar("S", bound=OrgSpec)
+Checks = Callable[[CommentedMap, S], list["Problem"]]  # a composed file's own cross-checks, with lines
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,21 @@ def _too_big(size: int) -> Problem:
     return Problem(1, f"the file is {size:,} bytes; the limit is {MAX_ORG_BYTES:,} bytes (about 10,000 people)")
 
 
-def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Problem]]:
-    """Validate org YAML text; returns the spec (when valid) and every problem found."""
+def _bad_date(text: str) -> Problem:
+    """The first date-shaped word that is not a date, with its line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for m in _DATE_SHAPED.finditer(line):
+            try:
+                date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return Problem(number, f"{m[0]!r} is not a date (use YYYY-MM-DD, e.g. 2026-12-24)")
+    return Problem(1, "a value is not a date (use YYYY-MM-DD, e.g. 2026-12-24)")
+
+
+def parse(text: str, model: type[S], source: str = "<org>",
+          checks: Checks[S] | None = None) -> tuple[S | None, list[Problem]]:
+    """Validate org YAML text against the whole file's `model` (bot/orgfile.py composes it, with `checks`
+    across its feature sections); returns the spec (when valid) and every problem found."""
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_ORG_BYTES:
         return None, [_too_big(size)]
@@ -86,6 +105,8 @@ def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Proble
         return None, [Problem(1, f"YAML: {str(exc).splitlines()[0]}")]
     except RecursionError:
         return None, [Problem(1, "the YAML is nested too deep")]
+    except ValueError:  # a date-shaped scalar that is no date (2026-13-01): the YAML reader gives no line
+        return None, [_bad_date(text)]
     if not isinstance(data, CommentedMap):
         return None, [Problem(1, "the file must be a mapping with `organisation`, `people` and `teams`")]
     people = data.get("people")
@@ -94,14 +115,14 @@ def parse(text: str, source: str = "<org>") -> tuple[OrgSpec | None, list[Proble
                               f"people: {len(people):,} people; the limit is {MAX_PEOPLE:,}")]
     notes = _deprecations(data, ())
     try:
-        spec = OrgSpec.model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
         return None, sorted(_problems(data, exc) + notes, key=lambda p: p.line)
-    problems = _cross_checks(data, spec)
+    problems = _cross_checks(data, spec) + (checks(data, spec) if checks else [])
     return (None if problems else spec), sorted(problems + notes, key=lambda p: p.line)
 
 
-def parse_file(path: Path) -> tuple[OrgSpec | None, list[Problem]]:
+def parse_file(path: Path, model: type[S], checks: Checks[S] | None = None) -> tuple[S | None, list[Problem]]:
     """`parse` on a file, whose size is checked before it is read."""
     try:
         size = path.stat().st_size
@@ -112,11 +133,11 @@ def parse_file(path: Path) -> tuple[OrgSpec | None, list[Problem]]:
         return None, [Problem(1, f"cannot read the file: {exc.strerror}")]
     except UnicodeDecodeError as exc:
         return None, [Problem(1, f"the file is not UTF-8 text (byte {exc.start})")]
-    return parse(text, str(path))
+    return parse(text, model, str(path), checks)
 
 
-def load(path: Path) -> OrgSpec:
-    spec, problems = parse_file(path)
+def load(path: Path, model: type[S], checks: Checks[S] | None = None) -> S:
+    spec, problems = parse_file(path, model, checks)
     if spec is None:
         raise OrgFileError(str(path), problems)
     return spec

@@ -1,18 +1,14 @@
-"""The shape of the org YAML. Feature sections (check-ins, escalation policy, pulse, KPIs, Jira)
-hang off `TeamSpec` and are defined next to the feature that reads them."""
+"""The shape of the org YAML that the org feature reads: the organisation, people, teams and memberships.
+The feature sections of a team (check-ins, escalation policy, pulse, KPIs, Jira) are defined next to the
+feature that reads them and composed into the whole file's model in bot/orgfile.py."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.checkins.config import CheckinConfig
 from bot.config_types import Email, Strict, TimeZone
-from bot.escalations.config import EscalationConfig
-from bot.jira.config import JiraConfig
-from bot.kpi.config import KpiConfig
-from bot.pulse.config import PulseConfig
 
 Role = Literal["member", "vendor_lead", "liaison", "manager", "admin"]
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -43,11 +39,6 @@ class TeamSpec(Strict):
     locale: str = "en"
     channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]{2,}$")
     members: tuple[TeamMemberSpec, ...] = ()
-    checkins: CheckinConfig = CheckinConfig()
-    escalation: EscalationConfig = EscalationConfig()
-    pulse: PulseConfig = PulseConfig()
-    kpi: KpiConfig = KpiConfig()
-    jira: JiraConfig = JiraConfig()
 
     @field_validator("members", mode="before", json_schema_input_type=list[TeamMemberSpec | Email])
     @classmethod
@@ -77,10 +68,3 @@ class OrgSpec(Strict):
     def person(self, email: str) -> PersonSpec | None:
         return next((p for p in self.people if p.email == email), None)
 
-
-def json_schema() -> dict[str, Any]:
-    """The whole org file as JSON Schema, for editors to autocomplete and check `org.yml`."""
-    schema = OrgSpec.model_json_schema(mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "OneTeam org file"
-    return schema

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.calendar import EVERY_DAY, WORKING_DAYS, next_working, zone
+from bot.calendar import EVERY_DAY, Calendar, team_calendar, zone
 from bot.delivery import deliver_once
 from bot.pulse import batches, blocks, service
 from bot.services import Services
@@ -36,16 +36,17 @@ async def run(services: Services) -> None:
 
 def send_at(survey: PulseSurvey, member: Member, team: Team, *, reminder: bool) -> datetime | None:
     """When a member gets the invitation (or reminder): the first moment of their local working hours
-    from the survey's opening (or reminder time, and at least half a day after their invitation). When
+    (their team's calendar: working days and hours, public holidays and closed dates) from the survey's
+    opening (or reminder time, and at least half a day after their invitation). When
     that is after the close: their next local daytime, any day; failing that, the invitation goes at
     once and the reminder not at all."""
     start = survey.opens_at
     if reminder:
         invited = send_at(survey, member, team, reminder=False) or start
         start = max(survey.remind_at, invited + REMINDER_GAP)
-    tz = zone(member.timezone, team.timezone)
-    for days in (WORKING_DAYS, EVERY_DAY):
-        at = next_working(start, tz, days=days)
+    cal = team_calendar(team).for_person(member.timezone)
+    for any_day in (False, True):
+        at = (Calendar(cal.tz, EVERY_DAY, cal.hours) if any_day else cal).next_working(start)
         if at < survey.closes_at:
             return at
     return None if reminder else start
@@ -64,8 +65,8 @@ async def _invite(services: Services, *, reminder: bool = False) -> None:
             at = send_at(survey, member, team, reminder=reminder)
             if at is None:
                 continue
-            if at > now:  # outside their working hours: a later run sends it
-                complete = False
+            if at > now or await _away(services, member, team, now):  # outside their working hours, or away:
+                complete = False  # a later run sends it (while the survey is open)
                 continue
             t = services.t(member.locale, team.locale)
             msg = blocks.invitation(t, survey.id, team.name, survey.closes_at, member.timezone or team.timezone,
@@ -75,6 +76,13 @@ async def _invite(services: Services, *, reminder: bool = False) -> None:
             complete = complete and sent is not None
         if complete:
             await service.mark(services, survey.id, flag)
+
+
+async def _away(services: Services, member: Member, team: Team, now: datetime) -> bool:
+    """Whether the member set themselves away today (their local date)."""
+    today = now.astimezone(zone(member.timezone, team.timezone)).date()
+    async with services.sessions() as session:
+        return bool(await services.metrics.absent_on(session, [member.id], today))
 
 
 async def _remind(services: Services) -> None:
@@ -120,12 +128,17 @@ async def _announce(services: Services) -> None:
 
 
 async def send_follow_ups(services: Services) -> None:
-    """Sends each new update to everyone the team surveys (taken from the org: who answered is unknown)."""
+    """Sends each new update to everyone the team surveys (taken from the org: who answered is unknown), each
+    inside their working hours."""
+    now = services.clock.now()
     for follow_up, survey in await service.pending_follow_ups(services):
         team, people, _readers = await service.team_of(services, survey.team_id)
         complete = True
         for member in people:
             if member.slack_user_id is None:  # never: only people with a Slack id are surveyed
+                continue
+            if not team_calendar(team).for_person(member.timezone).is_working(now):
+                complete = False  # quiet hours: a later run sends it in their working hours
                 continue
             t = services.t(member.locale, team.locale)
             msg = blocks.follow_up_message(t, team.name, team.config.get("pulse") or {}, follow_up.question_id,

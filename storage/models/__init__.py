@@ -1,17 +1,22 @@
 """Every model module is imported here so that `Base.metadata` knows all tables (Alembic reads it)."""
 
+from storage.models.absence import Absence, OncallCover
 from storage.models.base import Base
 from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
 from storage.models.escalations import Escalation, EscalationStep
 from storage.models.jira import JiraLink, JiraOutboxItem, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
+from storage.models.kudos import Kudos, KudosDay
 from storage.models.ledger import HandledDelivery
 from storage.models.milestone import Milestone
 from storage.models.org import ROLES, Member, Membership, Team
 from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
+from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
-__all__ = ["ROLES", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
+__all__ = ["ROLES", "Absence", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
-           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Member", "Membership",
-           "Milestone",           "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey", "Team"]
+           "JiraLink", "JiraOutboxItem", "JiraSyncState", "JiraWeeklyStats", "KpiValue", "Kudos", "KudosDay",
+           "Member", "Membership", "Milestone", "OncallCover", "PulseAnswer", "PulseComment", "PulseFollowUp",
+           "PulseReceipt", "PulseSurvey",
+           "SyncActionItem", "SyncItem", "SyncMeeting", "Team"]

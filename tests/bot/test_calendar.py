@@ -70,3 +70,28 @@ def test_iso_weeks() -> None:
     assert current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "Asia/Seoul") == "2026-W48"  # Monday in Seoul
     assert current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "UTC") == "2026-W47"
     assert last_weeks("2026-W01", 2) == ["2025-W52", "2026-W01"]
+
+
+def test_a_team_calendar_comes_from_its_org_section() -> None:
+    from bot.calendar import team_calendar
+    from storage.models import Team
+
+    seoul = Team(key="s", name="S", kind="vendor", timezone="Asia/Seoul", config={"calendar": {
+        "hours": ["09:00", "18:00"], "country": "KR", "closed": ["2026-12-31"]}})
+    cal = team_calendar(seoul)
+    assert str(cal.tz) == "Asia/Seoul" and cal.hours == (time(9), time(18))
+    assert not cal.is_open_day(date(2026, 9, 25))  # Chuseok 2026: Sep 24-26
+    assert not cal.is_open_day(date(2026, 12, 31)) and cal.is_open_day(date(2026, 12, 30))
+    plain = team_calendar(Team(key="p", name="P", kind="internal", timezone="UTC", config={}))
+    assert plain.hours == (time(8), time(20)) and plain.is_open_day(date(2026, 9, 25))
+
+
+def test_a_weekly_moment_is_the_last_one_at_or_before_now_in_local_time() -> None:
+    """The digest's schedule (Monday 09:00 local): due from that minute on, the week before it until then."""
+    cal = Calendar(NEW_YORK)
+    monday_9am = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 09:00 EST
+    assert cal.last_at(monday_9am, 0, time(9)) == datetime(2026, 11, 23, 9, 0, tzinfo=NEW_YORK)
+    assert cal.last_at(monday_9am - timedelta(minutes=1), 0, time(9)) == datetime(2026, 11, 16, 9, 0, tzinfo=NEW_YORK)
+    # Across the DST change the local time holds: Monday 09:00 EDT, a week before 09:00 EST.
+    assert cal.last_at(datetime(2026, 11, 2, 13, 0, tzinfo=UTC), 0, time(9)) == datetime(2026, 10, 26, 9, 0,
+                                                                                             tzinfo=NEW_YORK)

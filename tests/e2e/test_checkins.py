@@ -137,10 +137,12 @@ async def test_reminder_waits_for_the_local_window_and_snoozes(harness):
     await at(h, THURSDAY)
     await at(h, SEOUL_1600)
     await answer(h, MINJI, done="a", next="b", mood=3)
-    # 16:00 + 4 h = 20:00 in Seoul, outside 08:00-20:00: the reminder waits for 08:00 (23:00 UTC)
-    await at(h, datetime(2026, 11, 20, 22, 59, tzinfo=UTC))
+    # 16:00 + 4 h = 20:00 in Seoul, outside 08:00-20:00, and the weekend is not a working day (issue 16,
+    # quiet hours): the reminder waits for Monday 08:00 (Sunday 23:00 UTC)
+    await at(h, datetime(2026, 11, 20, 23, 0, tzinfo=UTC))  # Saturday 08:00 in Seoul
+    await at(h, datetime(2026, 11, 22, 22, 59, tzinfo=UTC))
     assert len(h.sandbox.dms(h.user(JISOO))) == 1
-    await at(h, datetime(2026, 11, 20, 23, 0, tzinfo=UTC))
+    await at(h, datetime(2026, 11, 22, 23, 0, tzinfo=UTC))
     jisoo = h.sandbox.dms(h.user(JISOO))
     assert len(jisoo) == 2 and "checkin_snooze_hour" in str(jisoo[-1].blocks)
     assert len(h.sandbox.dms(h.user(MINJI))) == 1  # answered: no reminder
@@ -150,9 +152,9 @@ async def test_reminder_waits_for_the_local_window_and_snoozes(harness):
     ack = await h.driver.block_action(h.user(JISOO), "checkin_snooze_hour", message=jisoo[-1])
     await h.settle()
     assert ack.ok
-    await at(h, datetime(2026, 11, 20, 23, 59, tzinfo=UTC))
+    await at(h, datetime(2026, 11, 22, 23, 59, tzinfo=UTC))
     assert len(h.sandbox.dms(h.user(JISOO))) == 2
-    await at(h, datetime(2026, 11, 21, 0, 0, tzinfo=UTC))
+    await at(h, datetime(2026, 11, 23, 0, 0, tzinfo=UTC))
     assert len(h.sandbox.dms(h.user(JISOO))) == 3
 
 
@@ -297,7 +299,7 @@ async def test_a_note_from_the_internal_side_reaches_the_vendor_lead(harness):
 
 
 async def test_with_an_other_side_channel_the_note_goes_there_instead(clock, database_url):
-    from bot.org.loader import load
+    from bot.orgfile import load
     from sandbox.harness import EXAMPLE_ORG, Harness
 
     spec = load(EXAMPLE_ORG)

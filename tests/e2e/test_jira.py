@@ -296,7 +296,7 @@ async def test_with_jira_the_liaisons_blocker_dm_offers_a_ticket(h: Harness) -> 
 async def test_a_team_without_a_jira_project_gets_no_jira_buttons(clock: FakeClock) -> None:
     from datetime import UTC, datetime
 
-    from bot.org.loader import load
+    from bot.orgfile import load
     from sandbox.harness import EXAMPLE_ORG
     from schedules.checkins import tick
 

@@ -32,8 +32,14 @@ from storage.models import (
     EscalationStep,
     JiraLink,
     KpiValue,
+    Member,
+    OncallCover,
     PulseFollowUp,
     PulseSurvey,
+    SyncActionItem,
+    SyncItem,
+    SyncMeeting,
+    Team,
 )
 
 PRIYA, SAM, DANA = "priya@acme.example", "sam@acme.example", "dana@acme.example"
@@ -53,6 +59,9 @@ class World:
     prompt: int  # Ji-soo's check-in prompt
     round: int  # care-hana's check-in round
     survey: int  # care-hana's open pulse survey
+    meeting: int  # care-hana's weekly sync (its facilitator: the liaison, Sam)
+    item: int  # an agenda item of it
+    action: int  # an action item owned by Min-ji
 
 
 @pytest.fixture
@@ -102,7 +111,20 @@ async def build_world(h: Harness) -> World:
     async with h.services.sessions() as s:
         survey = await s.scalar(select(PulseSurvey).where(PulseSurvey.state == "open").order_by(PulseSurvey.id))
         assert (await s.get(Escalation, escs[1].id)).state == "resolved"
-    return World(escs[0].id, escs[1].id, blocker.id, prompt.id, prompt.round_id, survey.id)
+    async with h.services.sessions.begin() as s:
+        team = await s.scalar(select(Team).where(Team.key == "care-hana"))
+        minji = await s.scalar(select(Member).where(Member.email == MINJI))
+        meeting = SyncMeeting(team_id=team.id, starts_at=SEOUL_1600, ends_at=SEOUL_1600, channel_id="C0HANA",
+                              state="drafted")
+        s.add(meeting)
+        await s.flush()
+        item = SyncItem(meeting_id=meeting.id, topic="t", owner_side="vendor", position=1, created_at=SEOUL_1600)
+        action = SyncActionItem(team_id=team.id, meeting_id=meeting.id, what="w", owner_id=minji.id,
+                                due=SEOUL_1600.date(), state="open", created_at=SEOUL_1600)
+        s.add_all([item, action])
+        await s.flush()
+        sync_ids = (meeting.id, item.id, action.id)
+    return World(escs[0].id, escs[1].id, blocker.id, prompt.id, prompt.round_id, survey.id, *sync_ids)
 
 
 async def snapshot(h: Harness) -> dict[str, Any]:
@@ -119,6 +141,10 @@ async def snapshot(h: Harness) -> dict[str, Any]:
                       for lk in (await s.scalars(select(JiraLink).order_by(JiraLink.id))).all()],
             "kpi": [(v.kpi_key, v.week, v.value) for v in (await s.scalars(select(KpiValue))).all()],
             "follow_ups": len((await s.scalars(select(PulseFollowUp))).all()),
+            "sync": [(m.id, m.state, m.decisions) for m in (await s.scalars(select(SyncMeeting))).all()],
+            "sync_items": [(i.id, i.position, i.dropped) for i in (await s.scalars(select(SyncItem))).all()],
+            "sync_actions": [(a.id, a.state) for a in (await s.scalars(select(SyncActionItem))).all()],
+            "covers": len((await s.scalars(select(OncallCover))).all()),
             "jira_issues": sorted(h.jira.issues),
             "views": {u: [v["id"] for v in h.sandbox.open_views(uid(h, u))]
                       for u in (PRIYA, SAM, DANA, MINJI, JISOO, STRANGER)},
@@ -134,9 +160,24 @@ def click(action_id: str, value: Callable[[World], str]) -> Send:
     return send
 
 
+def choose(action_id: str, value: Callable[[World], str]) -> Send:
+    """An option picked in an overflow menu."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.block_action(user, action_id, selected_option=value(w),
+                                           channel_id=h.sandbox.ws.dm_id(user))
+    return send
+
+
 def command(name: str, text: str) -> Send:
     async def send(h: Harness, w: World, user: str) -> Ack:
         return await h.driver.slash(user, name, text)
+    return send
+
+
+def cover_for(email: str, text: str) -> Send:
+    """`/oneteam cover @person …` naming a person of the org by their real Slack id."""
+    async def send(h: Harness, w: World, user: str) -> Ack:
+        return await h.driver.slash(user, "/oneteam", f"cover <@{h.user(email)}> {text}")
     return send
 
 
@@ -251,6 +292,7 @@ CASES = [
     Case(Action.KPI_VIEW, JISOO, command("/kpi", "care-hana"), ko=True),
     Case(Action.KPI_VIEW, JISOO, command("/kpi", "history csat care-hana"), ko=True),
     Case(Action.KPI_SET, MINJI, command("/kpi", "set csat 4 care-hana"), ko=True),
+    Case(Action.ONCALL_COVER, JISOO, cover_for(MINJI, "2026-11-25 care-hana"), ko=True),
     Case(Action.PULSE_ANSWER, DANA, click("pulse_open", lambda w: str(w.survey))),
     Case(Action.PULSE_ANSWER, DANA, borrowed_form("pulse_open", lambda w: str(w.survey), None, {"pulse_enps": "0"})),
     Case(Action.PULSE_ANSWER, JISOO, click("pulse_open", lambda w: "abc"), "pulse.errors.not_found", ko=True),
@@ -259,6 +301,19 @@ CASES = [
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: f"{w.survey}:job_security"), ko=True),
     Case(Action.PULSE_FOLLOW_UP, JISOO, click("pulse_follow_up", lambda w: "abc:x"), "pulse.errors.not_found",
          ko=True),
+    Case(Action.KUDOS_GIVE, STRANGER, command("/kudos", "<@U0SAM> thanks")),
+    Case(Action.KUDOS_GIVE, SAM, click("escalation_thank", lambda w: "999"), "escalations.errors.not_found"),
+    Case(Action.KUDOS_GIVE, SAM, click("escalation_thank", ESC1), "escalations.errors.not_found"),  # not resolved
+    Case(Action.SYNC_ADD_ITEM, PRIYA, click("sync_add_item", lambda w: str(w.meeting))),  # not on the team
+    Case(Action.SYNC_ADD_ITEM, SAM, click("sync_add_item", lambda w: "abc"), "sync.errors.not_found"),
+    Case(Action.SYNC_ADD_ITEM, SAM, click("sync_add_item", lambda w: "999"), "sync.errors.not_found"),
+    Case(Action.SYNC_EDIT_ITEM, JISOO, choose("sync_item_menu", lambda w: f"drop:{w.item}"), ko=True),
+    Case(Action.SYNC_EDIT_ITEM, SAM, choose("sync_item_menu", lambda w: "drop:abc"), "sync.errors.not_found"),
+    Case(Action.SYNC_MINUTES, JISOO, click("sync_minutes", lambda w: str(w.meeting)), ko=True),
+    Case(Action.SYNC_MINUTES, MINJI, click("sync_minutes", lambda w: str(w.meeting)), ko=True),  # vendor lead
+    Case(Action.SYNC_ACTION_DONE, JISOO, click("sync_action_done", lambda w: str(w.action)), ko=True),
+    Case(Action.SYNC_ACTION_DONE, SAM, click("sync_action_done", lambda w: "999"), "sync.errors.not_found"),
+    Case(Action.SYNC_ACTIONS_VIEW, PRIYA, command("/oneteam", "actions care-hana")),
 ]
 
 

@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.org.loader import load
+from bot.orgfile import load
 from sandbox.driver import SlackDriver
 from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace
 from sandbox.slack import SlackSandbox, text_of

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 
 from bot.clock import FakeClock
 from bot.i18n import translator
-from bot.org.loader import load
+from bot.orgfile import load
 from demo.pulse import EXTRA_STAFF, answer, invitation_for, open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import text_of
@@ -206,3 +206,42 @@ async def _lost_in_a_restart(h: Harness) -> None:
     assert not any("OneTeam" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[2])))  # only those who lost answers
     await tick(h.services)  # told once
     assert sum("OneTeam" in text_of(m) for m in h.sandbox.dms(h.user(VENDOR[0]))) == 1
+
+
+async def test_quiet_hours_hold_an_invitation_to_0900_on_the_next_working_day(clock: FakeClock) -> None:
+    """The team's calendar decides (issue 16): 09:00-18:00 in Seoul, Korean public holidays."""
+    from bot.calendar import CalendarConfig
+
+    spec = with_vendor_staff(load(EXAMPLE_ORG), "care-hana", 6)
+    calendar = CalendarConfig(hours=("09:00", "18:00"), country="KR")
+    spec = spec.model_copy(update={"teams": tuple(
+        t.model_copy(update={"calendar": calendar}) if t.key == "care-hana" else t for t in spec.teams)})
+    clock.set(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))  # Friday 21:00 in Seoul
+    async with Harness(org=spec, clock=clock) as h:
+        await tick(h.services)
+        hana = (await open_survey_ids(h))["care-hana"]
+        for quiet in (datetime(2026, 11, 21, 1, 0, tzinfo=UTC),  # Saturday 10:00 in Seoul
+                      datetime(2026, 11, 22, 23, 0, tzinfo=UTC),  # Monday 08:00
+                      datetime(2026, 11, 22, 23, 59, tzinfo=UTC)):  # Monday 08:59
+            clock.set(quiet)
+            await tick(h.services)
+            assert invitation_for(h, VENDOR[0], hana) is None
+        clock.set(datetime(2026, 11, 23, 0, 0, tzinfo=UTC))  # Monday 09:00 in Seoul
+        await tick(h.services)
+        assert all(invitation_for(h, e, hana) for e in VENDOR)
+
+
+async def test_a_member_away_is_invited_only_once_back(h: Harness, clock: FakeClock) -> None:
+    """`/oneteam away` holds the invitation while the survey is open; `/oneteam back` lets it go."""
+    clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # Monday 10:00 in Seoul (the survey is not open yet)
+    ack = await h.command(VENDOR[0], "/oneteam", "away 2026-11-24 2026-11-30")
+    await h.settle()
+    assert ack.ok
+    clock.set(WORKING_IN_SEOUL_AND_NEW_YORK)  # Tuesday 08:30 in Seoul
+    await tick(h.services)
+    hana = (await open_survey_ids(h))["care-hana"]
+    assert invitation_for(h, VENDOR[0], hana) is None and invitation_for(h, VENDOR[1], hana) is not None
+    await h.command(VENDOR[0], "/oneteam", "back")
+    await h.settle()
+    await tick(h.services)
+    assert invitation_for(h, VENDOR[0], hana) is not None

@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 
 from bot import logs
 from bot.clock import FakeClock
-from bot.org.loader import load
 from bot.org.schema import OrgSpec
+from bot.orgfile import load
 from bot.pulse import service
 from demo.pulse import EXTRA_STAFF, answer, open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, ONETEAM_SECRET, Harness

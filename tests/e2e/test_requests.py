@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from sandbox.harness import Harness
@@ -64,6 +65,7 @@ async def test_url_verification_echoes_the_challenge(harness: Harness) -> None:
 
 
 async def test_web_api_calls_share_kept_alive_connections(harness: Harness) -> None:
+    harness.clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # Monday 10:00 in Seoul: P3 pages go out now
     for n in range(3):
         await harness.command("priya@acme.example", "/escalate", f"P3 care-hana Queue stuck {n}")
         await harness.settle()

@@ -15,7 +15,7 @@ from bot.digest.service import build_digest
 from bot.escalations.ids import Action
 from bot.i18n import translator
 from bot.kpi.sources import Metrics
-from bot.org.loader import load
+from bot.orgfile import load
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import Message, text_of
 from schedules.escalations import sla_tick

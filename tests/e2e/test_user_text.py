@@ -17,7 +17,7 @@ from bot.digest import render
 from bot.digest.service import digest_for
 from bot.escalations.ids import Action, Block, View
 from bot.jira import outbox
-from bot.org.loader import load
+from bot.orgfile import load
 from demo.pulse import answer as answer_pulse
 from demo.pulse import open_survey_ids, with_vendor_staff
 from sandbox.harness import EXAMPLE_ORG, Harness
@@ -236,3 +236,38 @@ async def test_text_typed_in_jira_comes_back_inert_and_escaped_once(clock: FakeC
         assert rating and ESCAPED in text_of(rating[-1])
         found = leaks(slack_payloads(h))
         assert not found, "\n".join(found)
+
+
+async def test_you_said_we_did_waits_for_each_members_working_hours(pulse_h: Harness) -> None:
+    """Quiet hours (issue 16): an update posted at 18:30 in New York is 08:30 in Seoul; Sam reads it next morning."""
+    h = pulse_h
+    await pulse_tick(h.services)
+    survey = (await open_survey_ids(h))["care-hana"]
+    voters = ["minji@hanabpo.example", "jisoo@hanabpo.example", "hyun@hanabpo.example",
+              "seoyeon@hanabpo.example", "dohyun@hanabpo.example", "sam@acme.example"]
+    for email in voters:
+        await answer_pulse(h, email, survey, likert={q: 2 for q in ("job_security", "control", "dynamics")}, enps=7)
+    h.clock.set(datetime(2026, 11, 27, 0, 0, tzinfo=UTC))  # Fri 09:00 Seoul, Thu 19:00 New York: closed
+    await pulse_tick(h.services)
+    h.clock.set(datetime(2026, 11, 27, 1, 0, tzinfo=UTC))  # Fri 10:00 Seoul, Thu 20:00 New York
+    await h.command(DANA, "/pulse", "results care-hana")
+    await h.settle()
+    results = h.sandbox.ephemerals(h.user(DANA))[-1]
+    button = next(b["accessory"] for b in results.blocks
+                  if (b.get("accessory") or {}).get("action_id") == "pulse_follow_up")
+    await h.driver.block_action(h.user(DANA), "pulse_follow_up", value=button["value"], message=results)
+    await h.settle()
+    await h.driver.submit_view(h.user(DANA), h.sandbox.open_views(h.user(DANA))[-1],
+                               inputs={"follow_up": "Shift handovers now include the vendor lead"})
+    await h.settle()
+
+    def told(email: str) -> bool:
+        return any("Shift handovers" in text_of(m) for m in h.sandbox.dms(h.user(email)))
+
+    assert told("hyun@hanabpo.example") and not told("sam@acme.example")
+    h.clock.set(datetime(2026, 11, 27, 12, 59, tzinfo=UTC))  # Friday 07:59 in New York
+    await pulse_tick(h.services)
+    assert not told("sam@acme.example")
+    h.clock.set(datetime(2026, 11, 27, 13, 0, tzinfo=UTC))  # Friday 08:00
+    await pulse_tick(h.services)
+    assert told("sam@acme.example")

@@ -12,11 +12,12 @@ from fontTools.ttLib import TTFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import calendar as weeks
+from bot import calendar
 from bot.digest import chart, render
 from bot.digest.model import Digest
 from bot.digest.service import build_digest
 from bot.i18n import Translator, translator
+from bot.kpi.commands import digest_kpis
 from bot.metrics import (
     CheckinMetrics,
     ConcernMetrics,
@@ -69,7 +70,7 @@ def by_week(team_tz: str, data: dict[str, M]) -> MetricsFn[M]:
     """A metrics provider answering per week (by the week its period starts in)."""
 
     async def metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> M | None:
-        return data.get(weeks.current_week(start, team_tz))
+        return data.get(calendar.current_week(start, team_tz))
 
     return metrics
 
@@ -95,6 +96,7 @@ async def build(services: Services, team: Team, providers: MetricsProviders, loc
 
 def full(tz: str, pulse: PulseMetrics | None = None) -> MetricsProviders:
     return MetricsProviders(
+        kpis=digest_kpis,  # the KPI feature's, as bot/wiring.py registers it
         checkins=by_week(tz, {WEEK: checkins(), PREV: checkins(answered=7, mood=3.9)}),
         escalations=by_week(tz, {WEEK: escalations(), PREV: escalations(breaches=0)}),
         pulse=by_week(tz, {WEEK: pulse or survey()}),
@@ -138,15 +140,15 @@ async def test_computed_kpi_snapshot_is_stored_for_a_finished_week(services: Ser
 
 async def test_sections_without_data_are_hidden(services: Services) -> None:
     team = await hana(services)
-    digest = await build(services, team, MetricsProviders())
+    digest = await build(services, team, MetricsProviders(kpis=digest_kpis))
     assert digest.sections == ()
     assert "Nothing was recorded" in render.markdown(digest)
     assert chart.render_png(digest) is None
     only_kpis = await build(services, team, MetricsProviders(
-        escalations=by_week(team.timezone, {}), jira=by_week(team.timezone, {WEEK: JiraMetrics()})))
+        kpis=digest_kpis, escalations=by_week(team.timezone, {}), jira=by_week(team.timezone, {WEEK: JiraMetrics()})))
     assert [s.key for s in only_kpis.sections] == []  # no KPI values either
     await seed_kpis(services, team)
-    with_kpis = await build(services, team, MetricsProviders())
+    with_kpis = await build(services, team, MetricsProviders(kpis=digest_kpis))
     assert [s.key for s in with_kpis.sections] == ["kpis", "changes"]
 
 

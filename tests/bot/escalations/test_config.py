@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.escalations.config import EscalationConfig
-from bot.org.loader import parse
+from bot.orgfile import parse
 
 ORG = """\
 organisation: {{name: Acme}}

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.jira import service, webhook
 from bot.settings import Settings
 from sandbox.harness import Harness
+from storage.models import JiraWeeklyStats
 from storage.org import team_by_key
 
 
@@ -51,7 +53,9 @@ async def test_weekly_counts_are_stored_and_read_for_kpis(h: Harness, clock: Fak
         empty = await service.jira_metrics(session, team.id, seoul_monday - timedelta(days=70),
                                            seoul_monday - timedelta(days=63))
         assert empty.created is None
-    assert service.week_bounds(clock.now(), "Asia/Seoul")[0] == date(2026, 11, 16)
+        mondays = (await session.scalars(select(JiraWeeklyStats.week_start).where(
+            JiraWeeklyStats.team_id == team.id).order_by(JiraWeeklyStats.week_start))).all()
+        assert mondays == [date(2026, 11, 9), date(2026, 11, 16)]  # Seoul's last and this week
 
 
 def test_webhook_token_is_explicit_or_derived_from_the_secret() -> None:

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from bot import calendar as weeks
+from bot import calendar
+from bot.digest.config import DigestConfig, digest_config
 from bot.digest.service import due_moment
 from bot.errors import UserFacingError
-from bot.kpi.config import DigestConfig, KpiConfig, KpiSpec
+from bot.kpi.config import KpiConfig, KpiSpec, kpi_config
 from bot.kpi.service import check_value
-from bot.org.loader import parse
+from bot.org.service import team_config
+from bot.orgfile import parse
 
 ORG = """
 organisation: {name: Acme}
@@ -32,6 +34,21 @@ def test_bad_definitions_are_reported_with_their_line() -> None:
     spec, problems = parse(ORG)
     assert spec is None
     assert any(p.line == 11 and "definitions.1.source" in p.message and "enps" in p.message for p in problems)
+
+
+SHARED = ORG.replace("        - {key: csat, name: Again, target: 1, source: pulse_speed}\n",
+                     '      digest: {weekday: fri, time: "17:30"}\n')
+
+
+def test_the_kpi_section_holds_the_digest_schedule_each_feature_reads_its_own_keys() -> None:
+    """`kpi.digest` stays where the org file has it; KPIs read the definitions, the digest its schedule."""
+    spec, problems = parse(SHARED)
+    assert spec is not None and problems == []
+    stored = team_config(spec.teams[0])
+    assert [d.key for d in kpi_config(stored).definitions] == ["csat"]
+    assert (digest_config(stored).weekday, digest_config(stored).time) == ("fri", "17:30")
+    spec, problems = parse(SHARED.replace('"17:30"', '"25:00"'))
+    assert spec is None and [p.line for p in problems] == [11] and "kpi.digest.time" in problems[0].message
 
 
 def test_duplicate_keys_are_refused() -> None:
@@ -59,12 +76,12 @@ def test_values_refused(raw: str, key: str) -> None:
 
 
 def test_weeks_in_the_team_zone() -> None:
-    assert weeks.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "Asia/Seoul") == "2026-W48"  # Mon 01:00
-    assert weeks.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "America/New_York") == "2026-W47"
-    start, end = weeks.bounds("2026-W47", "Asia/Seoul")
+    assert calendar.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "Asia/Seoul") == "2026-W48"  # Mon 01:00
+    assert calendar.current_week(datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "America/New_York") == "2026-W47"
+    start, end = calendar.bounds("2026-W47", "Asia/Seoul")
     assert (start, end) == (datetime(2026, 11, 15, 15, tzinfo=UTC), datetime(2026, 11, 22, 15, tzinfo=UTC))
-    assert weeks.last_weeks("2026-W01", 2) == ["2025-W52", "2026-W01"]
-    assert not weeks.is_week("2026-W54")
+    assert calendar.last_weeks("2026-W01", 2) == ["2025-W52", "2026-W01"]
+    assert not calendar.is_week("2026-W54")
 
 
 def test_digest_is_due_monday_nine_in_the_managers_zone() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.org.loader import parse
 from bot.org.service import apply_org
+from bot.orgfile import parse
 from sandbox.harness import EXAMPLE_ORG, Harness
 from storage.models import Member, Membership, Team
 

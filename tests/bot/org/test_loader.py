@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.org.loader import OrgFileError, load, parse
+from bot.org.loader import OrgFileError
+from bot.orgfile import load, parse
 from sandbox.harness import EXAMPLE_ORG
 
 GOOD_HEAD = "organisation:\n  name: Acme\npeople:\n  - email: a@x.io\n    name: A\n"
@@ -118,3 +119,20 @@ def test_an_org_file_with_too_many_people_is_refused_with_a_clear_message() -> N
 def test_unreadable_yaml_is_a_problem_not_a_traceback(text: str, words: str) -> None:
     found = lines(text)
     assert words in " ".join(found.values())
+
+
+CAL = "teams:\n  - key: t1\n    name: T\n    kind: internal\n    calendar:\n"
+
+
+@pytest.mark.parametrize(("body", "line", "words"), [
+    (CAL + "      country: XX\n", 11, "unknown country code 'XX'"),
+    (CAL + "      country: US\n      subdiv: ZZ\n", 12, "unknown subdiv 'ZZ' of US"),
+    (CAL + "      subdiv: NY\n", 11, "subdiv needs a country"),
+    (CAL + "      hours: ['18:00', '09:00']\n", 11, "start before end"),
+    (CAL + "      days: []\n", 11, "days must be"),
+    (CAL + "      closed: [2026-13-01]\n", 11, "date"),
+])
+def test_calendar_problems_point_at_their_line(body: str, line: int, words: str) -> None:
+    found = lines(GOOD_HEAD + body)
+    assert line in found, found
+    assert words in found[line]

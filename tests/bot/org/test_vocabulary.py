@@ -13,9 +13,9 @@ from ruamel.yaml import YAML
 
 from bot.checkins.config import CheckinConfig
 from bot.cli import main
+from bot.digest.config import DigestConfig
 from bot.escalations.config import BusinessHours
-from bot.kpi.config import DigestConfig
-from bot.org.loader import parse
+from bot.orgfile import parse
 from sandbox.harness import EXAMPLE_ORG
 
 HEAD = "organisation:\n  name: Acme\npeople:\n  - email: a@x.io\n    name: A\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.org.loader import parse
+from bot.orgfile import parse
 from bot.pulse.questions import bank, rotation
 
 ORG = """organisation: {name: Acme}

@@ -1,0 +1,1 @@
+"""Dated absences people set themselves: `/oneteam away`, `/oneteam away list`, `/oneteam back`."""

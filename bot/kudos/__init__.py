@@ -1,0 +1,1 @@
+"""Kudos: people thank each other, across the line between the internal team and the vendor."""
