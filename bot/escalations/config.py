@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Container
+from datetime import date, time
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.calendar import Calendar, Closed
+from bot.calendar import NOTHING_CLOSED, Calendar
 from bot.config_types import HHMM, NEXT_BUSINESS_DAY, Duration, Strict, Weekday, clock, weekday_index
 from bot.rotations import ROTATION
 
@@ -22,24 +24,12 @@ DEFAULT_SLA: dict[str, dict[str, str]] = {"P1": {"ack": "15m", "resolve": "4h"},
 
 
 class BusinessHours(Strict):
-    """Working hours in the team's time zone; P3/P4 timers only run inside them."""
+    """The policy's working hours and days; P3/P4 timers and SLA clocks only run inside them, in the zone of
+    the team's calendar and never on its closed days (`calendar:` public holidays and closed dates)."""
 
     start: HHMM = "09:00"
     end: HHMM = "18:00"
     days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
-    # Public holidays of a country (ISO code, e.g. KR) from the `holidays` package: closed all day.
-    holidays: str | None = None
-
-    @field_validator("holidays")
-    @classmethod
-    def _country(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        import holidays
-
-        if v.upper() not in holidays.list_supported_countries():
-            raise ValueError(f"unknown country code {v!r} for holidays (use an ISO code such as KR or US)")
-        return v.upper()
 
     @field_validator("days")
     @classmethod
@@ -54,9 +44,9 @@ class BusinessHours(Strict):
             raise ValueError("business hours must start before they end")
         return self
 
-    def calendar(self, tz: str) -> Calendar:
+    def calendar(self, tz: ZoneInfo | str, closed: Container[date] = NOTHING_CLOSED) -> Calendar:
         hours: tuple[time, time] = (clock(self.start), clock(self.end))
-        return Calendar(tz, (weekday_index(d) for d in self.days), hours, Closed(self.holidays))
+        return Calendar(tz, (weekday_index(d) for d in self.days), hours, closed)
 
 
 class SlaTarget(Strict):

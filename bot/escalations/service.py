@@ -198,7 +198,7 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
             team_id=team.id, state="open", severity=req.severity, category=req.category, summary=req.summary,
             details=req.details, raiser_slack_id=actor.slack_id, raiser_name=member.name,
             raiser_org=member.external_org, level=level, rounds=0, step=0, synced_step=0,
-            next_step_at=due_after(now, cfg.timeout(req.severity), req.severity, cfg, team.timezone),
+            next_step_at=due_after(now, cfg.timeout(req.severity), req.severity, cfg, team),
             channel_id=channel, channel_shared=shared, created_at=now, reopen_count=0,
             jira_wanted=req.severity in cfg.jira_auto, blocker_id=req.blocker_id,
             **sla.started(req.severity, team, cfg, now))
@@ -438,11 +438,11 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
                 {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
                 {"kind": "notified", "at": now, "note": _ids([esc.acked_by_slack_id, *people])},
             ], rounds=esc.rounds + 1,
-                next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
+                next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team))
             return EscalationReminded
         skipped: list[Skip] = []
         following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
-        timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
+        timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team)
         if following is not None:
             level, people = following
             await _transition(session, esc, [
@@ -516,7 +516,7 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
              "actor_org": member.external_org}],
             state="acknowledged", first_ack_at=esc.first_ack_at or now, acked_by_slack_id=actor.slack_id,
             acked_by_name=member.name, acked_by_org=member.external_org, rounds=0,
-            next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone),
+            next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team),
             **(sla.after_ack(esc, team, cfg, flags) if esc.first_ack_at is None else {}))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_ACK, decide)
@@ -540,7 +540,7 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
              "actor_name": member.name, "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
         ], state="open", level=level, rounds=0,
-            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
+            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_ESCALATE_NOW, decide)
     await _after(services, esc_id, EscalationEscalated)
@@ -609,7 +609,7 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
              "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
         ], state="open", rounds=0, reopen_count=esc.reopen_count + 1, resolved_at=None, satisfaction=None,
-            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone),
+            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team),
             **({} if esc.waiting_on else sla.resumed(esc, team, cfg, now)))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_REOPEN, decide)

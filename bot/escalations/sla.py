@@ -1,5 +1,5 @@
 """SLA clocks: time to acknowledge and to resolve, per severity, paused while the escalation waits on the other
-side and counted in business time (with the team's holidays) where the team says so.
+side and counted in business time (with the team calendar's holidays) where the team says so.
 
 The clocks are columns of the escalation row: the time used before the current run (`sla_used_s`), when the
 current run started (`sla_running_since`, None while paused), and `sla_next_at`, the next warning or breach,
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from bot.calendar import Calendar
 from bot.config_types import duration_minutes
-from bot.escalations.config import BusinessHours, EscalationConfig
+from bot.escalations.config import EscalationConfig
+from bot.escalations.timers import business_calendar
 from storage.models import Escalation, Team
 
 CLOCKS = ("ack", "resolve")
@@ -26,18 +26,9 @@ MISSED = BREACHED["ack"] | BREACHED["resolve"]
 
 
 def sla_calendar(team: Team, cfg: EscalationConfig) -> Calendar:
-    """The calendar SLA business time is counted on: the team's business hours and holidays.
-
-    The one place to switch to the team calendar (`team_calendar(team)`) once teams have one."""
-    hours = cfg.business_hours
-    return _calendar(team.timezone, hours.start, hours.end, hours.days, hours.holidays)
-
-
-@lru_cache(maxsize=256)
-def _calendar(tz: str, start: str, end: str, days: tuple[str, ...], holidays: str | None) -> Calendar:
-    """Calendars are shared: a tick over thousands of escalations builds each team's (and its holiday
-    table) once."""
-    return BusinessHours(start=start, end=end, days=days, holidays=holidays).calendar(tz)
+    """The calendar SLA business time is counted on: the same as the policy's P3/P4 timers (its business
+    hours on the team's calendar, whose public holidays and closed dates stop the clock)."""
+    return business_calendar(team, cfg)
 
 
 @dataclass(frozen=True)

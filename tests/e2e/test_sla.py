@@ -18,7 +18,7 @@ from bot.kpi.sources import Metrics
 from bot.orgfile import load
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import Message, text_of
-from schedules.escalations import sla_tick
+from schedules.escalations import sla_tick, tick
 from storage.models import Escalation, EscalationStep
 from storage.org import team_by_key
 
@@ -35,17 +35,9 @@ def kst(*args: int) -> datetime:
 
 @pytest.fixture
 async def seoul(clock: FakeClock, database_url: str) -> AsyncIterator[Harness]:
-    """The example org with Korean public holidays in the Seoul vendor team's calendar."""
-    spec = load(EXAMPLE_ORG)
-    teams = []
-    for team in spec.teams:
-        if team.key == "care-hana":
-            hours = team.escalation.business_hours.model_copy(update={"holidays": "KR"})
-            team = team.model_copy(update={"escalation": team.escalation.model_copy(
-                update={"business_hours": hours})})
-        teams.append(team)
-    org = spec.model_copy(update={"teams": tuple(teams)})
-    async with Harness(clock=clock, database_url=database_url, org=org) as h:
+    """The example org as it is: the Seoul vendor team's calendar has Korea's public holidays
+    (`calendar: {country: KR}`), and its escalation policy keeps its own business hours (09:00-18:00)."""
+    async with Harness(clock=clock, database_url=database_url, org=load(EXAMPLE_ORG)) as h:
         yield h
 
 
@@ -114,6 +106,24 @@ async def test_a_p4_raised_friday_evening_before_chuseok_runs_on_seoul_business_
     assert await breach_notes(h) == []
     await at(h, due)
     assert await breach_notes(h) == ["resolve:vendor"]  # Minji (Hana BPO) acknowledged: the vendor's clock ran
+
+
+async def test_a_p3_timer_waits_out_chuseok_by_the_team_calendar(seoul: Harness) -> None:
+    """The policy's own P3 timeout (4 business hours) counts on the same calendar as the SLA clock: raised
+    Wed 23 Sep 16:00, two hours that day, then Chuseok (Thu 24 to Sat 26) and Sunday are closed: the next
+    level is called Mon 28 at 11:00, not Thu 24 at 11:00."""
+    h = seoul
+    h.clock.set(kst(2026, 9, 23, 16, 0))
+    await raise_(h, "P3 team:care-hana Macro typo in the refund reply")
+    assert (await row(h)).next_step_at == kst(2026, 9, 28, 11, 0)
+    h.clock.set(kst(2026, 9, 24, 11, 0))
+    await tick(h.services)
+    await h.settle()
+    assert (await row(h)).level == 1
+    h.clock.set(kst(2026, 9, 28, 11, 0))
+    await tick(h.services)
+    await h.settle()
+    assert (await row(h)).level == 2
 
 
 async def test_warning_then_breach_tell_the_thread_the_responders_and_the_managers(seoul: Harness) -> None:

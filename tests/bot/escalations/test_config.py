@@ -70,10 +70,10 @@ def test_sla_targets_default_per_severity_and_a_partial_map_keeps_the_rest():
     assert cfg.sla_business_severities == ("P3", "P4") and cfg.sla_warn_at == 0.8
 
 
-def test_bad_sla_targets_and_holiday_countries_are_rejected_on_their_line():
+def test_bad_sla_targets_and_the_old_business_hours_holidays_are_rejected_on_their_line():
     assert "unknown severity" in problems("      sla: {P9: {ack: 1h}}")[0]
     assert "not a duration" in problems("      sla: {P1: {ack: soon}}")[0]
     assert "not next_business_day" in problems("      sla: {P3: {resolve: next_business_day}}")[0]
-    found = problems("      business_hours: {holidays: XX}")
-    assert len(found) == 1 and "unknown country code 'XX'" in found[0] and found[0].startswith("line 9")
+    found = problems("      business_hours: {holidays: KR}")  # holidays come from the team's `calendar:` now
+    assert found == ["line 9: teams.0.escalation.business_hours.holidays: unknown key"]
     assert "sla_warn_at" in problems("      sla_warn_at: 1.5")[0]
