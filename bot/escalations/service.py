@@ -31,6 +31,7 @@ from bot.escalations.policy import (
     Now,
     Skip,
     called_from,
+    covering,
     level_people,
     next_staffed_level,
     rotation_people,
@@ -470,7 +471,7 @@ async def _act(services: Services, actor: Actor, esc_id: int, action: Action, de
         now = services.clock.now()
         try:
             async with services.sessions.begin() as session:
-                esc, member = await _authorized(session, actor, action, esc_id)
+                esc, member = await _authorized(session, actor, action, esc_id, Now(services.metrics, now))
                 team = await existing(session, Team, esc.team_id)
                 await decide(session, esc, team, team_policy(team), member, now)
             return esc
@@ -479,20 +480,26 @@ async def _act(services: Services, actor: Actor, esc_id: int, action: Action, de
     raise UserFacingError("escalations.errors.busy")
 
 
-def subject(esc: Escalation, cfg: Any, rotations: dict[str, frozenset[str]] | None = None) -> Subject:
-    """An escalation as the permission table sees it: its team, its raiser, who is called for it now."""
+def subject(esc: Escalation, cfg: Any, rotations: dict[str, frozenset[str]] | None = None,
+            covers: frozenset[str] = frozenset()) -> Subject:
+    """An escalation as the permission table sees it: its team, its raiser, who is called for it now (with the
+    people covering its rotations now)."""
     return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id,
-                   called=called_from(cfg, esc.level, rotations))
+                   called=called_from(cfg, esc.level, rotations) | covers)
 
 
-async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int) -> tuple[Escalation, Member]:
-    """The escalation `esc_id`, once `actor` may take `action` on it."""
+async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int,
+                      now: Now) -> tuple[Escalation, Member]:
+    """The escalation `esc_id`, once `actor` may take `action` on it: decided from its stored level, the
+    team's policy and who is on duty now, never from the request."""
     member = await identify(session, actor)
     esc = await session.get(Escalation, esc_id)
     team = await session.get(Team, esc.team_id) if esc is not None else None
     if esc is None or team is None:
         raise UserFacingError("escalations.errors.not_found")
-    authorize(member, action, subject(esc, team_policy(team), rotation_people(team)), connect=actor.external,
+    cfg = team_policy(team)
+    covers = await covering(session, team, cfg, esc.level, now)
+    authorize(member, action, subject(esc, cfg, rotation_people(team), covers), connect=actor.external,
               ref=esc.ref)
     return esc, member
 
@@ -500,7 +507,7 @@ async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_i
 async def check_may(services: Services, actor: Actor, action: Action, esc_id: int) -> Escalation:
     """For other features acting on an escalation (the Jira button): refuses unless the table allows."""
     async with services.sessions() as session:
-        esc, _ = await _authorized(session, actor, action, esc_id)
+        esc, _ = await _authorized(session, actor, action, esc_id, Now(services.metrics, services.clock.now()))
         return esc
 
 
@@ -550,14 +557,15 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
 async def check_may_resolve(services: Services, actor: Actor, esc_id: int) -> str:
     """Before the note modal opens: refuses early so nobody types a note for nothing."""
     async with services.sessions() as session:
-        esc, _ = await _resolvable(session, actor, esc_id)
+        esc, _ = await _resolvable(session, actor, esc_id, Now(services.metrics, services.clock.now()))
         return esc.ref
 
 
-async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -> tuple[Escalation, Member | None]:
+async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int,
+                      now: Now) -> tuple[Escalation, Member | None]:
     """The escalation, if it is unresolved and `actor` (None: OneTeam for Jira) may resolve it."""
     if actor is not None:
-        esc, member = await _authorized(session, actor, Action.ESCALATION_RESOLVE, esc_id)
+        esc, member = await _authorized(session, actor, Action.ESCALATION_RESOLVE, esc_id, now)
     else:
         found = await session.get(Escalation, esc_id)
         if found is None:
@@ -577,7 +585,7 @@ async def resolve(services: Services, actor: Actor | None, esc_id: int, note: st
         now = services.clock.now()
         try:
             async with services.sessions.begin() as session:
-                esc, member = await _resolvable(session, actor, esc_id)
+                esc, member = await _resolvable(session, actor, esc_id, Now(services.metrics, now))
                 team = await existing(session, Team, esc.team_id)
                 late, flags = await _missed_now(session, esc, team, team_policy(team),
                                                 Now(services.metrics, now), "resolve")
