@@ -53,8 +53,8 @@ class EscalationMetrics:
     opened: int = 0
     resolved: int = 0
     open_now: int = 0
-    sla_judged: int = 0  # opened escalations whose first deadline has been met or has passed
-    sla_breaches: int = 0  # of those, level 1 did not acknowledge before the deadline
+    sla_judged: int = 0  # opened escalations whose acknowledge clock has stopped or run out
+    sla_breaches: int = 0  # of those, the acknowledge target was missed (SLA clocks, pauses excluded)
     ack_median_hours: float | None = None
     ack_p90_hours: float | None = None
     resolve_median_hours: float | None = None
@@ -62,9 +62,19 @@ class EscalationMetrics:
     reopen_rate: float | None = None
     satisfaction_avg: float | None = None
     by_severity: dict[str, int] = field(default_factory=dict)
+    # SLA clocks of the escalations opened in the period: severity -> (met, judged) for each clock.
+    sla_ack: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sla_resolve: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Breaches recorded in the period, by the side whose clock was running (internal, vendor).
+    breaches_by_side: dict[str, int] = field(default_factory=dict)
     # P1/P2 pages (one per person called) of escalations opened in the period that reached someone outside
     # their working hours, by the side they work for: internal or vendor
     after_hours_pages: dict[str, int] = field(default_factory=dict)
+
+    def attainment(self, clock: str, severity: str) -> float | None:
+        """Share of judged escalations of a severity that met the `ack` or `resolve` target."""
+        met, judged = (self.sla_ack if clock == "ack" else self.sla_resolve).get(severity, (0, 0))
+        return met / judged if judged else None
 
     @property
     def within_sla_rate(self) -> float | None:
@@ -196,6 +206,8 @@ class EscalationCard:
     summary: str
     state: str
     team_name: str
+    sla_due: datetime | None = None  # the nearest SLA deadline not yet missed (None: paused, stopped or none)
+    sla_missed: bool = False  # an SLA target was missed
 
 
 class KpiPanel(Protocol):

@@ -39,6 +39,7 @@ class Action(StrEnum):
     ESCALATION_SEVERITY = "escalation.severity"  # `/escalate severity ESC-n P1`
     ESCALATION_RATE = "escalation.rate"
     ESCALATION_JIRA = "escalation.jira"  # "Create Jira ticket" on the card
+    ESCALATION_WAIT = "escalation.wait"  # "Waiting on internal|vendor" on the card (pauses the SLA clocks)
     BLOCKER_ESCALATE = "blocker.escalate"  # "Escalate" on a blocker (pre-fills the modal with its text)
     BLOCKER_JIRA = "blocker.jira"  # "Create Jira ticket" on a blocker
     BLOCKER_RESOLVE = "blocker.resolve"  # "No longer blocked"
@@ -94,6 +95,7 @@ TABLE: dict[Action, Rule] = {
     Action.ESCALATION_ACK: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_ESCALATE_NOW: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_RESOLVE: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
+    Action.ESCALATION_WAIT: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_REOPEN: _rule({OWNER, RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_SEVERITY: _rule({RESPONDER, *OVERSEERS}, "escalations.errors.not_allowed"),
     Action.ESCALATION_RATE: _rule({OWNER}, "escalations.errors.not_raiser"),

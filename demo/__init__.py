@@ -18,6 +18,7 @@ from demo.digest import scene as digest_scene
 from demo.escalations import scene as escalations_scene
 from demo.jira import scene as jira_scene
 from demo.pulse import scene as pulse_scene
+from demo.sla import scene as sla_scene
 from demo.sync import scene as sync_scene
 from sandbox.harness import Harness
 from sandbox.slack import text_of
@@ -105,8 +106,8 @@ async def help_scene(stage: Stage) -> None:
 
 
 # The digest stays last.
-SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, jira_scene, pulse_scene, sync_scene,
-                             digest_scene)
+SCENES: tuple[Scene, ...] = (help_scene, checkins_scene, escalations_scene, sla_scene, jira_scene, pulse_scene,
+                             sync_scene, digest_scene)
 
 
 async def run_demo() -> int:

@@ -23,6 +23,7 @@ def register(app: AsyncApp) -> None:
     app.action(Action.ESCALATE_NOW)(escalate_now)
     app.action(Action.REOPEN)(reopen)
     app.action(Action.RESOLVE)(resolve_clicked)
+    app.action(re.compile(rf"^{Action.WAIT}_(internal|vendor|clear)$"))(waiting)
     app.action(re.compile(rf"^{Action.RATE}_[1-5]$"))(rate)
     app.action(Action.BLOCKER)(blocker_escalate)
     app.view(View.RAISE)(raise_submitted)
@@ -102,6 +103,15 @@ async def reopen(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: 
     await ack()
     ref = await service.reopen(context["services"], _actor(body, context), _esc_id(body))
     await _done(respond, context, "escalations.done.reopened", ref)
+
+
+async def waiting(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
+    """"Waiting on internal|vendor" pauses the SLA clocks; "Clear waiting" resumes them."""
+    await ack()
+    side = str((body.get("actions") or [{}])[0].get("action_id") or "").rpartition("_")[2]
+    side = "" if side == "clear" else side
+    ref = await service.set_waiting(context["services"], _actor(body, context), _esc_id(body), side or None)
+    await _done(respond, context, "escalations.done.waiting" if side else "escalations.done.resumed", ref)
 
 
 async def resolve_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:

@@ -36,6 +36,7 @@ JOBS: tuple[Job, ...] = (
     Job("pulse", pulse.tick, 60),
     Job("digest", digest.tick, digest.EVERY_SECONDS),
     Job("escalations", escalations.tick, 30),
+    Job("escalations_sla", escalations.sla_tick, 30),
     Job("jira-outbox", jira.outbox_tick, jira.OUTBOX_EVERY),
     Job("jira-sync", jira.sync_tick, jira.SYNC_EVERY),
     Job("jira-stats", jira.stats_tick, jira.STATS_EVERY),

@@ -15,7 +15,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Section:
-    key: str  # checkins | escalations | kpis | pulse | jira | changes
+    key: str  # checkins | escalations | sla | kpis | pulse | jira | changes
     title: str
     items: tuple[Item, ...] = ()
     quotes: tuple[str, ...] = ()  # notable blockers, shown as quoted lines

@@ -122,6 +122,26 @@ async def escalations(ctx: Context) -> Part | None:
     return Part(Section("escalations", t("digest.escalations.title"), tuple(items)), tuple(changes))
 
 
+async def sla(ctx: Context) -> Part | None:
+    """SLA attainment per severity (acknowledge, resolve) and the week's breaches by the side whose clock ran."""
+    t = ctx.t
+    cur, _ = await ctx.this_and_last(ctx.metrics.escalations)
+    if cur is None or not (cur.sla_ack or cur.sla_resolve or cur.breaches_by_side):
+        return None
+    items = []
+    for severity in sorted({*cur.sla_ack, *cur.sla_resolve}):
+        shares = []
+        for clock, table in (("ack", cur.sla_ack), ("resolve", cur.sla_resolve)):
+            met, judged = table.get(severity, (0, 0))
+            if judged:
+                shares.append(t(f"digest.sla.{clock}", rate=_pct(t, met / judged), met=met, judged=judged))
+        items.append(Item(severity, " · ".join(shares)))
+    items.append(Item(t("digest.sla.breaches"), t("digest.sla.by_side",
+                                                  internal=t.number(cur.breaches_by_side.get("internal", 0)),
+                                                  vendor=t.number(cur.breaches_by_side.get("vendor", 0)))))
+    return Part(Section("sla", t("digest.sla.title"), tuple(items)), ())
+
+
 async def kpis(ctx: Context) -> Part | None:
     t = ctx.t
     if not any(kpi.has_values for kpi in ctx.kpis):
@@ -176,4 +196,4 @@ async def jira(ctx: Context) -> Part | None:
                                                                for f, v in shown)))
 
 
-PROVIDERS: tuple[Provider, ...] = (checkins, escalations, kpis, pulse, jira)
+PROVIDERS: tuple[Provider, ...] = (checkins, escalations, sla, kpis, pulse, jira)

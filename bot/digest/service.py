@@ -109,6 +109,14 @@ def due_moment(config: DigestConfig, now: datetime, tz: str) -> tuple[datetime, 
     return moment, calendar.week_of(moment.date() - timedelta(days=1))
 
 
+def manager_moment(config: DigestConfig, now: datetime, hours: calendar.Calendar) -> tuple[datetime, str]:
+    """When a manager's digest goes: the scheduled moment in their zone, or, when that falls outside the
+    working hours and days of the team's calendar there (a public holiday Monday), the start of the next
+    working day; and the week it reviews, which the delay does not change (so it goes once)."""
+    moment, week = due_moment(config, now, hours.tz.key)
+    return hours.next_working(moment), week
+
+
 async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
     """Every manager DM (and team channel) whose digest time has come this week and was not sent yet.
     A manager's teams that fall due at the same moment share one DM."""
@@ -121,8 +129,9 @@ async def due_digests(session: AsyncSession, now: datetime) -> list[Due]:
             continue
         for member, _roles in await team_members(session, team.id, "manager"):
             if member.slack_user_id and not member.on_leave:
-                moment, week = due_moment(config, now, member.timezone or team.timezone)
-                if now - moment < CATCH_UP:
+                hours = calendar.team_calendar(team).for_person(member.timezone or team.timezone)
+                moment, week = manager_moment(config, now, hours)
+                if timedelta(0) <= now - moment < CATCH_UP:
                     managers.setdefault((member.slack_user_id, week, moment), []).append(team)
                     locales[member.slack_user_id] = member.locale
         if config.channel:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.blocks import mentions as _mentions
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES, Action, View
 from bot.escalations.ids import Block as B
+from bot.escalations.sla import BREACHED
 from bot.i18n import Translator
 from storage.models import Escalation, EscalationStep, Team
 
@@ -44,8 +45,28 @@ def _when(t: Translator, value: datetime | None, tz: str) -> Mrkdwn:
     return t.date_token(value, tz) if value else Mrkdwn()
 
 
+def relative(t: Translator, value: datetime, tz: str) -> Mrkdwn:
+    """A moment as Slack's relative date token ("in 4 minutes"), the local time as its fallback."""
+    return Mrkdwn("<!date^{}^{{ago}}|{}>").format(int(value.timestamp()), t.when(value, tz))
+
+
+def sla_line(t: Translator, esc: Escalation, team: Team, dues: Mapping[str, datetime | None]) -> Mrkdwn:
+    """The live SLA clocks: due (relative), breached, or paused while waiting on a side."""
+    parts = []
+    for which in ("ack", "resolve"):
+        if esc.sla_flags & BREACHED[which]:
+            parts.append(t(f"escalations.sla.breached_{which}"))
+        elif dues.get(which) is not None:
+            when = dues[which]
+            assert when is not None
+            parts.append(t(f"escalations.sla.due_{which}", when=relative(t, when, team.timezone)))
+    if esc.waiting_on and esc.state != "resolved":
+        parts.append(t("escalations.sla.paused", side=t(f"escalations.sla.side_{esc.waiting_on}")))
+    return Mrkdwn(" · ").join(parts)
+
+
 def card(t: Translator, esc: Escalation, team: Team, *, levels: int, people: Sequence[str],
-         hide_details: bool, jira_enabled: bool) -> Rendered:
+         hide_details: bool, jira_enabled: bool, dues: Mapping[str, datetime | None] | None = None) -> Rendered:
     """The escalation's card in the team's channel, updated in place at every step."""
     title = t("escalations.card.title", ref=esc.ref, severity=esc.severity, summary=esc.summary)
     state = t(f"escalations.state.{esc.state}")
@@ -69,6 +90,9 @@ def card(t: Translator, esc: Escalation, team: Team, *, levels: int, people: Seq
     elif esc.details:
         blocks.append(context(t("escalations.card.details_withheld")))
     blocks.append(context(_timer_line(t, esc, team, levels)))
+    clocks = sla_line(t, esc, team, dues or {})
+    if clocks:
+        blocks.append(context(clocks))
     if esc.jira_key:
         blocks.append(context(t("escalations.card.jira", issue=esc.jira_key)))
     blocks.append(actions(*_card_buttons(t, esc, jira_enabled), block_id=B.CARD_ACTIONS))
@@ -99,17 +123,23 @@ def _card_buttons(t: Translator, esc: Escalation, jira_enabled: bool) -> list[Bl
                    button(t("escalations.buttons.resolve"), Action.RESOLVE, value)]
         if esc.state == "open":
             buttons.insert(0, button(t("escalations.buttons.ack"), Action.ACK, value, style="primary"))
+        if esc.waiting_on:
+            buttons.append(button(t("escalations.buttons.resume"), f"{Action.WAIT}_clear", value))
+        else:
+            buttons += [button(t(f"escalations.buttons.wait_{side}"), f"{Action.WAIT}_{side}", value)
+                        for side in ("internal", "vendor")]
     if jira_enabled and not esc.jira_key:
         buttons.append(button(t("escalations.buttons.jira"), Action.JIRA, value))
     return buttons
 
 
 def responder_dm(t: Translator, esc: Escalation, team: Team, reason: str, *, channel: str | None,
-                 after_hours: bool = False) -> Rendered:
-    """Tells one responder they are called, and why (raised, escalated, reminder, reopened); an urgent page
-    outside their working hours says so, so that it reads as the exception it is."""
+                 clock: str | None = None, after_hours: bool = False) -> Rendered:
+    """Tells one responder they are called, and why (raised, escalated, reminder, reopened, an SLA warning or
+    breach of the `clock`); an urgent page outside their working hours says so, so that it reads as the
+    exception it is."""
     text = t(f"escalations.dm.{reason}", ref=esc.ref, severity=esc.severity, summary=esc.summary,
-             team=team.name, level=esc.level)
+             team=team.name, level=esc.level, clock=t(f"escalations.sla.{clock or 'ack'}"))
     blocks = [section(text),
               context(t("escalations.dm.meta", raiser=esc.raiser_name, org=_org(t, esc.raiser_org),
                         severity=t(f"escalations.severity.{esc.severity}"),
@@ -145,6 +175,15 @@ def thread_line(t: Translator, esc: Escalation, step: EscalationStep, called: st
         return t("escalations.thread.resolved", who=who, note=step.note or "")
     if step.kind == "reopened":
         return t("escalations.thread.reopened", who=who, people=mentions(called))
+    if step.kind in ("waiting", "resumed"):
+        return t(f"escalations.thread.{step.kind}", who=who, side=t(f"escalations.sla.side_{step.note}"))
+    if step.kind == "sla_warning":
+        return t("escalations.thread.sla_warning", clock=t(f"escalations.sla.{step.note}"),
+                 people=mentions(called) or t("escalations.card.nobody"))
+    if step.kind == "sla_breach":
+        which, _, side = (step.note or "").partition(":")
+        return t("escalations.thread.sla_breach", clock=t(f"escalations.sla.{which}"),
+                 side=t(f"escalations.sla.side_{side}"), people=mentions(called) or t("escalations.card.nobody"))
     if step.kind == "skipped":  # note: "level:why"
         level, _, why = (step.note or "").partition(":")
         return t(f"escalations.thread.skipped_{why or 'away'}", level=level)
@@ -226,16 +265,22 @@ def raised_confirmation(t: Translator, ref: str, severity: str, channel: str | N
     return Rendered(text, [section(text)])
 
 
-def open_list(t: Translator, rows: Sequence[tuple[Escalation, Team]]) -> Rendered:
-    """`/escalate list`: the caller's teams' open escalations, most severe first."""
+def open_list(t: Translator, rows: Sequence[tuple[Escalation, Team]],
+              dues: Mapping[int, datetime | None] | None = None) -> Rendered:
+    """`/escalate list`: the caller's teams' open escalations, least SLA time left first."""
     if not rows:
         text = t("escalations.list.empty")
         return Rendered(text, [section(text)])
     title = t("escalations.list.title", count=len(rows))
     blocks: list[Block] = [section(Mrkdwn("*{}*").format(title))]
     for esc, team in rows[:40]:
-        blocks.append(section(t("escalations.list.item", ref=esc.ref, severity=esc.severity, summary=esc.summary,
-                                team=team.name, state=t(f"escalations.state.{esc.state}"), level=esc.level)))
+        line = t("escalations.list.item", ref=esc.ref, severity=esc.severity, summary=esc.summary,
+                 team=team.name, state=t(f"escalations.state.{esc.state}"), level=esc.level)
+        due = (dues or {}).get(esc.id)
+        parts = [sla_line(t, esc, team, {})]
+        if due is not None:
+            parts.append(t("escalations.sla.due_next", when=relative(t, due, team.timezone)))
+        blocks.append(section(Mrkdwn(" · ").join([line, *(p for p in parts if p)])))
     if len(rows) > 40:
         blocks.append(context(t("escalations.list.more", count=len(rows) - 40)))
     blocks.append(divider())

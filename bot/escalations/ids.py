@@ -11,6 +11,7 @@ class Action(StrEnum):
     RESOLVE = "escalation_resolve"
     REOPEN = "escalation_reopen"
     RATE = "escalation_rate"
+    WAIT = "escalation_wait"  # _internal / _vendor set waiting on that side, _clear clears it
     JIRA = "escalation_jira"  # handled by the Jira feature
     BLOCKER = "blocker_escalate"  # rendered by check-ins, handled here
     THANK = "escalation_thank"  # "Thank" on a resolved card, handled by kudos

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from bot.blocks import Rendered
 from bot.calendar import team_calendar
 from bot.delivery import Sent, deliver_once
-from bot.escalations import blocks
+from bot.escalations import blocks, sla
 from bot.escalations.policy import Now, level_people, team_policy
 from bot.services import Services
 from storage.models import Escalation, Member, Team
@@ -62,7 +62,7 @@ async def sync(services: Services, esc_id: int) -> bool:
     hide = esc.channel_shared and not cfg.shared_channel_details
     team_t = services.t(team.locale)
     card = blocks.card(team_t, esc, team, levels=len(cfg.levels), people=[p.slack_id for p in people],
-                       hide_details=hide,
+                       hide_details=hide, dues=sla.dues(esc, team, cfg),
                        jira_enabled=services.settings.jira_enabled and services.metrics.has_jira_project(team.config))
     complete, fresh_card = True, False
     ts = esc.message_ts
@@ -79,8 +79,9 @@ async def sync(services: Services, esc_id: int) -> bool:
         key = f"esc:{esc.id}:step:{step.seq}"
         if step.kind == "notified":
             before = by_seq.get(step.seq - 1)
-            reason = before.kind if before and before.kind in ("raised", "escalated", "reminded", "reopened") \
-                else "raised"
+            reason = before.kind if before and before.kind in ("raised", "escalated", "reminded", "reopened",
+                                                               "sla_warning", "sla_breach") else "raised"
+            clock = (before.note or "").split(":")[0] if before and reason.startswith("sla_") else None
             for uid in (step.note or "").split(","):
                 if uid:
                     hours = team_calendar(team).for_person(people_of.get(uid, (None, None))[1])
@@ -89,7 +90,7 @@ async def sync(services: Services, esc_id: int) -> bool:
                         continue
                     late = esc.severity in URGENT and not hours.is_working(step.at)
                     dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
-                                             channel=esc.channel_id, after_hours=late)
+                                             channel=esc.channel_id, clock=clock, after_hours=late)
                     complete &= await _send(services, f"{key}:{uid}", uid, dm) is not None
             continue
         line = blocks.thread_line(team_t, esc, step, called.get(step.seq + 1), hide_details=hide)

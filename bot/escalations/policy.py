@@ -27,6 +27,7 @@ class Responder:
     slack_id: str
     name: str
     locale: str | None
+    org: str | None = None  # external organisation: vendor staff
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ async def _level(session: AsyncSession, team: Team, cfg: EscalationConfig, level
     found: dict[str, Responder] = {}
     for m in reachable:
         if m.id not in away and m.slack_user_id:
-            found.setdefault(m.slack_user_id, Responder(m.slack_user_id, m.name, m.locale))
+            found.setdefault(m.slack_user_id, Responder(m.slack_user_id, m.name, m.locale, m.external_org))
     return list(found.values()), bool(away)
 
 
@@ -103,3 +104,18 @@ def called_from(cfg: EscalationConfig, level: int,
     called = {who for later in range(max(level, 1), len(cfg.levels) + 1) for who in cfg.levels[later - 1]}
     expanded = [(rotations or {}).get(who, frozenset()) for who in called]
     return frozenset(called.union(*expanded))
+
+
+async def covering(session: AsyncSession, team: Team, cfg: EscalationConfig, level: int, now: Now) -> frozenset[str]:
+    """Emails of whoever the on-call provider has on duty now in the rotations called at `level` or later: a
+    cover (`/oneteam cover`) acts on those escalations like the rotation's own people, with no role or email
+    in the policy."""
+    names = {who.removeprefix(ROTATION) for later in cfg.levels[max(level, 1) - 1:] for who in later
+             if who.startswith(ROTATION)}
+    on_duty = now.providers.on_duty
+    if not names or on_duty is None:
+        return frozenset()
+    emails: set[str] = set()
+    for name in sorted(names):
+        emails.update(m.email for m in await on_duty(session, team, name, now.at))
+    return frozenset(emails)

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import math
 import statistics
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,13 +24,14 @@ from sqlalchemy.orm import selectinload
 from bot.blocks import Rendered
 from bot.calendar import team_calendar
 from bot.errors import UserFacingError
-from bot.escalations import blocks, notify
+from bot.escalations import blocks, notify, sla
 from bot.escalations.config import SEVERITIES
 from bot.escalations.ids import CATEGORIES
 from bot.escalations.policy import (
     Now,
     Skip,
     called_from,
+    covering,
     level_people,
     next_staffed_level,
     rotation_people,
@@ -54,7 +56,7 @@ from bot.metrics import BlockerInfo, EscalationCard, EscalationMetrics
 from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
 from storage.models import Escalation, EscalationStep, Member, Team
-from storage.org import active_teams, team_by_key
+from storage.org import active_teams, team_by_key, team_members
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.escalations")
@@ -64,6 +66,7 @@ CAS_TRIES = 3
 RAISE_SLOTS = 4
 OPEN_LIST_MAX = 50
 LIST_MAX = 500  # /escalate list shows 40 and counts the rest
+WAIT_SIDES = ("internal", "vendor")
 
 
 class Conflict(Exception):
@@ -197,9 +200,10 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
             team_id=team.id, state="open", severity=req.severity, category=req.category, summary=req.summary,
             details=req.details, raiser_slack_id=actor.slack_id, raiser_name=member.name,
             raiser_org=member.external_org, level=level, rounds=0, step=0, synced_step=0,
-            next_step_at=due_after(now, cfg.timeout(req.severity), req.severity, cfg, team.timezone),
+            next_step_at=due_after(now, cfg.timeout(req.severity), req.severity, cfg, team),
             channel_id=channel, channel_shared=shared, created_at=now, reopen_count=0,
-            jira_wanted=req.severity in cfg.jira_auto, blocker_id=req.blocker_id)
+            jira_wanted=req.severity in cfg.jira_auto, blocker_id=req.blocker_id,
+            **sla.started(req.severity, team, cfg, now))
         session.add(esc)
         await session.flush()
         _add_step(session, esc, "raised", now, actor_id=actor.slack_id, name=member.name, org=member.external_org)
@@ -214,10 +218,22 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
     return raised
 
 
+def _sync_lock(services: Services, esc_id: int) -> asyncio.Lock:
+    """One sync of an escalation at a time in this process: the SLA sender runs beside the escalation tick,
+    and two syncs racing on a send that timed out could both decide it was never sent."""
+    locks: weakref.WeakValueDictionary[int, asyncio.Lock] = services.extras.setdefault(
+        "escalations.sync_locks", weakref.WeakValueDictionary())
+    lock = locks.get(esc_id)
+    if lock is None:
+        lock = locks[esc_id] = asyncio.Lock()
+    return lock
+
+
 async def _sync_or_later(services: Services, esc_id: int) -> None:
     """Posts the card and DMs now; if Slack fails, the escalation stands and the tick sends them."""
     try:
-        await notify.sync(services, esc_id)
+        async with _sync_lock(services, esc_id):
+            await notify.sync(services, esc_id)
     except Exception:
         log.warning("escalation saved; Slack will be updated by the next tick", extra={"escalation_id": esc_id},
                     exc_info=True)
@@ -255,7 +271,10 @@ async def raise_modal(services: Services, actor: Actor, t: Translator, *, channe
 async def list_open(services: Services, actor: Actor, t: Translator) -> Rendered:
     async with services.sessions() as session:
         member = await identify(session, actor)
-        return blocks.open_list(t, await open_for(session, member, limit=LIST_MAX))
+        rows = await open_for(session, member, limit=LIST_MAX)
+    dues = {esc.id: sla.next_due(esc, team, team_policy(team)) for esc, team in rows}
+    rows.sort(key=lambda row: (dues[row[0].id] is None, dues[row[0].id] or row[0].created_at))
+    return blocks.open_list(t, rows, dues)
 
 
 def _add_step(session: AsyncSession, esc: Escalation, kind: str, at: datetime, *, actor_id: str | None = None,
@@ -316,6 +335,95 @@ async def advance_due(services: Services) -> int:
     return advanced
 
 
+async def advance_sla(services: Services) -> int:
+    """Announces every SLA warning and breach that fell due, once each (claimed by compare-and-set on the
+    timeline; the messages go out through `notify.sync`, keyed per step); returns how many were announced."""
+    now = services.clock.now()
+    async with services.sessions() as session:
+        due = (await session.scalars(select(Escalation.id).where(
+            Escalation.state.in_(LIVE), Escalation.sla_next_at.is_not(None), Escalation.sla_next_at <= now,
+        ).order_by(Escalation.sla_next_at))).all()
+    announced = []
+    teams: dict[int, Any] = {}  # per tick: each team's policy, level people and managers are read once
+    for esc_id in due:
+        try:
+            async with services.sessions.begin() as session:
+                if await _announce_sla(session, esc_id, Now(services.metrics, now), teams):
+                    announced.append(esc_id)
+        except Conflict:
+            continue  # another instance (or a person) got there first
+    if announced:  # Slack's rate limits must not hold up the clock; a crash leaves them to advance_due's sweep
+        services.spawn(_deliver(services, announced), "sla-deliver")
+    return len(announced)
+
+
+async def _deliver(services: Services, esc_ids: list[int]) -> None:
+    for esc_id in esc_ids:
+        await _sync_or_later(services, esc_id)
+        await _publish(services, None, esc_id)  # App Home shows the clocks
+
+
+async def _announce_sla(session: AsyncSession, esc_id: int, moment: Now, teams: dict[int, Any]) -> bool:
+    """Claims one escalation's due SLA announcements (False when nothing is due any more)."""
+    now = moment.at
+    esc = await session.get(Escalation, esc_id)
+    if esc is None or esc.state not in LIVE or esc.sla_next_at is None or esc.sla_next_at > now:
+        return False
+    if esc.team_id not in teams:
+        team = await existing(session, Team, esc.team_id)
+        teams[esc.team_id] = (team, team_policy(team), {}, None)
+    team, cfg, levels, managers = teams[esc.team_id]
+    state = sla.State.of(esc)
+    events = sla.fired(state, team, cfg, now)
+    flags = sla.flags_after(esc.sla_flags, events)
+    following = sla.next_at(sla.State(state.severity, state.acked, state.resolved, state.used, state.since,
+                                      flags), team, cfg)
+    steps: list[dict[str, Any]] = []
+    if events:
+        if esc.level not in levels:
+            levels[esc.level] = await level_people(session, team, cfg, esc.level, moment)
+        people = levels[esc.level]
+        side = _side_holding(esc, people)
+        if managers is None:
+            managers = [m.slack_user_id for m, _ in await team_members(session, team.id, "manager")
+                        if m.slack_user_id and not m.on_leave]
+            teams[esc.team_id] = (team, cfg, levels, managers)
+        for which, kind in events:
+            if kind == "breach":
+                steps += [{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"},
+                          {"kind": "notified", "at": now, "note": _ids(managers)}]
+            else:
+                steps += [{"kind": "sla_warning", "at": now, "note": which},
+                          {"kind": "notified", "at": now,
+                           "note": _ids([esc.acked_by_slack_id or "", *people])}]
+    await _transition(session, esc, steps, sla_flags=flags, sla_next_at=following)
+    return bool(events)
+
+
+async def _missed_now(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, moment: Now,
+                      which: str) -> tuple[list[dict[str, Any]], int]:
+    """A clock that stops now after its target passed unannounced (between two ticks) is recorded as
+    breached all the same: (the breach step, if any, and the flags to store)."""
+    now = moment.at
+    rest = sla.left(sla.State.of(esc), which, team, cfg, now)
+    if rest is None or rest > 0 or esc.sla_running_since is None or esc.sla_flags & sla.BREACHED[which]:
+        return [], esc.sla_flags
+    side = _side_holding(esc, await level_people(session, team, cfg, esc.level, moment))
+    managers = [m.slack_user_id for m, _ in await team_members(session, team.id, "manager")
+                if m.slack_user_id and not m.on_leave]
+    return ([{"kind": "sla_breach", "at": now, "note": f"{which}:{side}"},
+             {"kind": "notified", "at": now, "note": _ids(managers)}],
+            sla.flags_after(esc.sla_flags, [(which, "breach")]))
+
+
+def _side_holding(esc: Escalation, people: list[Any]) -> str:
+    """The side whose clock was running: whoever acknowledged it, else the level being called (vendor when
+    everyone called there is vendor staff)."""
+    if esc.first_ack_at is not None:
+        return "vendor" if esc.acked_by_org else "internal"
+    return "vendor" if people and all(p.org for p in people) else "internal"
+
+
 async def _advance(services: Services, esc_id: int, now: datetime) -> type[EscalationEvent] | None:
     async with services.sessions.begin() as session:
         esc = await session.get(Escalation, esc_id)
@@ -332,11 +440,11 @@ async def _advance(services: Services, esc_id: int, now: datetime) -> type[Escal
                 {"kind": "reminded", "at": now, "note": f"{esc.rounds + 1}"},
                 {"kind": "notified", "at": now, "note": _ids([esc.acked_by_slack_id, *people])},
             ], rounds=esc.rounds + 1,
-                next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
+                next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team))
             return EscalationReminded
         skipped: list[Skip] = []
         following = await next_staffed_level(session, team, cfg, esc.level, Now(services.metrics, now), skipped)
-        timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
+        timer = due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team)
         if following is not None:
             level, people = following
             await _transition(session, esc, [
@@ -364,7 +472,7 @@ async def _act(services: Services, actor: Actor, esc_id: int, action: Action, de
         now = services.clock.now()
         try:
             async with services.sessions.begin() as session:
-                esc, member = await _authorized(session, actor, action, esc_id)
+                esc, member = await _authorized(session, actor, action, esc_id, Now(services.metrics, now))
                 team = await existing(session, Team, esc.team_id)
                 await decide(session, esc, team, team_policy(team), member, now)
             return esc
@@ -373,20 +481,26 @@ async def _act(services: Services, actor: Actor, esc_id: int, action: Action, de
     raise UserFacingError("escalations.errors.busy")
 
 
-def subject(esc: Escalation, cfg: Any, rotations: dict[str, frozenset[str]] | None = None) -> Subject:
-    """An escalation as the permission table sees it: its team, its raiser, who is called for it now."""
+def subject(esc: Escalation, cfg: Any, rotations: dict[str, frozenset[str]] | None = None,
+            covers: frozenset[str] = frozenset()) -> Subject:
+    """An escalation as the permission table sees it: its team, its raiser, who is called for it now (with the
+    people covering its rotations now)."""
     return Subject(team_id=esc.team_id, owner_slack_id=esc.raiser_slack_id,
-                   called=called_from(cfg, esc.level, rotations))
+                   called=called_from(cfg, esc.level, rotations) | covers)
 
 
-async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int) -> tuple[Escalation, Member]:
-    """The escalation `esc_id`, once `actor` may take `action` on it."""
+async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_id: int,
+                      now: Now) -> tuple[Escalation, Member]:
+    """The escalation `esc_id`, once `actor` may take `action` on it: decided from its stored level, the
+    team's policy and who is on duty now, never from the request."""
     member = await identify(session, actor)
     esc = await session.get(Escalation, esc_id)
     team = await session.get(Team, esc.team_id) if esc is not None else None
     if esc is None or team is None:
         raise UserFacingError("escalations.errors.not_found")
-    authorize(member, action, subject(esc, team_policy(team), rotation_people(team)), connect=actor.external,
+    cfg = team_policy(team)
+    covers = await covering(session, team, cfg, esc.level, now)
+    authorize(member, action, subject(esc, cfg, rotation_people(team), covers), connect=actor.external,
               ref=esc.ref)
     return esc, member
 
@@ -394,7 +508,7 @@ async def _authorized(session: AsyncSession, actor: Actor, action: Action, esc_i
 async def check_may(services: Services, actor: Actor, action: Action, esc_id: int) -> Escalation:
     """For other features acting on an escalation (the Jira button): refuses unless the table allows."""
     async with services.sessions() as session:
-        esc, _ = await _authorized(session, actor, action, esc_id)
+        esc, _ = await _authorized(session, actor, action, esc_id, Now(services.metrics, services.clock.now()))
         return esc
 
 
@@ -404,12 +518,14 @@ async def acknowledge(services: Services, actor: Actor, esc_id: int) -> str:
         if esc.state != "open":
             raise UserFacingError(f"escalations.errors.already_{esc.state}", ref=esc.ref,
                                   who=esc.acked_by_name or "")
-        await _transition(session, esc, [
+        late, flags = await _missed_now(session, esc, team, cfg, Now(services.metrics, now), "ack")
+        await _transition(session, esc, [*late,
             {"kind": "acknowledged", "at": now, "actor_slack_id": actor.slack_id, "actor_name": member.name,
              "actor_org": member.external_org}],
             state="acknowledged", first_ack_at=esc.first_ack_at or now, acked_by_slack_id=actor.slack_id,
             acked_by_name=member.name, acked_by_org=member.external_org, rounds=0,
-            next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team.timezone))
+            next_step_at=due_after(now, cfg.acked_timeout(esc.severity), esc.severity, cfg, team),
+            **(sla.after_ack(esc, team, cfg, flags) if esc.first_ack_at is None else {}))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_ACK, decide)
     await _after(services, esc_id, EscalationAcknowledged)
@@ -432,7 +548,7 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
              "actor_name": member.name, "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
         ], state="open", level=level, rounds=0,
-            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
+            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_ESCALATE_NOW, decide)
     await _after(services, esc_id, EscalationEscalated)
@@ -442,14 +558,15 @@ async def escalate_now(services: Services, actor: Actor, esc_id: int) -> str:
 async def check_may_resolve(services: Services, actor: Actor, esc_id: int) -> str:
     """Before the note modal opens: refuses early so nobody types a note for nothing."""
     async with services.sessions() as session:
-        esc, _ = await _resolvable(session, actor, esc_id)
+        esc, _ = await _resolvable(session, actor, esc_id, Now(services.metrics, services.clock.now()))
         return esc.ref
 
 
-async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int) -> tuple[Escalation, Member | None]:
+async def _resolvable(session: AsyncSession, actor: Actor | None, esc_id: int,
+                      now: Now) -> tuple[Escalation, Member | None]:
     """The escalation, if it is unresolved and `actor` (None: OneTeam for Jira) may resolve it."""
     if actor is not None:
-        esc, member = await _authorized(session, actor, Action.ESCALATION_RESOLVE, esc_id)
+        esc, member = await _authorized(session, actor, Action.ESCALATION_RESOLVE, esc_id, now)
     else:
         found = await session.get(Escalation, esc_id)
         if found is None:
@@ -469,13 +586,17 @@ async def resolve(services: Services, actor: Actor | None, esc_id: int, note: st
         now = services.clock.now()
         try:
             async with services.sessions.begin() as session:
-                esc, member = await _resolvable(session, actor, esc_id)
-                await _transition(session, esc, [
+                esc, member = await _resolvable(session, actor, esc_id, Now(services.metrics, now))
+                team = await existing(session, Team, esc.team_id)
+                late, flags = await _missed_now(session, esc, team, team_policy(team),
+                                                Now(services.metrics, now), "resolve")
+                await _transition(session, esc, [*late,
                     {"kind": "resolved", "at": now, "note": note,
                      "actor_slack_id": actor.slack_id if actor else None,
                      "actor_name": member.name if member else None,
                      "actor_org": member.external_org if member else None}],
-                    state="resolved", resolved_at=now, resolution_note=note, next_step_at=None)
+                    state="resolved", resolved_at=now, resolution_note=note, next_step_at=None, sla_flags=flags,
+                    **sla.paused(esc, team, team_policy(team), now))
                 ref = esc.ref
             break
         except Conflict:
@@ -497,7 +618,8 @@ async def reopen(services: Services, actor: Actor, esc_id: int) -> str:
              "actor_org": member.external_org},
             {"kind": "notified", "at": now, "note": _ids(people)},
         ], state="open", rounds=0, reopen_count=esc.reopen_count + 1, resolved_at=None, satisfaction=None,
-            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone))
+            next_step_at=due_after(now, cfg.timeout(esc.severity), esc.severity, cfg, team),
+            **({} if esc.waiting_on else sla.resumed(esc, team, cfg, now)))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_REOPEN, decide)
     await _after(services, esc_id, EscalationReopened)
@@ -524,10 +646,34 @@ async def change_severity(services: Services, actor: Actor, ref: str, severity: 
         await _transition(session, esc, [
             {"kind": "severity", "at": now, "note": f"{esc.severity} → {severity}", "actor_slack_id": actor.slack_id,
              "actor_name": member.name, "actor_org": member.external_org}],
-            severity=severity, next_step_at=due_after(now, timeout, severity, cfg, team.timezone))
+            severity=severity, next_step_at=due_after(now, timeout, severity, cfg, team))
 
     esc = await _act(services, actor, esc_id, Action.ESCALATION_SEVERITY, decide)
     await _after(services, esc_id, EscalationSeverityChanged)
+    return esc.ref
+
+
+async def set_waiting(services: Services, actor: Actor, esc_id: int, side: str | None) -> str:
+    """A responder marks the escalation as waiting on `side` (internal | vendor), which pauses its SLA
+    clocks, or clears it (None), which resumes them where they stopped."""
+    if side not in (None, *WAIT_SIDES):
+        raise UserFacingError("escalations.errors.not_found")
+
+    async def decide(session: AsyncSession, esc: Escalation, team: Team, cfg: Any, member: Member,
+                     now: datetime) -> None:
+        if esc.state not in LIVE:
+            raise UserFacingError("escalations.errors.already_resolved", ref=esc.ref, who="")
+        if esc.waiting_on == side:
+            raise UserFacingError("escalations.errors.waiting_unchanged", ref=esc.ref)
+        clocks = sla.paused(esc, team, cfg, now) if side else sla.resumed(esc, team, cfg, now)
+        await _transition(session, esc, [
+            {"kind": "waiting" if side else "resumed", "at": now, "note": side or esc.waiting_on,
+             "actor_slack_id": actor.slack_id, "actor_name": member.name, "actor_org": member.external_org}],
+            waiting_on=side, **clocks)
+
+    esc = await _act(services, actor, esc_id, Action.ESCALATION_WAIT, decide)
+    await _sync_or_later(services, esc_id)
+    await _publish(services, None, esc_id)  # App Home shows the clocks paused or running
     return esc.ref
 
 
@@ -560,17 +706,18 @@ STEP_OF: dict[type[EscalationEvent], str] = {EscalationAcknowledged: "acknowledg
                                              EscalationReopened: "reopened", EscalationSeverityChanged: "severity"}
 
 
-async def _publish(services: Services, event: type[EscalationEvent], esc_id: int) -> None:
+async def _publish(services: Services, event: type[EscalationEvent] | None, esc_id: int) -> None:
+    """The domain event (None: only the watchers' App Home, e.g. after an SLA warning, breach or pause)."""
     async with services.sessions() as session:
         esc = await existing(session, Escalation, esc_id)
         team = await existing(session, Team, esc.team_id)
         people = await level_people(session, team, team_policy(team), esc.level,
                                     Now(services.metrics, services.clock.now()))
-        kind = STEP_OF.get(event)
+        kind = STEP_OF.get(event) if event is not None else None
         last = None if kind is None else await session.scalar(
             select(EscalationStep).where(EscalationStep.escalation_id == esc_id, EscalationStep.kind == kind)
             .order_by(EscalationStep.seq.desc()).limit(1))
-    if event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
+    if event is not None and event is not EscalationReminded:  # nobody outside reacts to a reminder but App Home
         await services.events.publish(event(
             escalation_id=esc.id, ref=esc.ref, team_key=team.key, severity=esc.severity, category=esc.category,
             summary=esc.summary, details=esc.details, raiser_slack_id=esc.raiser_slack_id,
@@ -594,7 +741,8 @@ async def home_escalations(session: AsyncSession, member: Member, overseen: set[
     oversee)."""
     mine, teams = [], []
     for esc, team in await open_for(session, member):
-        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name)
+        card = EscalationCard(esc.ref, esc.severity, esc.summary, esc.state, team.name,
+                              sla.next_due(esc, team, team_policy(team)), bool(esc.sla_flags & sla.MISSED))
         if esc.raiser_slack_id == member.slack_user_id:
             mine.append(card)
         if team.id in overseen:
@@ -695,12 +843,13 @@ async def _after_hours_pages(session: AsyncSession, team: Team, opened: Sequence
 
 
 async def escalation_metrics(session: AsyncSession, team_id: int, start: datetime, end: datetime) -> EscalationMetrics:
-    """Escalations opened in [start, end): counts, SLA breaches (level 1 did not acknowledge within its
-    timeout), time to acknowledge and resolve, reopen rate; satisfaction of those resolved in the period."""
+    """Escalations opened in [start, end): counts, SLA attainment per severity and clock (from the SLA clocks:
+    pauses excluded; judged once the clock stopped or its breach was recorded), time to acknowledge and
+    resolve, reopen rate;
+    satisfaction of those resolved in the period; breaches recorded in the period by side."""
     team = await session.get(Team, team_id)
     if team is None:
         return EscalationMetrics()
-    cfg = team_policy(team)
     mine = Escalation.team_id == team_id
     opened = (await session.scalars(select(Escalation).where(
         mine, Escalation.created_at >= start, Escalation.created_at < end))).all()
@@ -708,13 +857,16 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
         mine, Escalation.resolved_at >= start, Escalation.resolved_at < end))).all()
     open_now = len((await session.scalars(select(Escalation.id).where(
         mine, Escalation.created_at < end, Escalation.state.in_(LIVE)))).all())
-    breaches, judged, to_ack, to_resolve = 0, 0, [], []
+    to_ack: list[float] = []
+    to_resolve: list[float] = []
+    attained: dict[str, dict[str, tuple[int, int]]] = {"ack": {}, "resolve": {}}
     for esc in opened:
-        due = due_after(esc.created_at, cfg.timeout(esc.severity), esc.severity, cfg, team.timezone)
+        for which, stopped in (("ack", esc.first_ack_at is not None), ("resolve", esc.state == "resolved")):
+            missed = bool(esc.sla_flags & sla.BREACHED[which])  # recorded by the tick, or when it stopped late
+            if stopped or missed:
+                met, judged = attained[which].get(esc.severity, (0, 0))
+                attained[which][esc.severity] = (met + (not missed), judged + 1)
         acked = esc.first_ack_at
-        if due is not None and (acked is not None or due <= end):
-            judged += 1
-            breaches += acked is None or acked > due
         if acked is not None:
             to_ack.append(_hours(acked, esc.created_at))
         if esc.resolved_at is not None:
@@ -723,8 +875,19 @@ async def escalation_metrics(session: AsyncSession, team_id: int, start: datetim
     by_severity: dict[str, int] = {}
     for esc in opened:
         by_severity[esc.severity] = by_severity.get(esc.severity, 0) + 1
-    return EscalationMetrics(after_hours_pages=await _after_hours_pages(session, team, opened),
-        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged, sla_breaches=breaches,
+    sides = (await session.scalars(select(EscalationStep.note).join(
+        Escalation, Escalation.id == EscalationStep.escalation_id).where(
+        mine, EscalationStep.kind == "sla_breach", EscalationStep.at >= start, EscalationStep.at < end))).all()
+    by_side: dict[str, int] = {}
+    for note in sides:
+        side = (note or "").partition(":")[2] or "internal"
+        by_side[side] = by_side.get(side, 0) + 1
+    ack_met = sum(met for met, _ in attained["ack"].values())
+    judged = sum(n for _, n in attained["ack"].values())
+    return EscalationMetrics(
+        opened=len(opened), resolved=len(resolved), open_now=open_now, sla_judged=judged,
+        sla_breaches=judged - ack_met, sla_ack=attained["ack"], sla_resolve=attained["resolve"],
+        breaches_by_side=by_side, after_hours_pages=await _after_hours_pages(session, team, opened),
         ack_median_hours=statistics.median(to_ack) if to_ack else None, ack_p90_hours=_p90(to_ack),
         resolve_median_hours=statistics.median(to_resolve) if to_resolve else None,
         resolve_p90_hours=_p90(to_resolve),

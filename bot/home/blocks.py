@@ -16,10 +16,19 @@ HOME_BLOCKS_MAX = 100
 MAX_ESCALATIONS = 10
 
 
+def _sla(t: Translator, card: EscalationCard) -> blocks.Mrkdwn:
+    """The escalation's live SLA clock: its next deadline as a Slack date token, or that a target was missed."""
+    if card.sla_missed:
+        return blocks.Mrkdwn(" · ") + t("home.sla_missed")
+    if card.sla_due is not None:
+        return blocks.Mrkdwn(" · ") + t("home.sla_due", when=t.date_token(card.sla_due))
+    return blocks.Mrkdwn()
+
+
 def _esc_lines(t: Translator, cards: list[EscalationCard]) -> blocks.Mrkdwn:
     lines = [t("home.escalation", ref=c.ref, severity=c.severity, summary=c.summary,
                state=t(f"home.state.{c.state}") if c.state in ("open", "acknowledged") else c.state, team=c.team_name)
-             for c in cards[:MAX_ESCALATIONS]]
+             + _sla(t, c) for c in cards[:MAX_ESCALATIONS]]
     if len(cards) > MAX_ESCALATIONS:
         lines.append(t("home.more", count=len(cards) - MAX_ESCALATIONS))
     return blocks.Mrkdwn("\n").join(lines)

@@ -83,6 +83,11 @@ def _enps(m: PulseMetrics) -> float | None:
     return None if survey is None else _scaled(survey.enps)
 
 
+def _attainment(clock: str, severity: str) -> Callable[[EscalationMetrics], float | None]:
+    """SLA attainment (%) of one clock and severity."""
+    return lambda m: _scaled(m.attainment(clock, severity), 100)
+
+
 # Computed KPI source -> how to read it. Rates are in %, durations in hours.
 SOURCES: dict[str, SourceFn] = {
     "checkin_response_rate": _source(_checkins, lambda m: _scaled(m.response_rate, 100)),
@@ -94,6 +99,10 @@ SOURCES: dict[str, SourceFn] = {
     "escalation_reopen_rate": _source(_escalations, lambda m: _scaled(m.reopen_rate, 100)),
     "escalation_satisfaction": _source(_escalations, lambda m: m.satisfaction_avg),
     "escalation_sla_breaches": _source(_escalations, lambda m: float(m.sla_breaches)),
+    **{f"sla_{clock}_{sev.lower()}": _source(_escalations, _attainment(clock, sev))
+       for clock in ("ack", "resolve") for sev in ("P1", "P2", "P3", "P4")},
+    "sla_breaches_internal": _source(_escalations, lambda m: float(m.breaches_by_side.get("internal", 0))),
+    "sla_breaches_vendor": _source(_escalations, lambda m: float(m.breaches_by_side.get("vendor", 0))),
     "jira_resolved": _source(_jira, lambda m: _scaled(m.resolved)),
     "jira_overdue": _source(_jira, lambda m: _scaled(m.overdue)),
     "pulse_score": _source(_pulse, _pulse_score),

@@ -12,7 +12,8 @@ from storage.models.base import Base, UTCDateTime
 
 class Escalation(Base):
     __tablename__ = "escalations"
-    __table_args__ = (Index("ix_escalations_due", "state", "next_step_at"),)
+    __table_args__ = (Index("ix_escalations_due", "state", "next_step_at"),
+                      Index("ix_escalations_sla_due", "state", "sla_next_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -44,6 +45,13 @@ class Escalation(Base):
     jira_wanted: Mapped[bool] = mapped_column(Boolean, default=False)
     jira_key: Mapped[str | None] = mapped_column(String(64))
     blocker_id: Mapped[int | None] = mapped_column(Integer)
+    # SLA clocks (bot/escalations/sla.py): time used before the current run, the run's start (None while
+    # paused), the next warning or breach for the tick, what has been announced (bits), who is waited on.
+    sla_used_s: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sla_running_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_flags: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting_on: Mapped[str | None] = mapped_column(String(16))  # internal | vendor
 
     steps: Mapped[list[EscalationStep]] = relationship(back_populates="escalation", cascade="all, delete-orphan",
                                                       order_by="EscalationStep.seq")
@@ -54,7 +62,8 @@ class Escalation(Base):
 
 
 class EscalationStep(Base):
-    """One line of the timeline: raised, notified, acknowledged, escalated, reminded, resolved, reopened, rated."""
+    """One line of the timeline: raised, notified, acknowledged, escalated, reminded, resolved, reopened, rated,
+    waiting, resumed, sla_warning, sla_breach (note: `clock:side`)."""
 
     __tablename__ = "escalation_steps"
     __table_args__ = (UniqueConstraint("escalation_id", "seq"),)

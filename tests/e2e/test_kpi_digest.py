@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.calendar import CalendarConfig
+from bot.clock import FakeClock
 from bot.escalations.ids import Action, Block
-from sandbox.harness import Harness
+from bot.orgfile import load
+from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import text_of
 from schedules import digest, escalations
 
@@ -40,6 +43,36 @@ async def test_digest_goes_to_each_manager_once_on_monday_morning_with_a_chart(h
     harness.clock.set(datetime(2026, 11, 24, 14, 0, tzinfo=UTC))  # Tuesday: still the same week's digest
     await digest.tick(harness.services)
     assert len([m for m in harness.sandbox.dms(dana) if not m.is_reply]) == len(top)
+
+
+async def test_a_monday_public_holiday_holds_the_digest_until_the_next_working_morning_once(
+        clock: FakeClock, database_url: str) -> None:
+    """Memorial Day 2026 (Mon 25 May) is a US public holiday and, that year, Korea's alternative holiday for
+    Buddha's Birthday: Dana (New York) manages a team on each calendar, so her digest waits for Tuesday 08:00
+    in New York, the start of her next working day, and goes once."""
+    spec = load(EXAMPLE_ORG)
+    org = spec.model_copy(update={"teams": tuple(
+        team.model_copy(update={"calendar": CalendarConfig(country="US")}) if team.key == "care-internal" else team
+        for team in spec.teams)})
+    async with Harness(clock=clock, database_url=database_url, org=org) as harness:
+        dana = harness.user(DANA)
+        harness.clock.set(datetime(2026, 5, 25, 13, 0, tzinfo=UTC))  # Monday 09:00 in New York: a holiday
+        await digest.tick(harness.services)
+        harness.clock.set(datetime(2026, 5, 25, 20, 0, tzinfo=UTC))
+        await digest.tick(harness.services)
+        harness.clock.set(datetime(2026, 5, 26, 11, 59, tzinfo=UTC))  # Tuesday 07:59: not working yet
+        await digest.tick(harness.services)
+        assert harness.sandbox.dms(dana) == []
+
+        harness.clock.set(datetime(2026, 5, 26, 12, 0, tzinfo=UTC))  # Tuesday 08:00 in New York
+        await digest.tick(harness.services)
+        await digest.tick(harness.services)
+        harness.clock.set(datetime(2026, 5, 27, 14, 0, tzinfo=UTC))  # Wednesday: nothing more
+        await digest.tick(harness.services)
+        [sent] = [m for m in harness.sandbox.dms(dana) if not m.is_reply]
+        text = text_of(sent)
+        assert "2026-W21" in text  # the week before the holiday Monday
+        assert "Customer Service, Hana BPO Seoul" in text and "Customer Care (internal)" in text
 
 
 async def test_time_to_acknowledge_reaches_kpi_and_digest(harness: Harness) -> None:

@@ -13,12 +13,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import FakeClock
+from bot.escalations.ids import Action, Block, View
 from bot.orgfile import parse
 from sandbox.harness import EXAMPLE_ORG, Harness
-from sandbox.slack import text_of
-from storage.models import OncallCover
+from sandbox.slack import Message, text_of
+from storage.models import Escalation, OncallCover
 
 PRIYA, SAM, DANA, JISOO = "priya@acme.example", "sam@acme.example", "dana@acme.example", "jisoo@hanabpo.example"
+HYUN = "hyun@hanabpo.example"
 CARE = "C0CARE"
 ROTATION = """    oncall:
       rotations:
@@ -112,3 +114,46 @@ def test_a_rotation_that_would_call_nobody_is_refused_with_its_line(swap: tuple[
     line = next(p.line for p in problems if words in p.message)
     assert "rotation" in text.splitlines()[line - 1] or "levels" in text.splitlines()[line - 1] or \
         swap[1] in text.splitlines()[line - 1], (line, text.splitlines()[line - 1])
+
+
+async def test_a_cover_may_acknowledge_and_resolve_their_levels_escalations_and_no_longer_after(h: Harness) -> None:
+    """Hyun (Hana BPO) has no role in Customer Care and is not one of the rotation's people: while he covers
+    it, the escalations at its level are his to acknowledge and resolve (the escalation's level, the policy and
+    who the on-call provider says is on duty, all read server side); the day after his cover, they are not."""
+    hyun = h.user(HYUN)
+    h.clock.set(datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # Monday 10:00 in New York
+    assert "covers primary" in await say(h, SAM, "/oneteam", f"cover <@{hyun}> 2026-11-30")
+    assert "ESC-1" in await say(h, PRIYA, "/escalate", "P1 Refund queue stuck")
+    assert any("ESC-1" in text_of(m) for m in h.sandbox.dms(hyun))  # he is the one paged
+
+    await h.driver.block_action(hyun, Action.ACK, value="1", message=card(h, "ESC-1"))
+    await h.settle()
+    assert (await state(h, 1)) == "acknowledged"
+    await h.driver.block_action(hyun, Action.RESOLVE, value="1", message=card(h, "ESC-1"))
+    await h.settle()
+    [view] = h.sandbox.open_views(hyun)
+    assert view["callback_id"] == View.RESOLVE
+    ack = await h.driver.submit_view(hyun, view, inputs={Block.NOTE: "Restarted the refund worker"})
+    await h.settle()
+    assert ack.status == 200 and (await state(h, 1)) == "resolved"
+
+    h.clock.set(datetime(2026, 12, 1, 15, 0, tzinfo=UTC))  # Tuesday: the cover is over
+    await say(h, PRIYA, "/escalate", "P1 Refund queue stuck again")
+    seen = len(h.sandbox.ephemerals(hyun))
+    await h.driver.block_action(hyun, Action.ACK, value="2", message=card(h, "ESC-2"))
+    await h.settle()
+    refusals = h.sandbox.ephemerals(hyun)[seen:]
+    assert len(refusals) == 1 and "ESC-2" in refusals[0].text
+    assert (await state(h, 2)) == "open"
+
+
+def card(h: Harness, ref: str) -> Message:
+    [found] = [m for m in h.sandbox.channel_messages(CARE) if ref in text_of(m) and not m.is_reply]
+    return found
+
+
+async def state(h: Harness, esc_id: int) -> str:
+    async with h.services.sessions() as session:
+        esc = await session.get(Escalation, esc_id)
+        assert esc is not None
+        return esc.state

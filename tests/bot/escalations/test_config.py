@@ -61,3 +61,19 @@ def test_a_partial_timeouts_map_keeps_the_other_defaults():
 def test_a_level_naming_nobody_is_rejected():
     with pytest.raises(ValidationError, match="names nobody"):
         EscalationConfig(levels=[["liaison"], []])
+
+
+def test_sla_targets_default_per_severity_and_a_partial_map_keeps_the_rest():
+    cfg = EscalationConfig.model_validate({"sla": {"P1": {"ack": "5m"}}})
+    assert cfg.sla_target("P1", "ack") == "5m" and cfg.sla_target("P1", "resolve") is None
+    assert cfg.sla_target("P2", "ack") == "1h" and cfg.sla_target("P4", "resolve") == "5d"
+    assert cfg.sla_business_severities == ("P3", "P4") and cfg.sla_warn_at == 0.8
+
+
+def test_bad_sla_targets_and_the_old_business_hours_holidays_are_rejected_on_their_line():
+    assert "unknown severity" in problems("      sla: {P9: {ack: 1h}}")[0]
+    assert "not a duration" in problems("      sla: {P1: {ack: soon}}")[0]
+    assert "not next_business_day" in problems("      sla: {P3: {resolve: next_business_day}}")[0]
+    found = problems("      business_hours: {holidays: KR}")  # holidays come from the team's `calendar:` now
+    assert found == ["line 9: teams.0.escalation.business_hours.holidays: unknown key"]
+    assert "sla_warn_at" in problems("      sla_warn_at: 1.5")[0]

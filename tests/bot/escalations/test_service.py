@@ -41,17 +41,20 @@ async def test_metrics_count_breaches_times_reopens_and_satisfaction(services, c
                 created_at=created, level=1, rounds=0, step=1, synced_step=1, reopen_count=kw.get("reopens", 0),
                 first_ack_at=created + timedelta(minutes=minutes_to_ack) if minutes_to_ack is not None else None,
                 resolved_at=created + timedelta(minutes=minutes_to_resolve) if minutes_to_resolve else None,
-                satisfaction=kw.get("rating"))
+                satisfaction=kw.get("rating"), sla_flags=kw.get("flags", 0))
 
+        missed_ack = 3  # warned and breached, as the SLA tick records them
         session.add_all([
-            esc("P1", 10, 60, rating=5),           # within the 15 min P1 timeout
-            esc("P1", 20, 120, rating=3, reopens=1),  # acknowledged late: a breach
-            esc("P2", None, None),                 # never acknowledged, the hour is long over: a breach
+            esc("P1", 10, 60, rating=5),           # within the 15 min P1 target
+            esc("P1", 20, 120, rating=3, reopens=1, flags=missed_ack),  # acknowledged late: a breach
+            esc("P2", None, None, flags=missed_ack),  # never acknowledged, the hour is long over: a breach
         ])
     async with services.sessions() as session:
         m = await escalation_metrics(session, team.id, start, start + timedelta(days=7))
     assert (m.opened, m.resolved, m.open_now, m.sla_breaches) == (3, 2, 1, 2)
     assert m.within_sla_rate == pytest.approx(1 / 3)
+    assert m.sla_ack == {"P1": (1, 2), "P2": (0, 1)} and m.sla_resolve == {"P1": (2, 2)}
+    assert m.attainment("ack", "P1") == pytest.approx(0.5) and m.attainment("resolve", "P3") is None
     assert m.ack_median_hours == pytest.approx(15 / 60) and m.ack_p90_hours == pytest.approx(20 / 60)
     assert m.resolve_median_hours == pytest.approx(1.5)
     assert m.reopen_rate == pytest.approx(1 / 3) and m.satisfaction_avg == pytest.approx(4)

@@ -19,7 +19,8 @@ def test_every_computed_source_has_a_reader() -> None:
 
 
 async def test_within_sla_has_one_definition_for_kpis_and_escalations(services: Services, clock: FakeClock) -> None:
-    """One breach and one escalation whose deadline is still ahead: only the breach is judged, so 0% were
+    """One breach (recorded by the SLA clocks) and one escalation whose deadline is still ahead: only the breach
+    is judged, so 0% were
     within SLA, whether read from the escalation metrics or through the KPI source."""
     start = clock.now()
     async with services.sessions.begin() as session:
@@ -29,7 +30,8 @@ async def test_within_sla_has_one_definition_for_kpis_and_escalations(services: 
             session.add(Escalation(
                 team_id=team.id, state="open", severity=severity, category="quality", summary="s", details="",
                 raiser_slack_id="U0PRIYA", raiser_name="Priya", created_at=created, level=1, rounds=0, step=1,
-                synced_step=1, reopen_count=0))
+                synced_step=1, reopen_count=0, sla_running_since=created,
+                sla_flags=3 if severity == "P1" else 0))  # the P1's breach, as the SLA tick records it
     end = start + timedelta(hours=1)  # the P1's 15 minutes are over; the P2's hour is not
     async with services.sessions() as session:
         metrics = Metrics(session, team.id, services.metrics)
