@@ -19,7 +19,7 @@ from bot.caller import LocaleCache
 from bot.errors import UserFacingError
 from bot.i18n import Translator, translator
 from bot.reply import tell_privately
-from bot.services import Services
+from bot.services import AckGate, Services
 from bot.settings import secret_value
 from storage.models import HandledDelivery
 
@@ -119,15 +119,17 @@ class Replayed(Exception):
 
 class ClaimingAck(AsyncAck):
     """A slash command's ack that claims the command in the ledger once the answer is set: the answer
-    leaves at once (the database write is not on the ack path), and a replay stops the listener there.
-    Every command listener acks before it changes anything, so a replay changes nothing."""
+    leaves at once, and the database write waits, like all work after an ack, until the acks still waiting
+    have gone (`AckGate`). A replay stops the listener there; every command listener acks before it
+    changes anything, so a replay changes nothing."""
 
-    def __init__(self, claim: Callable[[], Awaitable[bool]]) -> None:
+    def __init__(self, claim: Callable[[], Awaitable[bool]], acks: AckGate) -> None:
         super().__init__()
-        self.claim = claim
+        self.claim, self.acks = claim, acks
 
     async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         answer = await super().__call__(*args, **kwargs)
+        await self.acks.quiet()
         if not await self.claim():
             raise Replayed()
         return answer
@@ -153,7 +155,7 @@ class HandledOnce(AsyncMiddleware):
         if key is None:
             return await next()
         if key.startswith("command:"):
-            req.context["ack"] = ClaimingAck(lambda: self.claim(key))
+            req.context["ack"] = ClaimingAck(lambda: self.claim(key), self.services.acks)
             return await next()
         if not await self.claim(key):
             return BoltResponse(status=200, body="")
