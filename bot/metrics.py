@@ -11,7 +11,7 @@ as "no data" at run time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
@@ -235,8 +235,10 @@ HomeKpisFn = Callable[[AsyncSession, Team, datetime, "MetricsProviders"], Awaita
 BlockerAccessFn = Callable[[AsyncSession, Member, Action, int, bool], Awaitable[BlockerInfo]]
 # Refuses (UserFacingError) unless the permission table lets the actor take `action` on the escalation.
 EscalationAccessFn = Callable[["Services", Actor, Action, int], Awaitable[object]]
-# A member's open Jira issues by email, at most `limit`; [] when Jira is off, unknown or unreachable.
-OpenIssuesFn = Callable[["Services", str, int], Awaitable[Sequence[OpenIssue]]]
+# Members' open Jira issues by email (at most `limit` each) for one page of members: an email maps to its
+# issues ([] when none or unknown to Jira), or to None when they could not be loaded (Jira throttled or down),
+# so that the prompt says so instead of silently leaving the list out. Jira off: an empty mapping.
+OpenIssuesFn = Callable[["Services", Sequence[str], int], Awaitable[Mapping[str, Sequence[OpenIssue] | None]]]
 # Which of these people (Member ids) set themselves away on a day, their local date (session, ids, day).
 AbsentFn = Callable[[AsyncSession, Collection[int], date], Awaitable[set[int]]]
 # Who is on duty in a team's on-call rotation at a moment: a cover, else the schedule (session, team, name, now).

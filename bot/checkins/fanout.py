@@ -271,7 +271,9 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
                 await deliver_once(services, f"checkin:away:{rnd.id}:{member.id}", member.slack_user_id,
                                    text=note.text, blocks=note.blocks)
             return
-        tasks = await services.metrics.open_issues(services, member.email, 10) if services.metrics.open_issues else []
+        found = ((await services.metrics.open_issues(services, [member.email], 10)).get(member.email)
+                 if services.metrics.open_issues else None)
+        tasks = found or ()
         msg = blocks.prompt(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
                             round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []), tasks=tasks)
         sent = await deliver_once(services, f"checkin:prompt:{rnd.id}:{member.id}", member.slack_user_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -563,21 +564,32 @@ async def unfurls(services: Services, poster: Actor, urls: list[str]) -> dict[st
 
 # --- members' open issues (check-in prompt) -------------------------------------------------------------------
 
-async def open_issues_for(services: Services, email: str, limit: int = 10) -> list[OpenIssue]:
-    """A member's open Jira issues, matched by email; [] when Jira is off, unknown or unreachable (a
-    check-in prompt never waits for, or fails because of, Jira)."""
+async def open_issues_for(services: Services, emails: Sequence[str],
+                          limit: int = 10) -> Mapping[str, Sequence[OpenIssue] | None]:
+    """Members' open Jira issues by email for one page of members (see `bot.metrics.OpenIssuesFn`); a check-in
+    prompt never waits long for, or fails because of, Jira."""
     adapter = outbox.adapter_of(services)
-    if adapter is None or not email:
+    out: dict[str, Sequence[OpenIssue] | None] = {}
+    if adapter is None:
+        return out
+    for email in emails:
+        if not email:
+            continue
+        try:
+            out[email] = await _open_issues_of(adapter, email, limit)
+        except Exception:
+            log.warning("open issues not available", extra={"reason": "jira"})
+            out[email] = None
+    return out
+
+
+async def _open_issues_of(adapter: JiraAdapter, email: str, limit: int) -> list[OpenIssue]:
+    user = await adapter.find_user(email)
+    if user is None:
         return []
-    try:
-        user = await adapter.find_user(email)
-        if user is None:
-            return []
-        jql = f"assignee = {jql_string(user)} AND statusCategory != Done ORDER BY updated DESC"
-        async for page in adapter.search(jql, page_size=limit):
-            return [OpenIssue(i.key, i.summary, i.status, adapter.browse_url(i.key), i.due) for i in page[:limit]]
-    except Exception:
-        log.warning("open issues not available", extra={"reason": "jira"})
+    jql = f"assignee = {jql_string(user)} AND statusCategory != Done ORDER BY updated DESC"
+    async for page in adapter.search(jql, page_size=limit):
+        return [OpenIssue(i.key, i.summary, i.status, adapter.browse_url(i.key), i.due) for i in page[:limit]]
     return []
 
 

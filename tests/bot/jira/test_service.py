@@ -26,12 +26,15 @@ async def h(clock: FakeClock) -> AsyncIterator[Harness]:
 async def test_open_issues_of_a_member_by_email(h: Harness) -> None:
     h.jira.create_issue("CARE", "Call-back queue", assignee_email="jisoo@hanabpo.example")
     h.jira.create_issue("CARE", "Closed one", assignee_email="jisoo@hanabpo.example", status="Done")
-    issues = await service.open_issues_for(h.services, "jisoo@hanabpo.example")
+    jisoo = "jisoo@hanabpo.example"
+    issues = (await service.open_issues_for(h.services, [jisoo, "nobody@acme.example"]))[jisoo]
+    assert issues is not None
     assert [(i.summary, i.status) for i in issues] == [("Call-back queue", "To Do")]
     assert issues[0].url.endswith(f"/browse/{issues[0].key}")
-    assert await service.open_issues_for(h.services, "nobody@acme.example") == []
+    assert (await service.open_issues_for(h.services, ["nobody@acme.example"]))["nobody@acme.example"] == []
     h.jira.inject(503, times=5)
-    assert await service.open_issues_for(h.services, "jisoo@hanabpo.example") == []  # never fails a prompt
+    # never fails a prompt: the prompt says the list could not be loaded
+    assert (await service.open_issues_for(h.services, [jisoo]))[jisoo] is None
 
 
 async def test_weekly_counts_are_stored_and_read_for_kpis(h: Harness, clock: FakeClock) -> None:
