@@ -6,6 +6,7 @@ slack-sdk retries only connection errors by default; OneTeam adds its handlers f
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
@@ -81,10 +82,13 @@ class SlackDirectory:
 
     async def everyone(self) -> list[SlackProfile]:
         """Every user of the workspace, page by page (Slack may return short pages: follow the cursor)."""
-        people: list[SlackProfile] = []
+        return [p async for page in self.pages() for p in page]
+
+    async def pages(self) -> AsyncIterator[list[SlackProfile]]:
+        """The workspace's people one `users.list` page at a time (200, Slack's recommended size; status, time
+        zone and locale included), so a caller can act on a page while the next one is fetched."""
         async for page in await self.client.users_list(limit=200, include_locale=True):
-            people.extend(profile_from(u) for u in page.get("members", []) if not u.get("is_bot"))
-        return people
+            yield [profile_from(u) for u in page.get("members", []) if not u.get("is_bot")]
 
     async def by_id(self, user_id: str) -> SlackProfile | None:
         try:

@@ -29,10 +29,13 @@ def question_label(t: Translator, q: Question) -> str:
 
 
 def prompt(t: Translator, *, team: str, week: str, closes: str, round_id: int,
-           blockers: Sequence[OpenBlocker] = (), tasks: Sequence[OpenIssue] = ()) -> bk.Rendered:
+           blockers: Sequence[OpenBlocker] = (), tasks: Sequence[OpenIssue] | None = ()) -> bk.Rendered:
+    """`tasks` None: Jira did not answer in time, and the prompt says so rather than showing no list."""
     out = [bk.header(t("checkins.prompt.title", team=team)), bk.section(t("checkins.prompt.context", week=week,
                                                                           closes=closes))]
-    if tasks:
+    if tasks is None:
+        out.append(bk.context(t("checkins.prompt.tasks_unavailable")))
+    elif tasks:
         lines = [t("checkins.prompt.task_due" if i.due else "checkins.prompt.task", issue=bk.link(i.url, i.key),
                    summary=i.summary, status=i.status, due=i.due.isoformat() if i.due else "")
                  for i in tasks]

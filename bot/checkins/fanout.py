@@ -1,9 +1,10 @@
 """The scheduled side of check-ins: open rounds, send due prompts and reminders, close rounds.
 
-Every send is claimed in the database first (a conditional UPDATE that one tick wins), then goes through
-`deliver_once` with a key per (round, member), then is recorded. A tick that dies mid-way leaves rows in
-`sending`; after `STALE_AFTER` the next tick takes them over and `deliver_once` finds out from Slack
-whether the message went, so a restart resumes the fan-out and never repeats it.
+Every send is claimed in the database first (a conditional UPDATE that one tick wins), in small batches
+under a lease that the live sender renews, then goes through `deliver_once` with a key per (round, member),
+then is recorded. A tick that dies mid-way leaves its batch in `sending`; once the lease lapses (`LEASE`,
+the leader take-over time) the next tick takes the rows over, and `deliver_once` finds out from Slack
+whether a message whose send had started went, so a restart resumes the fan-out soon and never repeats it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, select, update
@@ -24,8 +27,9 @@ from bot.calendar import Calendar, team_calendar, week_of, weekdays_around, zone
 from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig
 from bot.checkins.service import local_text, member_t, open_blockers, team_config
-from bot.delivery import STALE_AFTER, deliver_once
+from bot.delivery import deliver_once
 from bot.events import HomeChanged, MemberTimezoneChanged, ProfileRead
+from bot.metrics import OpenIssue
 from bot.services import Services
 from bot.slack import SlackProfile
 from storage.milestones import first_start
@@ -34,7 +38,11 @@ from storage.org import active_teams, team_members
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.checkins")
+T = TypeVar("T")
 CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
+BATCH = 50  # rows claimed at once (a directory page's prompts are one batch): what a crash can hold up
+LEASE = timedelta(seconds=15)  # a claim not renewed for this long is a dead sender's (the leader take-over time)
+RENEW_EVERY = 5.0  # seconds between a live sender's lease renewals
 OPEN_AHEAD = timedelta(days=2)  # a round is created this long before its first prompt
 PERMANENT = {"channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "not_in_channel",
              "invalid_arguments", "invalid_blocks", "account_inactive", "user_not_visible"}
@@ -148,22 +156,52 @@ async def on_timezone_changed(services: Services, event: MemberTimezoneChanged) 
 
 
 # --- claiming ---------------------------------------------------------------------------------------------
-async def _claim(services: Services, *, state_col: Any, due_col: Any, extra: Iterable[Any] = ()) -> list[int]:
-    """Atomically takes due rows (pending, or `sending` abandoned by a dead tick) for this tick."""
+def _due(services: Services, state_col: Any, due_col: Any, started: datetime, extra: Iterable[Any] = ()) -> list[Any]:
+    """Rows a tick may take: pending and due (not already tried by this tick, which started at `started`), or
+    `sending` under a lease that lapsed (its sender died)."""
     now = services.clock.now()
+    return [CheckinPrompt.round_id.in_(select(CheckinRound.id).where(CheckinRound.state == "open")), *extra,
+            or_(and_(state_col == "pending", due_col <= now,
+                     or_(CheckinPrompt.claimed_at.is_(None), CheckinPrompt.claimed_at < started)),
+                and_(state_col == "sending", CheckinPrompt.claimed_at <= now - LEASE))]
+
+
+async def _claim(services: Services, *, state_col: Any, due_col: Any, started: datetime,
+                 extra: Iterable[Any] = (), limit: int | None = BATCH) -> tuple[str, list[int]]:
+    """Atomically takes up to `limit` due rows (oldest due first) under a new lease; returns its token and ids."""
     token = secrets.token_hex(8)
-    open_rounds_q = select(CheckinRound.id).where(CheckinRound.state == "open")
+    where = _due(services, state_col, due_col, started, extra)
+    pick = select(CheckinPrompt.id).where(*where).order_by(due_col, CheckinPrompt.id).limit(limit)
     async with services.sessions.begin() as session:
         await session.execute(
-            update(CheckinPrompt)
-            .where(CheckinPrompt.round_id.in_(open_rounds_q), *extra,
-                   or_(and_(state_col == "pending", due_col <= now),
-                       and_(state_col == "sending", CheckinPrompt.claimed_at <= now - STALE_AFTER)))
-            .values({state_col.key: "sending", "claim": token, "claimed_at": now})
+            update(CheckinPrompt).where(CheckinPrompt.id.in_(pick), *where)  # rechecked: another may have won
+            .values({state_col.key: "sending", "claim": token, "claimed_at": services.clock.now()})
             .execution_options(synchronize_session=False))
     async with services.sessions() as session:
-        return list((await session.scalars(select(CheckinPrompt.id).where(CheckinPrompt.claim == token,
-                                                                          state_col == "sending"))).all())
+        return token, list((await session.scalars(select(CheckinPrompt.id).where(
+            CheckinPrompt.claim == token, state_col == "sending"))).all())
+
+
+@asynccontextmanager
+async def _leased(services: Services, token: str, state_col: Any) -> AsyncIterator[None]:
+    """Renews the lease of a claimed batch while its sends run, so only a dead sender's rows are taken over."""
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                async with services.sessions.begin() as session:
+                    await session.execute(update(CheckinPrompt).where(CheckinPrompt.claim == token,
+                                                                      state_col == "sending")
+                                          .values(claimed_at=services.clock.now()))
+            except Exception:  # the next renewal tries again; a lapsed lease only lets another tick help
+                log.warning("check-in lease not renewed", exc_info=True)
+
+    renewer = asyncio.create_task(renew())
+    try:
+        yield
+    finally:
+        renewer.cancel()
 
 
 @dataclass
@@ -207,10 +245,10 @@ async def _load(services: Services, prompt_ids: list[int], *, with_history: bool
     return _Context(prompts, rounds, teams, members, blockers, told)
 
 
-async def _bounded(items: Iterable[int], work: Callable[[int], Awaitable[None]], limit: int) -> None:
+async def _bounded(items: Iterable[T], work: Callable[[T], Awaitable[None]], limit: int) -> None:
     gate = asyncio.Semaphore(limit)
 
-    async def one(item: int) -> None:
+    async def one(item: T) -> None:
         async with gate:
             await work(item)
 
@@ -233,19 +271,102 @@ def _failure(exc: Exception) -> str:
 
 
 # --- prompts ----------------------------------------------------------------------------------------------
+class _Profiles:
+    """Slack profiles (status, time zone, locale) for one fan-out, read from `users.list` pages (Tier 2, 200
+    people a call) instead of one `users.info` (Tier 4) per member; `users.info` only for someone on no page
+    (deactivated, or a Slack Connect person of another workspace)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.seen: dict[str, SlackProfile | None] = {}
+
+    def add(self, page: Sequence[SlackProfile]) -> None:
+        self.seen.update((p.user_id, p) for p in page)
+
+    async def of(self, user_id: str) -> SlackProfile | None:
+        if user_id not in self.seen:
+            self.seen[user_id] = await self.services.directory.by_id(user_id)
+        return self.seen[user_id]
+
+
 async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY) -> int:
-    """Sends every due prompt (concurrently, bounded); returns how many were claimed."""
-    ids = await _claim(services, state_col=CheckinPrompt.state, due_col=CheckinPrompt.due_at)
-    if not ids:
-        return 0
-    ctx = await _load(services, ids, with_history=True)
-    await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid]), concurrency)
-    changed = [ctx.members[p.member_id].slack_user_id for p in ctx.prompts.values()]
-    await services.events.publish(HomeChanged([u for u in changed if u]))
-    return len(ids)
+    """Sends every due prompt, a small leased batch at a time; returns how many were claimed.
+
+    When a due prompt's team checks Slack status, the fan-out walks the directory: it claims and sends the
+    prompts of the members on one `users.list` page while the next page is fetched, so the pages (20 a
+    minute) cost no wall time beyond the first, and cost nothing when no prompt is due (the tick runs every
+    minute; a kept snapshot would be stale or cost the same calls). What no page covered goes in batches of
+    `BATCH` afterwards."""
+    started = services.clock.now()
+    state, due = CheckinPrompt.state, CheckinPrompt.due_at
+    profiles = _Profiles(services)
+    claimed = 0
+
+    async def batch(extra: Iterable[Any] = (), limit: int | None = BATCH) -> int:
+        token, ids = await _claim(services, state_col=state, due_col=due, started=started, extra=extra, limit=limit)
+        if ids:
+            async with _leased(services, token, state):
+                ctx = await _load(services, ids, with_history=True)
+                issues = await _open_issues(services, [m.email for m in ctx.members.values()])
+                await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid], profiles,
+                                                                    issues), concurrency)
+            changed = [ctx.members[p.member_id].slack_user_id for p in ctx.prompts.values()]
+            await services.events.publish(HomeChanged([u for u in changed if u]))
+        return len(ids)
+
+    if await _status_wanted(services, started):
+        async for page in _ahead(services.directory.pages()):
+            profiles.add(page)
+            members = select(Member.id).where(Member.slack_user_id.in_([p.user_id for p in page]))
+            claimed += await batch([CheckinPrompt.member_id.in_(members)], limit=None)
+    while n := await batch():
+        claimed += n
+    return claimed
 
 
-async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) -> None:
+async def _ahead(pages: AsyncIterator[list[SlackProfile]]) -> AsyncIterator[list[SlackProfile]]:
+    """Yields each page while the next one is already being fetched. A failed listing just ends: what it did
+    not cover goes in batches afterwards, each profile read on its own."""
+    nxt: asyncio.Future[list[SlackProfile] | None] = asyncio.ensure_future(anext(pages, None))
+    try:
+        while True:
+            try:
+                page = await nxt
+            except Exception:
+                log.warning("users.list failed; the rest reads profiles one by one", exc_info=True)
+                return
+            if page is None:
+                return
+            nxt = asyncio.ensure_future(anext(pages, None))
+            yield page
+    finally:
+        nxt.cancel()
+
+
+async def _status_wanted(services: Services, started: datetime) -> bool:
+    """Whether a prompt is due now in a team that checks Slack status (else no directory walk)."""
+    async with services.sessions() as session:
+        team_ids = (await session.scalars(select(CheckinRound.team_id).distinct().join(
+            CheckinPrompt, CheckinPrompt.round_id == CheckinRound.id).where(
+            *_due(services, CheckinPrompt.state, CheckinPrompt.due_at, started)))).all()
+        teams = (await session.scalars(select(Team).where(Team.id.in_(team_ids)))).all()
+    return any(team_config(t).away.check_slack_status for t in teams)
+
+
+async def _open_issues(services: Services, emails: list[str]) -> Mapping[str, Sequence[OpenIssue] | None]:
+    """The batch's open Jira issues, one call for the batch (the provider asks Jira per page of 50)."""
+    if services.metrics.open_issues is None:
+        return {}
+    wanted = sorted({e for e in emails if e})
+    try:
+        return await services.metrics.open_issues(services, wanted, 10)
+    except Exception:
+        log.warning("open issues not loaded", exc_info=True)
+        return dict.fromkeys(wanted)
+
+
+async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt, profiles: _Profiles,
+                      issues: Mapping[str, Sequence[OpenIssue] | None]) -> None:
     rnd = ctx.rounds[prompt.round_id]
     team, member = ctx.teams[rnd.team_id], ctx.members[prompt.member_id]
     col = CheckinPrompt.state
@@ -254,7 +375,7 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
         return
     cfg = team_config(team)
     try:
-        profile = (await services.directory.by_id(member.slack_user_id)
+        profile = (await profiles.of(member.slack_user_id)
                    if cfg.away.check_slack_status and not member.on_leave else None)
         if profile is not None and profile.timezone and profile.timezone != prompt.timezone:
             if await _moved_later(services, prompt, rnd, team, profile):
@@ -271,11 +392,9 @@ async def _prompt_one(services: Services, ctx: _Context, prompt: CheckinPrompt) 
                 await deliver_once(services, f"checkin:away:{rnd.id}:{member.id}", member.slack_user_id,
                                    text=note.text, blocks=note.blocks)
             return
-        found = ((await services.metrics.open_issues(services, [member.email], 10)).get(member.email)
-                 if services.metrics.open_issues else None)
-        tasks = found or ()
+        found = issues.get(member.email) if member.email in issues else ()
         msg = blocks.prompt(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
-                            round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []), tasks=tasks)
+                            round_id=rnd.id, blockers=ctx.blockers.get((team.id, member.id), []), tasks=found)
         sent = await deliver_once(services, f"checkin:prompt:{rnd.id}:{member.id}", member.slack_user_id,
                                   text=msg.text, blocks=msg.blocks)
     except Exception as exc:
@@ -323,13 +442,17 @@ def _away_by_status(cfg: CheckinConfig, profile: SlackProfile | None) -> str | N
 
 # --- reminders --------------------------------------------------------------------------------------------
 async def send_due_reminders(services: Services, *, concurrency: int = CONCURRENCY) -> int:
-    ids = await _claim(services, state_col=CheckinPrompt.reminder_state, due_col=CheckinPrompt.remind_at,
-                       extra=[CheckinPrompt.state == "sent"])
-    if not ids:
-        return 0
-    ctx = await _load(services, ids, with_history=False)
-    await _bounded(sorted(ids), lambda pid: _remind_one(services, ctx, ctx.prompts[pid]), concurrency)
-    return len(ids)
+    """Sends every due reminder, a leased batch at a time (like prompts); returns how many were claimed."""
+    started, col, claimed = services.clock.now(), CheckinPrompt.reminder_state, 0
+    while True:
+        token, ids = await _claim(services, state_col=col, due_col=CheckinPrompt.remind_at, started=started,
+                                  extra=[CheckinPrompt.state == "sent"])
+        if not ids:
+            return claimed
+        claimed += len(ids)
+        async with _leased(services, token, col):
+            ctx = await _load(services, ids, with_history=False)
+            await _bounded([ctx.prompts[i] for i in sorted(ids)], partial(_remind_one, services, ctx), concurrency)
 
 
 def _quiet(team: Team, tz: str, when: datetime) -> datetime:
