@@ -29,7 +29,7 @@ FRIDAY_1600_UTC = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
 
 def bulk_org(n: int, *, team_key: str = "bulk") -> OrgFile:
-    """An org with one UTC team of `n` members (Slack status checks off: this measures the fan-out)."""
+    """An org with one UTC team of `n` workspace members and default check-in settings (status check on)."""
     people = [{"email": f"p{i:05d}@bulk.example", "name": f"Person {i}", "slack_id": f"U1{i:06d}",
                "timezone": "UTC"} for i in range(n)]
     return OrgFile.model_validate({
@@ -37,7 +37,7 @@ def bulk_org(n: int, *, team_key: str = "bulk") -> OrgFile:
         "people": people,
         "teams": [{"key": team_key, "name": "Bulk team", "kind": "internal", "timezone": "UTC",
                    "members": [p["email"] for p in people],
-                   "checkins": {"time": "16:00", "away": {"check_slack_status": False}}}],
+                   "checkins": {"time": "16:00"}}],
     })
 
 

@@ -1,0 +1,111 @@
+"""The weekly fan-out at scale (issue 14): profiles from `users.list` pages, Jira task lists in batches, and
+prompts claimed in small leased batches so that a crash holds up only what was in flight."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.checkin_fanout import FRIDAY_1600_UTC, bulk_org
+from bot.checkins.fanout import open_rounds, send_due_prompts
+from sandbox.harness import Harness
+from sandbox.slack import text_of
+from storage.models import CheckinPrompt
+
+
+def emails(n: int) -> list[str]:
+    return [f"p{i:05d}@bulk.example" for i in range(n)]
+
+
+def prompts_to(h: Harness, email: str) -> list:
+    return [m for m in h.sandbox.dms(h.user(email)) if "checkin_start" in str(m.blocks)]
+
+
+async def states(h: Harness) -> Counter:
+    async with h.services.sessions() as s:
+        return Counter(dict((await s.execute(select(CheckinPrompt.state, func.count())
+                                             .group_by(CheckinPrompt.state))).all()))
+
+
+@pytest.fixture
+async def bulk(clock, database_url):
+    clock.set(FRIDAY_1600_UTC - timedelta(hours=4))
+    async with Harness(org=bulk_org(120), clock=clock, database_url=database_url) as h:
+        await open_rounds(h.services)
+        yield h
+
+
+async def test_profiles_come_from_users_list_pages_not_one_users_info_each(bulk):
+    h = bulk
+    away, moved, korean, *_ = emails(120)
+    h.sandbox.change_user(h.user(away), status_emoji=":palm_tree:")
+    h.sandbox.change_user(h.user(moved), tz="America/Los_Angeles")  # no user_change event reaches the bot
+    h.sandbox.change_user(h.user(korean), locale="ko-KR")
+    h.clock.set(FRIDAY_1600_UTC)
+    listed = len(h.sandbox.calls_to("users.list"))  # the org set-up's
+    await send_due_prompts(h.services)
+
+    assert not h.sandbox.calls_to("users.info")
+    assert len(h.sandbox.calls_to("users.list")) == listed + 1  # 120 people: one page
+    assert not prompts_to(h, away) and "away" in text_of(h.sandbox.dms(h.user(away))[0]).lower()
+    assert not prompts_to(h, moved)  # due at 16:00 in Los Angeles now
+    assert "체크인" in text_of(prompts_to(h, korean)[0])
+    assert (await states(h))["sent"] == 118
+
+    h.clock.set(FRIDAY_1600_UTC + timedelta(hours=8))  # 16:00 in Los Angeles
+    await send_due_prompts(h.services)
+    assert len(prompts_to(h, moved)) == 1
+
+
+async def test_no_directory_walk_when_nothing_is_due(bulk):
+    listed = len(bulk.sandbox.calls_to("users.list"))
+    await send_due_prompts(bulk.services)
+    assert len(bulk.sandbox.calls_to("users.list")) == listed
+
+
+async def test_after_a_crash_the_rest_goes_out_within_the_lease_not_after_minutes(bulk):
+    """The dead tick held one batch; the prompts it never attempted go out with the next tick 15 s later,
+    and those whose send had started wait for `deliver_once`'s check of Slack: never a duplicate."""
+    h = bulk
+    h.clock.set(FRIDAY_1600_UTC)
+    client = h.services.slack
+    real_post = client.chat_postMessage
+    posted = 0
+    crashed = asyncio.Event()
+    dying = asyncio.get_running_loop().create_future()
+
+    async def post_then_die(**kwargs):
+        nonlocal posted
+        response = await real_post(**kwargs)
+        posted += 1
+        if posted >= 10:
+            crashed.set()
+            await dying  # hangs until the crash below cancels it
+        return response
+
+    client.chat_postMessage = post_then_die
+    fanout = asyncio.create_task(send_due_prompts(h.services, concurrency=4))
+    await crashed.wait()
+    fanout.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await fanout
+    await h.restart()
+
+    await send_due_prompts(h.services)  # right away: the dead tick's lease still holds
+    held = (await states(h))["sending"]
+    assert held > 10
+
+    h.clock.advance(seconds=15)
+    await send_due_prompts(h.services)
+    done = await states(h)
+    assert done["sent"] >= 120 - 4 and done["sent"] + done["sending"] == 120
+
+    h.clock.advance(minutes=3)
+    await send_due_prompts(h.services)
+    counts = Counter(e for e in emails(120) for _ in prompts_to(h, e))
+    assert len(counts) == 120 and set(counts.values()) == {1}
+    assert (await states(h))["sent"] == 120
