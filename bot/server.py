@@ -200,5 +200,7 @@ class BotServer:
         await self._leadership.release()
         if self.services.slack.session is not None:
             await self.services.slack.session.close()
+        if (jira := self.services.extras.get("jira")) is not None:
+            await jira.close()  # its shared HTTP session
         await self.services.db.dispose()
         log.info("stopped")

@@ -113,6 +113,7 @@ class IssueState:
     due: date | None
     project: str | None
     priority: str | None = None
+    assignee_id: str | None = None  # Cloud accountId, Server username: what `find_user` answers
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -142,6 +143,7 @@ def issue_state(raw: dict[str, Any]) -> IssueState:
         created=parse_time(f.get("created")), resolved=parse_time(f.get("resolutiondate")),
         due=date.fromisoformat(due) if due else None, project=project.get("key"),
         priority=(f.get("priority") or {}).get("name"),
+        assignee_id=assignee.get("accountId") or assignee.get("name") or None,
     )
 
 
@@ -224,6 +226,8 @@ class JiraAdapter:
         self.cloud = False
         self.tz: ZoneInfo = ZoneInfo("UTC")  # JQL dates are read in the API user's time zone
         self.me: frozenset[str] = frozenset()  # our account's ids, to recognise our own changes
+        self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
@@ -253,23 +257,37 @@ class JiraAdapter:
 
     async def _request(self, method: str, url: str, body: dict[str, Any] | None = None,
                        params: dict[str, Any] | None = None) -> Any:
-        """One REST call; failures become the two errors callers handle. A session per call: Jira is called
-        rarely, and nothing is left open when the event loop that made it ends."""
+        """One REST call on the adapter's shared session; failures become the two errors callers handle."""
         headers = {"Accept": "application/json", "Authorization": (
             _basic(self._user, self._token) if self._user else f"Bearer {self._token}")}
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
-                async with session.request(method, url, json=body, params=params, headers=headers) as response:
-                    content = await response.read()
-                    if response.status >= 400:
-                        if response.status in RETRYABLE:
-                            raise JiraUnavailable(f"HTTP {response.status}", _retry_after(response.headers))
-                        raise JiraRejected(response.status, f"HTTP {response.status}", _error_fields(content))
-                    return json.loads(content) if content else None
+            async with self._http().request(method, url, json=body, params=params, headers=headers) as response:
+                content = await response.read()
+                if response.status >= 400:
+                    if response.status in RETRYABLE:
+                        raise JiraUnavailable(f"HTTP {response.status}", _retry_after(response.headers))
+                    raise JiraRejected(response.status, f"HTTP {response.status}", _error_fields(content))
+                return json.loads(content) if content else None
         except TimeoutError:
             raise JiraUnavailable("timeout") from None
         except (aiohttp.ClientError, ValueError):  # no connection, or not JSON
             raise JiraUnavailable("connection") from None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """One session (kept-alive connections) per adapter: a fan-out asks Jira a hundred times in a round, and a
+        new session per call paid a TCP (and TLS) handshake each. Bound to the running event loop: a one-off
+        command's `asyncio.run` gets its own."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._session_loop = loop
+        return self._session
+
+    async def close(self) -> None:
+        """Closes the shared session (on shutdown)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
 
     async def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
                     params: dict[str, Any] | None = None) -> Any:
@@ -387,30 +405,34 @@ class JiraAdapter:
     async def search(self, jql: str, *, fields: tuple[str, ...] = SYNC_FIELDS,
                      page_size: int | None = None) -> AsyncIterator[list[IssueState]]:
         """Yields pages. Never trusts `total`: Cloud has none, and it changes under a paging client."""
-        await self.connect()
-        size = page_size or self.page_size
-        token: str | None = None
-        start = 0
+        after: str | None = None
         while True:
-            if self.cloud:
-                body: dict[str, Any] = {"jql": jql, "maxResults": size, "fields": list(fields)}
-                if token:
-                    body["nextPageToken"] = token
-                raw = await self._call("POST", "search/jql", body)
-            else:
-                raw = await self._call("POST", "search", {"jql": jql, "startAt": start, "maxResults": size,
-                                                         "fields": list(fields)})
-            issues = raw.get("issues") or []
+            issues, after = await self.search_page(jql, fields=fields, size=page_size or self.page_size, after=after)
             if issues:
-                yield [issue_state(i) for i in issues]
-            if self.cloud:
-                token = raw.get("nextPageToken")
-                if raw.get("isLast", True) or not token or not issues:
-                    return
-            else:
-                start += len(issues)
-                if not issues or len(issues) < int(raw.get("maxResults") or size):
-                    return
+                yield issues
+            if after is None:
+                return
+
+    async def search_page(self, jql: str, *, fields: tuple[str, ...], size: int,
+                          after: str | None = None) -> tuple[list[IssueState], str | None]:
+        """One page of a search and the cursor of the next (None: it was the last). Cloud pages by
+        `nextPageToken`; Server/DC by `startAt` (the cursor is that offset). Jira may answer fewer than `size`."""
+        await self.connect()
+        if self.cloud:
+            body: dict[str, Any] = {"jql": jql, "maxResults": size, "fields": list(fields)}
+            if after:
+                body["nextPageToken"] = after
+            raw = await self._call("POST", "search/jql", body)
+            issues = raw.get("issues") or []
+            token = raw.get("nextPageToken")
+            nxt = None if raw.get("isLast", True) or not token or not issues else str(token)
+        else:
+            start = int(after or 0)
+            raw = await self._call("POST", "search", {"jql": jql, "startAt": start, "maxResults": size,
+                                                     "fields": list(fields)})
+            issues = raw.get("issues") or []
+            nxt = None if not issues or len(issues) < int(raw.get("maxResults") or size) else str(start + len(issues))
+        return [issue_state(i) for i in issues], nxt
 
     async def count(self, jql: str) -> int:
         """Issues matching `jql`, counted without fetching them where Jira allows."""

@@ -24,6 +24,8 @@ def _run(action: Callable[[Services], Awaitable[Any]]) -> Any:
         try:
             return await action(services)
         finally:
+            if (adapter := services.extras.get("jira")) is not None:
+                await adapter.close()
             await services.db.dispose()
 
     return asyncio.run(go())

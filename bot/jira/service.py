@@ -8,13 +8,15 @@ Other features are never imported: Jira reads what it may ticket through the pro
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -56,11 +58,12 @@ from bot.metrics import BlockerInfo, JiraMetrics, OpenIssue
 from bot.permissions import Action, Actor, identify
 from bot.services import Services
 from bot.settings import secret_value
-from storage.models import Delivery, JiraLink, JiraOutboxItem, JiraWeeklyStats, Team
+from storage.models import Delivery, JiraAccount, JiraLink, JiraOutboxItem, JiraWeeklyStats, Team
 from storage.org import member_by_slack_id, team_by_key, team_members
 from storage.rows import existing, rowcount
 
 log = logging.getLogger("oneteam.jira")
+R = TypeVar("R")
 
 
 def team_jira(team: Team) -> JiraConfig:
@@ -564,33 +567,115 @@ async def unfurls(services: Services, poster: Actor, urls: list[str]) -> dict[st
 
 # --- members' open issues (check-in prompt) -------------------------------------------------------------------
 
+SEARCH_PAGE = 50  # members per `assignee in (...)` search
+TASK_FIELDS = ("summary", "status", "duedate", "assignee")  # what a prompt shows, and whose it is
+MAX_SEARCHES = 8  # requests per page of members at most (a few people with very many issues)
+ACCOUNT_RECHECK = timedelta(days=7)  # an email Jira knew nobody by is asked about again after this
+LOOKUPS = 8  # user searches in flight (first round only: account ids are kept)
+BUDGET = 10.0  # seconds a page of prompts waits out Jira's Retry-After before its lists are marked unavailable
+
+
 async def open_issues_for(services: Services, emails: Sequence[str],
                           limit: int = 10) -> Mapping[str, Sequence[OpenIssue] | None]:
-    """Members' open Jira issues by email for one page of members (see `bot.metrics.OpenIssuesFn`); a check-in
-    prompt never waits long for, or fails because of, Jira."""
+    """Members' open Jira issues by email for one page of members (see `bot.metrics.OpenIssuesFn`): one JQL
+    `assignee in (...)` search per `SEARCH_PAGE` members, by account ids looked up once and kept. A throttled
+    Jira's `Retry-After` is waited out within `BUDGET`; past it, or when Jira is down, the lists are None
+    ("could not be loaded"): a check-in prompt never waits long for, or fails because of, Jira."""
     adapter = outbox.adapter_of(services)
-    out: dict[str, Sequence[OpenIssue] | None] = {}
     if adapter is None:
-        return out
-    for email in emails:
-        if not email:
-            continue
+        return {}
+    wanted = list(dict.fromkeys(e for e in emails if e))
+    deadline = asyncio.get_running_loop().time() + BUDGET
+    ids = await _account_ids(services, adapter, wanted, deadline)
+    out: dict[str, Sequence[OpenIssue] | None] = {e: (None if e not in ids else []) for e in wanted}
+    known = [(e, a) for e, a in ids.items() if a]
+    for start in range(0, len(known), SEARCH_PAGE):
+        people: dict[str, list[str]] = {}
+        for email, account in known[start:start + SEARCH_PAGE]:
+            people.setdefault(account, []).append(email)
         try:
-            out[email] = await _open_issues_of(adapter, email, limit)
+            found = await _search_open(adapter, list(people), limit, deadline)
         except Exception:
-            log.warning("open issues not available", extra={"reason": "jira"})
-            out[email] = None
+            log.warning("open issues not available", extra={"reason": "jira", "members": len(people)})
+            out.update((e, None) for emails_of in people.values() for e in emails_of)
+            continue
+        out.update((e, found[account]) for account, emails_of in people.items() for e in emails_of)
     return out
 
 
-async def _open_issues_of(adapter: JiraAdapter, email: str, limit: int) -> list[OpenIssue]:
-    user = await adapter.find_user(email)
-    if user is None:
-        return []
-    jql = f"assignee = {jql_string(user)} AND statusCategory != Done ORDER BY updated DESC"
-    async for page in adapter.search(jql, page_size=limit):
-        return [OpenIssue(i.key, i.summary, i.status, adapter.browse_url(i.key), i.due) for i in page[:limit]]
-    return []
+async def _account_ids(services: Services, adapter: JiraAdapter, emails: list[str],
+                       deadline: float) -> dict[str, str | None]:
+    """Jira ids by email, from the `jira_accounts` table or looked up (and kept). An email whose lookup failed
+    is left out (its list cannot be loaded); one Jira knows nobody by maps to None until `ACCOUNT_RECHECK`."""
+    now = services.clock.now()
+    async with services.sessions() as session:
+        rows = (await session.scalars(select(JiraAccount).where(JiraAccount.email.in_(emails)))).all()
+    ids: dict[str, str | None] = {r.email: r.account_id for r in rows
+                                  if r.account_id or r.checked_at > now - ACCOUNT_RECHECK}
+    gate = asyncio.Semaphore(LOOKUPS)
+    looked: dict[str, str | None] = {}
+
+    async def look_up(email: str) -> None:
+        async with gate:
+            try:
+                looked[email] = await _patiently(partial(adapter.find_user, email), deadline)
+            except Exception:
+                log.warning("Jira user lookup failed", extra={"reason": "jira"})
+
+    await asyncio.gather(*(look_up(e) for e in emails if e not in ids))
+    if looked:
+        try:
+            async with services.sessions.begin() as session:
+                for email, account in looked.items():
+                    await session.merge(JiraAccount(email=email, account_id=account, checked_at=now))
+        except IntegrityError:  # another instance stored them first: the same answers
+            pass
+    return {e: (ids | looked)[e] for e in emails if e in ids or e in looked}
+
+
+async def _search_open(adapter: JiraAdapter, accounts: list[str], limit: int,
+                       deadline: float) -> dict[str, list[OpenIssue]]:
+    """Up to `limit` open issues (most recently updated first) of each account, in as few requests as Jira's
+    page size allows: one for a page of members with a few issues each. One person with very many issues
+    must not crowd the others out: after each page, the people who have `limit` leave the query and it is
+    asked again for the rest (duplicates skipped); when nobody is complete yet, the next page is read."""
+    lists: dict[str, list[OpenIssue]] = {a: [] for a in accounts}
+    seen: set[str] = set()
+    todo = set(accounts)
+    jql: str | None = None
+    after: str | None = None
+    for _ in range(MAX_SEARCHES):
+        if jql is None:
+            names = ", ".join(jql_string(a) for a in sorted(todo))
+            jql, after = f"assignee in ({names}) AND statusCategory != Done ORDER BY updated DESC", None
+        page, after = await _patiently(partial(adapter.search_page, jql, fields=TASK_FIELDS,
+                                               size=limit * len(todo), after=after), deadline)
+        for i in page:
+            mine = lists.get(i.assignee_id or "")
+            if mine is not None and i.key not in seen and len(mine) < limit:
+                seen.add(i.key)
+                mine.append(OpenIssue(i.key, i.summary, i.status, adapter.browse_url(i.key), i.due))
+        full = {a for a in todo if len(lists[a]) >= limit}
+        todo -= full
+        if after is None or not todo:
+            return lists
+        if full:
+            jql = None
+    log.warning("open issues truncated", extra={"reason": "jira", "members": len(todo)})
+    return lists
+
+
+async def _patiently(call: Callable[[], Awaitable[R]], deadline: float) -> R:
+    """`call()`, again after a throttled or busy Jira's `Retry-After` while that fits before `deadline`
+    (a timeout or no connection is not retried: it would cost the whole budget)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            return await call()
+        except JiraUnavailable as exc:
+            if exc.retry_after is None or loop.time() + exc.retry_after > deadline:
+                raise
+            await asyncio.sleep(exc.retry_after)
 
 
 # --- weekly counts (KPIs and the digest) -----------------------------------------------------------------------

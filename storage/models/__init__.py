@@ -5,7 +5,7 @@ from storage.models.base import Base
 from storage.models.checkins import CheckinBlocker, CheckinPrompt, CheckinRound
 from storage.models.delivery import Delivery
 from storage.models.escalations import Escalation, EscalationStep
-from storage.models.jira import JiraLink, JiraOutboxItem, JiraSubscription, JiraSyncState, JiraWeeklyStats
+from storage.models.jira import JiraAccount, JiraLink, JiraOutboxItem, JiraSubscription, JiraSyncState, JiraWeeklyStats
 from storage.models.kpi import KpiValue
 from storage.models.kudos import Kudos, KudosDay
 from storage.models.ledger import HandledDelivery
@@ -15,7 +15,7 @@ from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, Pulse
 from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
 __all__ = ["ROLES", "Absence", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
-           "Delivery", "Escalation", "EscalationStep", "HandledDelivery",
+           "Delivery", "Escalation", "EscalationStep", "HandledDelivery", "JiraAccount",
            "JiraLink", "JiraOutboxItem", "JiraSubscription", "JiraSyncState", "JiraWeeklyStats", "KpiValue",
            "Kudos", "KudosDay", "Member", "Membership", "Milestone", "OncallCover", "PulseAnswer", "PulseComment",
            "PulseFollowUp", "PulseReceipt", "PulseSurvey",

@@ -68,6 +68,18 @@ class JiraOutboxItem(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class JiraAccount(Base):
+    """A person's Jira id by email (Cloud accountId, Server username), looked up once: the batched search of
+    open issues names people by it, and the results are grouped by it (Cloud may hide emails). `account_id`
+    None: Jira knows nobody by that email; asked again once `checked_at` is old enough."""
+
+    __tablename__ = "jira_accounts"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    account_id: Mapped[str | None] = mapped_column(String(128))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class JiraSyncState(Base):
     """The pull sync's watermark (max `updated` applied) and a lease so one instance syncs at a time."""
 

@@ -109,3 +109,54 @@ async def test_after_a_crash_the_rest_goes_out_within_the_lease_not_after_minute
     counts = Counter(e for e in emails(120) for _ in prompts_to(h, e))
     assert len(counts) == 120 and set(counts.values()) == {1}
     assert (await states(h))["sent"] == 120
+
+
+@pytest.fixture
+async def with_jira(clock, database_url):
+    clock.set(FRIDAY_1600_UTC - timedelta(hours=4))
+    async with Harness(org=bulk_org(120), clock=clock, database_url=database_url, jira="cloud") as h:
+        for n, email in enumerate(emails(120)):
+            h.jira.create_issue("OPS", f"Task {n}a", assignee_email=email)
+            h.jira.create_issue("OPS", f"Task {n}b", assignee_email=email)
+            h.jira.create_issue("OPS", f"Done {n}", assignee_email=email, status="Done")
+        h.jira.create_issue("OPS", "Someone else's", assignee_email="outsider@bulk.example")
+        await open_rounds(h.services)
+        yield h
+
+
+def jira_requests(h: Harness) -> tuple[int, int]:
+    """(issue searches, user searches) so far."""
+    return h.jira.count("/search/jql"), h.jira.count("/user/search")
+
+
+async def test_task_lists_come_in_one_search_per_50_members_and_account_ids_are_kept(with_jira):
+    h = with_jira
+    h.clock.set(FRIDAY_1600_UTC)
+    h.jira.inject(429, times=1, path_contains="/search/jql", retry_after=0)  # a short Retry-After is waited out
+    await send_due_prompts(h.services)
+    searches, lookups = jira_requests(h)
+    assert searches <= 3 + 2 and lookups == 120  # ceil(120/50) = 3 searches; each account id looked up once
+    for email in emails(120)[::17]:
+        n = int(email[1:6])
+        text = text_of(prompts_to(h, email)[0])
+        assert f"Task {n}a" in text and f"Task {n}b" in text and "Done" not in text and "Someone" not in text
+
+    # the next week's round asks Jira for the lists only: the account ids were kept
+    from bot.checkins.fanout import run_due
+    for when in (FRIDAY_1600_UTC + timedelta(days=6, hours=20), FRIDAY_1600_UTC + timedelta(days=7)):
+        h.clock.set(when)
+        await run_due(h.services)
+    assert all(len(prompts_to(h, e)) == 2 for e in emails(120))
+    more_searches, more_lookups = jira_requests(h)
+    assert more_lookups == lookups and more_searches - searches <= 3 + 2
+
+
+async def test_a_throttled_jira_is_waited_out_briefly_then_marked_in_the_prompt(with_jira):
+    h = with_jira
+    h.clock.set(FRIDAY_1600_UTC)
+    h.jira.inject(429, times=10_000, path_contains="/search/jql", retry_after=60)  # longer than a prompt waits
+    await send_due_prompts(h.services)
+    assert (await states(h))["sent"] == 120  # the prompts still went out, saying what is missing
+    for email in emails(120):
+        text = text_of(prompts_to(h, email)[0])
+        assert "could not be loaded" in text and "Task" not in text
