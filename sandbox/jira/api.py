@@ -315,13 +315,26 @@ class JiraApi:
         return web.json_response(self.r.user(user, self._v(request)))
 
     async def user_search(self, request: web.Request) -> web.Response:
-        q = (request.query.get("query") or request.query.get("username") or "").lower()
-        if not q:
+        """Cloud: `query` matched against the start of the email address or of a word of the display name,
+        or `accountId`; Server/DC: `username` against the start of the username, name or email address.
+        Paged by `startAt` / `maxResults` (default 50, at most 1000), as both document."""
+        q = request.query
+        term = (q.get("query") or q.get("username") or "").lower()
+        account = q.get("accountId")
+        if not term and not account:
             raise JiraError(400, "The query parameter 'query' is required.")
         v = self._v(request)
-        hits = [u for u in self.state.users.values()
-                if q in u.email or q in u.display_name.lower() or q == u.account_id.lower() or q == u.name]
-        return web.json_response([self.r.user(u, v) for u in hits])
+
+        def matches(u: User) -> bool:
+            if account:
+                return u.account_id == account
+            words = [u.email, u.name.lower(), *u.display_name.lower().split()]
+            return any(w.startswith(term) for w in words)
+
+        hits = [u for u in self.state.users.values() if matches(u)]
+        start = max(self._int(q.get("startAt"), "startAt", 0), 0)
+        size = min(max(self._int(q.get("maxResults"), "maxResults", 50), 0), 1000)
+        return web.json_response([self.r.user(u, v) for u in hits[start:start + size]])
 
     async def createmeta(self, request: web.Request) -> web.Response:
         v = self._v(request)

@@ -280,3 +280,27 @@ async def test_data_center_transition_screens_and_workflow_errors(server_http: a
     priority = {"fields": {"priority": {"name": "High"}}}
     status, _, _ = await call(server_http, "PUT", f"/rest/api/2/issue/{key}", json=priority)
     assert status == 204 and server.issues[key]["fields"]["priority"] == "High"
+
+
+async def test_user_search_matches_prefixes_and_assignee_in_takes_account_ids(
+        http: aiohttp.ClientSession, cloud: JiraSandbox) -> None:
+    ann = cloud.state.add_user("ann.lee@acme.example", "Ann Lee")
+    bo = cloud.state.add_user("bo@acme.example", "Bo Kim")
+    cloud.state.add_user("joanne@acme.example", "Joanne Park")
+    status, body, _ = await call(http, "GET", "/rest/api/3/user/search", params={"query": "ann.lee@acme.example"})
+    assert status == 200 and [u["accountId"] for u in body] == [ann.account_id]
+    _, body, _ = await call(http, "GET", "/rest/api/3/user/search", params={"query": "lee"})  # a name's word
+    assert [u["accountId"] for u in body] == [ann.account_id]
+    _, body, _ = await call(http, "GET", "/rest/api/3/user/search", params={"query": "anne"})  # not inside a word
+    assert body == []
+    _, body, _ = await call(http, "GET", "/rest/api/3/user/search", params={"accountId": bo.account_id})
+    assert [u["emailAddress"] for u in body] == ["bo@acme.example"]
+    _, body, _ = await call(http, "GET", "/rest/api/3/user/search", params={"query": "acme", "maxResults": "1"})
+    assert body == []  # no email or name starts with "acme"
+
+    cloud.create_issue("OPS", "ann's", assignee_email=ann.email)
+    cloud.create_issue("OPS", "bo's", assignee_email=bo.email)
+    cloud.create_issue("OPS", "nobody's")
+    _, body, _ = await call(http, "POST", "/rest/api/3/search/jql", json={
+        "jql": f'assignee in ("{ann.account_id}", "{bo.account_id}") ORDER BY key', "fields": ["assignee"]})
+    assert [i["fields"]["assignee"]["accountId"] for i in body["issues"]] == [ann.account_id, bo.account_id]
