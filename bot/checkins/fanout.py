@@ -13,7 +13,6 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -42,7 +41,7 @@ T = TypeVar("T")
 CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
 BATCH = 50  # rows claimed at once (a directory page's prompts are one batch): what a crash can hold up
 LEASE = timedelta(seconds=15)  # a claim not renewed for this long is a dead sender's (the leader take-over time)
-RENEW_EVERY = 5.0  # seconds between a live sender's lease renewals
+RENEW_EVERY = timedelta(seconds=5)  # how often a live sender renews its lease
 OPEN_AHEAD = timedelta(days=2)  # a round is created this long before its first prompt
 PERMANENT = {"channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "not_in_channel",
              "invalid_arguments", "invalid_blocks", "account_inactive", "user_not_visible"}
@@ -182,26 +181,23 @@ async def _claim(services: Services, *, state_col: Any, due_col: Any, started: d
             CheckinPrompt.claim == token, state_col == "sending"))).all())
 
 
-@asynccontextmanager
-async def _leased(services: Services, token: str, state_col: Any) -> AsyncIterator[None]:
-    """Renews the lease of a claimed batch while its sends run, so only a dead sender's rows are taken over."""
+class _Lease:
+    """A claimed batch's lease, renewed as its sends make progress (every `RENEW_EVERY` of the clock), so only
+    a dead sender's rows are taken over. A sender stalled for a whole lease (every send waiting on Slack)
+    may be helped by another tick: `deliver_once` still sends each message once."""
 
-    async def renew() -> None:
-        while True:
-            await asyncio.sleep(RENEW_EVERY)
-            try:
-                async with services.sessions.begin() as session:
-                    await session.execute(update(CheckinPrompt).where(CheckinPrompt.claim == token,
-                                                                      state_col == "sending")
-                                          .values(claimed_at=services.clock.now()))
-            except Exception:  # the next renewal tries again; a lapsed lease only lets another tick help
-                log.warning("check-in lease not renewed", exc_info=True)
+    def __init__(self, services: Services, token: str, state_col: Any) -> None:
+        self.services, self.token, self.state_col = services, token, state_col
+        self.renewed = services.clock.now()
 
-    renewer = asyncio.create_task(renew())
-    try:
-        yield
-    finally:
-        renewer.cancel()
+    async def keep(self) -> None:
+        now = self.services.clock.now()
+        if now - self.renewed < RENEW_EVERY:
+            return
+        self.renewed = now
+        async with self.services.sessions.begin() as session:
+            await session.execute(update(CheckinPrompt).where(CheckinPrompt.claim == self.token,
+                                                              self.state_col == "sending").values(claimed_at=now))
 
 
 @dataclass
@@ -245,12 +241,13 @@ async def _load(services: Services, prompt_ids: list[int], *, with_history: bool
     return _Context(prompts, rounds, teams, members, blockers, told)
 
 
-async def _bounded(items: Iterable[T], work: Callable[[T], Awaitable[None]], limit: int) -> None:
+async def _bounded(items: Iterable[T], work: Callable[[T], Awaitable[None]], limit: int, lease: _Lease) -> None:
     gate = asyncio.Semaphore(limit)
 
     async def one(item: T) -> None:
         async with gate:
             await work(item)
+            await lease.keep()
 
     await asyncio.gather(*(one(i) for i in items))
 
@@ -305,11 +302,12 @@ async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY
     async def batch(extra: Iterable[Any] = (), limit: int | None = BATCH) -> int:
         token, ids = await _claim(services, state_col=state, due_col=due, started=started, extra=extra, limit=limit)
         if ids:
-            async with _leased(services, token, state):
-                ctx = await _load(services, ids, with_history=True)
-                issues = await _open_issues(services, [m.email for m in ctx.members.values()])
-                await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid], profiles,
-                                                                    issues), concurrency)
+            lease = _Lease(services, token, state)
+            ctx = await _load(services, ids, with_history=True)
+            issues = await _open_issues(services, [m.email for m in ctx.members.values()])
+            await lease.keep()
+            await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid], profiles, issues),
+                           concurrency, lease)
             changed = [ctx.members[p.member_id].slack_user_id for p in ctx.prompts.values()]
             await services.events.publish(HomeChanged([u for u in changed if u]))
         return len(ids)
@@ -450,9 +448,9 @@ async def send_due_reminders(services: Services, *, concurrency: int = CONCURREN
         if not ids:
             return claimed
         claimed += len(ids)
-        async with _leased(services, token, col):
-            ctx = await _load(services, ids, with_history=False)
-            await _bounded([ctx.prompts[i] for i in sorted(ids)], partial(_remind_one, services, ctx), concurrency)
+        ctx = await _load(services, ids, with_history=False)
+        await _bounded([ctx.prompts[i] for i in sorted(ids)], partial(_remind_one, services, ctx), concurrency,
+                       _Lease(services, token, col))
 
 
 def _quiet(team: Team, tz: str, when: datetime) -> datetime:

@@ -160,3 +160,30 @@ async def test_a_throttled_jira_is_waited_out_briefly_then_marked_in_the_prompt(
     for email in emails(120):
         text = text_of(prompts_to(h, email)[0])
         assert "could not be loaded" in text and "Task" not in text
+
+
+async def test_a_live_sender_keeps_its_lease_so_another_instance_does_not_take_its_batch(bulk):
+    """Sends take a second each here (the fake clock moves with every post): 40 s into the batch, another
+    instance's tick finds nothing to take over, and every prompt still goes out once."""
+    h = bulk
+    h.clock.set(FRIDAY_1600_UTC)
+    other, _server = await h.add_instance()
+    client = h.services.slack
+    real_post = client.chat_postMessage
+    posted = 0
+    taken: list[int] = []
+
+    async def slow_post(**kwargs):
+        nonlocal posted
+        response = await real_post(**kwargs)
+        posted += 1
+        h.clock.advance(seconds=1)
+        if posted == 40:
+            taken.append(await send_due_prompts(other))
+        return response
+
+    client.chat_postMessage = slow_post
+    await send_due_prompts(h.services, concurrency=4)
+    assert taken == [0]
+    counts = Counter(e for e in emails(120) for _ in prompts_to(h, e))
+    assert len(counts) == 120 and set(counts.values()) == {1}
