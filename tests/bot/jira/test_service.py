@@ -78,3 +78,20 @@ def test_cli_lists_retries_and_drops(tmp_path, monkeypatch) -> None:
     assert runner.invoke(main, ["jira", "retry"]).exit_code != 0  # ids or --all
     assert "nothing to retry" in runner.invoke(main, ["jira", "retry", "--all"]).output
     assert "nothing dropped" in runner.invoke(main, ["jira", "drop", "3"]).output
+
+
+async def test_one_person_with_many_issues_does_not_crowd_out_the_page(h: Harness) -> None:
+    """One search per 50 people, most recently updated first: the person with 150 open issues gets their 10
+    newest and the other 49 their own, in two searches (the second without the person who is complete)."""
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    others = [f"agent{i}@hanabpo.example" for i in range(49)]
+    for i, email in enumerate(others):
+        h.jira.create_issue("CARE", f"Own {i}", assignee_email=email, updated=now - timedelta(days=2))
+    for i in range(150):
+        h.jira.create_issue("CARE", f"Busy {i}", assignee_email="busy@hanabpo.example",
+                            updated=now - timedelta(minutes=i))
+    before = h.jira.count("/search/jql")
+    lists = await service.open_issues_for(h.services, ["busy@hanabpo.example", *others], 10)
+    assert [i.summary for i in lists["busy@hanabpo.example"] or []] == [f"Busy {i}" for i in range(10)]
+    assert all([i.summary for i in lists[e] or []] == [f"Own {n}"] for n, e in enumerate(others))
+    assert h.jira.count("/search/jql") - before == 2
