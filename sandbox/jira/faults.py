@@ -18,6 +18,7 @@ class RequestLog:
     body: Any = None  # parsed JSON body, if any
     injected: bool = False  # answered by `inject()` rather than the emulator
     hung: bool = False  # applied, then the response was held back (`inject_timeout_after_commit`)
+    connection: int | None = None  # the client's port: requests over one kept-alive connection share it
 
 
 @dataclass

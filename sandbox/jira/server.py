@@ -261,6 +261,8 @@ class JiraSandbox:
             query={k: ",".join(request.query.getall(k)) for k in request.query},
             at=time.monotonic(),
             body=body,
+            connection=peer[1] if (peer := request.transport and request.transport.get_extra_info("peername"))
+            else None,
         )
         self.requests.append(entry)
         hang = False

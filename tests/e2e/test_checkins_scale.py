@@ -187,3 +187,13 @@ async def test_a_live_sender_keeps_its_lease_so_another_instance_does_not_take_i
     assert taken == [0]
     counts = Counter(e for e in emails(120) for _ in prompts_to(h, e))
     assert len(counts) == 120 and set(counts.values()) == {1}
+
+
+async def test_a_rounds_jira_requests_share_kept_alive_connections(with_jira):
+    """One aiohttp session per adapter, not one per call (each of which paid a new connection)."""
+    h = with_jira
+    h.clock.set(FRIDAY_1600_UTC)
+    before = len(h.jira.requests)
+    await send_due_prompts(h.services)
+    used = {r.connection for r in h.jira.requests[before:]}
+    assert len(h.jira.requests) - before > 100 and len(used) <= 8  # at most one connection per lookup in flight
