@@ -31,17 +31,35 @@ from storage.rows import existing
 # Paged at once, whatever the hour (marked "after hours" for the recipient); P3/P4 DMs wait for the
 # recipient's working hours by the team's calendar in their own zone (the card and thread go out at once).
 URGENT = ("P1", "P2")
+SHARED_TTL = 60.0  # seconds a channel's "shared with another organisation" is taken as read
 log = logging.getLogger("oneteam.escalations")
 
 
 async def channel_is_shared(services: Services, channel: str) -> bool:
-    """A Slack Connect channel (shared with another organisation) gets no internal details."""
+    """A Slack Connect channel (shared with another organisation) gets no internal details.
+
+    Read once per channel for `SHARED_TTL` seconds, concurrent raises sharing the one call: conversations.info
+    allows 50 calls a minute, and a burst of raises would otherwise wait up to a minute on it."""
+    cache: dict[str, tuple[float, asyncio.Future[tuple[bool, bool]]]] = services.extras.setdefault(
+        "escalations.channel_shared", {})
+    now = asyncio.get_running_loop().time()
+    known = cache.get(channel)
+    if known is None or known[0] <= now:
+        known = cache[channel] = (now + SHARED_TTL, asyncio.ensure_future(_read_shared(services, channel)))
+    shared, read = await asyncio.shield(known[1])
+    if not read and cache.get(channel) is known:
+        del cache[channel]  # not read: ask Slack again next time
+    return shared
+
+
+async def _read_shared(services: Services, channel: str) -> tuple[bool, bool]:
+    """(shared, read from Slack); a channel that cannot be read counts as shared."""
     try:
         info = await services.slack.conversations_info(channel=channel)
     except (SlackApiError, TimeoutError, ClientError):
         log.warning("cannot read the escalation channel; treating it as shared", extra={"channel": channel})
-        return True
-    return bool(info["channel"].get("is_ext_shared"))
+        return True, False
+    return bool(info["channel"].get("is_ext_shared")), True
 
 
 async def sync(services: Services, esc_id: int) -> bool:

@@ -29,6 +29,8 @@ async def test_a_burst_of_raises_sends_every_level_one_dm_and_other_channels_bef
         assert max(dms) < cards[-1], "a level-1 DM waited behind the channel's cards"
         other = [i for i, c in enumerate(posts) if c.args["channel"] == CARE]
         assert len(other) == 1 and other[0] < cards[-1], "another channel's card waited behind this channel's"
+        # Whether a channel is shared is read once per channel for the burst (conversations.info allows 50/min).
+        assert sorted(c.args["channel"] for c in h.sandbox.calls_to("conversations.info")) == [CARE, HANA]
         sent = Counter((c.args["channel"], c.args.get("thread_ts"), c.args["text"]) for c in posts)
         assert [m for m, n in sent.items() if n > 1] == []
         refs = {re.search(r"ESC-\d+", posts[i].args["text"]).group(0) for i in dms}
