@@ -163,7 +163,7 @@ class ChannelQueues:
     async def turn(self, channel: str) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         lock = self._locks.setdefault(channel, asyncio.Lock())
-        queued = lock.locked()
+        queued = self._users.get(channel, 0) > 0  # someone holds or awaits this channel's turn
         self._users[channel] = self._users.get(channel, 0) + 1
         try:
             async with lock:
@@ -176,7 +176,8 @@ class ChannelQueues:
         finally:
             self._users[channel] -= 1
             if not self._users[channel]:  # idle: forget it (a quiet channel needs no pacing)
-                del self._users[channel], self._locks[channel], self._last[channel]
+                del self._users[channel], self._locks[channel]
+                self._last.pop(channel, None)
 
 
 def _queues(services: Services) -> ChannelQueues:
