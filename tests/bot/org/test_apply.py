@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from bot.org.schema import OrgSpec
@@ -69,3 +71,14 @@ async def test_an_unchanged_file_is_applied_once_per_workspace_and_a_changed_one
     assert report is not None and any("Priya Raman-Lee" in line for line in report.changed)
     assert await apply_on_start(h.services, changed.encode(), spec_of(changed)) is None
     assert await apply_on_start(h.services, changed.encode(), spec_of(changed), force=True) is not None
+
+
+async def test_instances_starting_together_apply_a_changed_file_once(harness: Harness) -> None:
+    h = harness
+    if h.services.db.is_sqlite:
+        pytest.skip("several instances share PostgreSQL; SQLite has one process")
+    other, _ = await h.add_instance()
+    text = EXAMPLE_ORG.read_text().replace("name: Priya Raman", "name: Priya Raman-Lee", 1)
+    reports = await asyncio.gather(*(apply_on_start(services, text.encode(), lambda: parse(text)[0])
+                                     for services in (h.services, other)))
+    assert sum(report is not None for report in reports) == 1
