@@ -127,10 +127,13 @@ async def apply_file(services: Services, spec: OrgSpec, content: bytes) -> Apply
 
 
 async def _apply_recorded(services: Services, spec: OrgSpec, digest: str) -> ApplyReport:
+    """Applies and records the digest, unless someone was not found in Slack: the next start looks again
+    (they may have joined the workspace since)."""
     directory = services.directory if services.settings.slack_bot_token else None
     report = await apply_org(spec, services.sessions, directory)
-    async with services.sessions.begin() as session:
-        await session.merge(OrgApplied(id=1, digest=digest, applied_at=services.clock.now()))
+    if not report.warnings:
+        async with services.sessions.begin() as session:
+            await session.merge(OrgApplied(id=1, digest=digest, applied_at=services.clock.now()))
     return report
 
 

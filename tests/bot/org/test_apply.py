@@ -82,3 +82,12 @@ async def test_instances_starting_together_apply_a_changed_file_once(harness: Ha
     reports = await asyncio.gather(*(apply_on_start(services, text.encode(), lambda: parse(text)[0])
                                      for services in (h.services, other)))
     assert sum(report is not None for report in reports) == 1
+
+
+async def test_a_file_with_people_not_found_in_slack_is_tried_again_on_the_next_start(harness: Harness) -> None:
+    h = harness
+    text = EXAMPLE_ORG.read_text().replace("hyun@hanabpo.example", "ghost@hanabpo.example")
+    first = await apply_on_start(h.services, text.encode(), lambda: parse(text)[0])
+    assert first is not None and first.warnings
+    again = await apply_on_start(h.services, text.encode(), lambda: parse(text)[0])
+    assert again is not None, "a person missing from Slack must be looked up again when they may have joined"
