@@ -64,11 +64,13 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP mode: address to listen on.")
 @click.option("--port", default=3000, show_default=True, type=int, help="HTTP mode: port to listen on.")
-def run(host: str, port: int) -> None:
+@click.option("--apply-org", is_flag=True, help="Apply the org file even if it is unchanged since the last apply.")
+def run(host: str, port: int, apply_org: bool) -> None:
     """Connect to Slack and run the bot until SIGTERM or Ctrl-C.
 
     Socket Mode when SLACK_APP_TOKEN is set, otherwise an HTTP server taking Slack's signed requests at
-    /slack/events (health check at /healthz). The org file in ONETEAM_ORG is applied at start.
+    /slack/events (health check at /healthz). The org file in ONETEAM_ORG is applied at start when it
+    changed since it was last applied (or with --apply-org).
     """
     from bot import logs
 
@@ -78,17 +80,17 @@ def run(host: str, port: int) -> None:
         sys.exit(2)
     logs.configure(settings.log_level)
     try:
-        asyncio.run(_run(settings, host, port))
+        asyncio.run(_run(settings, host, port, force_org=apply_org))
     except OrgFileError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-async def _run(settings: Settings, host: str, port: int) -> None:
-    from bot.org.service import apply_org
+async def _run(settings: Settings, host: str, port: int, *, force_org: bool = False) -> None:
     from bot.server import BotServer
     from bot.wiring import build_services
 
-    spec = load(settings.org_file) if settings.org_file else None  # a bad file stops us before we connect
+    org_file = settings.org_file
+    content = org_file.read_bytes() if org_file else None  # a missing file stops us before we connect
     services = build_services(settings)
     server = BotServer(services, host=host, port=port)
     stop = asyncio.Event()
@@ -96,12 +98,24 @@ async def _run(settings: Settings, host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
-    if spec is not None:
-        report = await apply_org(spec, services.sessions, services.directory)
-        log.info("org applied", extra={"records_created": len(report.created), "records_changed": len(report.changed),
-                                       "records_removed": len(report.removed), "warnings": report.warnings})
+    try:
+        if org_file is not None and content is not None:
+            await _apply_org_on_start(services, org_file, content, force=force_org)
+    except OrgFileError:
+        await server.stop()  # a bad file stops us
+        raise
     await stop.wait()
     await server.stop()
+
+
+async def _apply_org_on_start(services: Services, org_file: Path, content: bytes, *, force: bool) -> None:
+    """Applies the org file unless the same file was applied last (`--apply-org` forces it)."""
+    from bot.org.service import apply_on_start
+
+    report = await apply_on_start(services, content, lambda: load(org_file), force=force)
+    if report is not None:
+        log.info("org applied", extra={"records_created": len(report.created), "records_changed": len(report.changed),
+                                       "records_removed": len(report.removed), "warnings": report.warnings})
 
 
 @main.command()
@@ -180,10 +194,11 @@ def org_apply(file: Path) -> None:
 
     People given only by email are looked up in Slack (users.lookupByEmail) when SLACK_BOT_TOKEN is set.
     """
-    from bot.org.service import apply_org
+    from bot.org.service import apply_file
     from bot.wiring import build_services
 
     try:
+        content = file.read_bytes()
         spec = load(file)
     except OrgFileError as exc:
         raise click.ClickException(str(exc)) from None
@@ -192,8 +207,7 @@ def org_apply(file: Path) -> None:
     async def go() -> None:
         services = build_services(settings)
         await services.db.migrate()
-        directory = services.directory if settings.slack_bot_token else None
-        report = await apply_org(spec, services.sessions, directory)
+        report = await apply_file(services, spec, content)
         await services.db.dispose()
         for label, items in (("created", report.created), ("changed", report.changed),
                              ("removed", report.removed), ("warning", report.warnings)):

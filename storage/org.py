@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, cast, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from storage.db import Database
 from storage.models import Member, Membership, Team
+
+ORG_APPLY_LOCK = 0x0E7EA5  # PostgreSQL advisory lock: one org apply at a time across instances
 
 
 async def member_by_slack_id(session: AsyncSession, slack_user_id: str) -> Member | None:
@@ -50,3 +54,20 @@ def roles_in(member: Member, team_id: int) -> set[str]:
     """A member's roles in one team (needs `memberships` loaded); admins are admins everywhere."""
     roles = {r for ms in member.memberships if ms.team_id == team_id for r in ms.roles}
     return roles | ({"admin"} if member.is_admin else set())
+
+
+@asynccontextmanager
+async def org_apply_turn(db: Database) -> AsyncIterator[None]:
+    """Held while one instance applies the org file: instances starting together take turns, and the later
+    ones then find the digest already stored. SQLite has a single process, so nothing to hold."""
+    if db.is_sqlite:
+        yield
+        return
+    async with db.engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ORG_APPLY_LOCK})
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ORG_APPLY_LOCK})
+            await conn.commit()

@@ -3,11 +3,16 @@
 `sync` brings Slack up to date with the timeline: each step's messages go out through `deliver_once`
 with a key of the step, so running it twice (a tick after a crash, two instances) sends nothing twice.
 A step is marked synced only when all its messages are out; the tick retries the rest.
+Responders' DMs go out first, each DM channel on its own queue: Slack posts about one message per second
+per channel, so in a burst of raises the cards queue up in the team channel while the DMs do not wait for them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
@@ -26,17 +31,35 @@ from storage.rows import existing
 # Paged at once, whatever the hour (marked "after hours" for the recipient); P3/P4 DMs wait for the
 # recipient's working hours by the team's calendar in their own zone (the card and thread go out at once).
 URGENT = ("P1", "P2")
+SHARED_TTL = 60.0  # seconds a channel's "shared with another organisation" is taken as read
 log = logging.getLogger("oneteam.escalations")
 
 
 async def channel_is_shared(services: Services, channel: str) -> bool:
-    """A Slack Connect channel (shared with another organisation) gets no internal details."""
+    """A Slack Connect channel (shared with another organisation) gets no internal details.
+
+    Read once per channel for `SHARED_TTL` seconds, concurrent raises sharing the one call: conversations.info
+    allows 50 calls a minute, and a burst of raises would otherwise wait up to a minute on it."""
+    cache: dict[str, tuple[float, asyncio.Future[tuple[bool, bool]]]] = services.extras.setdefault(
+        "escalations.channel_shared", {})
+    now = asyncio.get_running_loop().time()
+    known = cache.get(channel)
+    if known is None or known[0] <= now:
+        known = cache[channel] = (now + SHARED_TTL, asyncio.ensure_future(_read_shared(services, channel)))
+    shared, read = await asyncio.shield(known[1])
+    if not read and cache.get(channel) is known:
+        del cache[channel]  # not read: ask Slack again next time
+    return shared
+
+
+async def _read_shared(services: Services, channel: str) -> tuple[bool, bool]:
+    """(shared, read from Slack); a channel that cannot be read counts as shared."""
     try:
         info = await services.slack.conversations_info(channel=channel)
     except (SlackApiError, TimeoutError, ClientError):
         log.warning("cannot read the escalation channel; treating it as shared", extra={"channel": channel})
-        return True
-    return bool(info["channel"].get("is_ext_shared"))
+        return True, False
+    return bool(info["channel"].get("is_ext_shared")), True
 
 
 async def sync(services: Services, esc_id: int) -> bool:
@@ -65,6 +88,26 @@ async def sync(services: Services, esc_id: int) -> bool:
                        hide_details=hide, dues=sla.dues(esc, team, cfg),
                        jira_enabled=services.settings.jira_enabled and services.metrics.has_jira_project(team.config))
     complete, fresh_card = True, False
+    by_seq = {s.seq: s for s in esc.steps}
+    for step in pending:  # DMs first: the people paged must not wait for the channel's queue of cards
+        if step.kind != "notified":
+            continue
+        before = by_seq.get(step.seq - 1)
+        reason = before.kind if before and before.kind in ("raised", "escalated", "reminded", "reopened",
+                                                           "sla_warning", "sla_breach") else "raised"
+        clock = (before.note or "").split(":")[0] if before and reason.startswith("sla_") else None
+        dms = []
+        for uid in (step.note or "").split(","):
+            if uid:
+                hours = team_calendar(team).for_person(people_of.get(uid, (None, None))[1])
+                if esc.severity not in URGENT and not hours.is_working(services.clock.now()):
+                    complete = False  # quiet hours: a later tick sends it in their working hours
+                    continue
+                late = esc.severity in URGENT and not hours.is_working(step.at)
+                dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
+                                         channel=esc.channel_id, clock=clock, after_hours=late)
+                dms.append(_send(services, f"esc:{esc.id}:step:{step.seq}:{uid}", uid, dm))
+        complete &= all(sent is not None for sent in await asyncio.gather(*dms))
     ts = esc.message_ts
     if esc.channel_id and not ts:
         sent = await _send(services, f"esc:{esc.id}:card", esc.channel_id, card)
@@ -74,25 +117,10 @@ async def sync(services: Services, esc_id: int) -> bool:
         async with services.sessions.begin() as session:
             await session.execute(update(Escalation).where(Escalation.id == esc.id, Escalation.message_ts.is_(None))
                                   .values(message_ts=ts, channel_id=sent.channel))
-    by_seq = {s.seq: s for s in esc.steps}
     for step in pending:
         key = f"esc:{esc.id}:step:{step.seq}"
         if step.kind == "notified":
-            before = by_seq.get(step.seq - 1)
-            reason = before.kind if before and before.kind in ("raised", "escalated", "reminded", "reopened",
-                                                               "sla_warning", "sla_breach") else "raised"
-            clock = (before.note or "").split(":")[0] if before and reason.startswith("sla_") else None
-            for uid in (step.note or "").split(","):
-                if uid:
-                    hours = team_calendar(team).for_person(people_of.get(uid, (None, None))[1])
-                    if esc.severity not in URGENT and not hours.is_working(services.clock.now()):
-                        complete = False  # quiet hours: a later tick sends it in their working hours
-                        continue
-                    late = esc.severity in URGENT and not hours.is_working(step.at)
-                    dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
-                                             channel=esc.channel_id, clock=clock, after_hours=late)
-                    complete &= await _send(services, f"{key}:{uid}", uid, dm) is not None
-            continue
+            continue  # sent above
         line = blocks.thread_line(team_t, esc, step, called.get(step.seq + 1), hide_details=hide)
         if line and ts and esc.channel_id:
             complete &= await _send(services, f"{key}:thread", esc.channel_id, Rendered(line),
@@ -117,11 +145,53 @@ def _last_resolved(esc: Escalation) -> int:
     return max((s.seq for s in esc.steps if s.kind == "resolved"), default=0)
 
 
+class ChannelQueues:
+    """One first-come queue per channel (or DM), each paced at `interval` seconds between its messages.
+
+    A message that finds its channel idle goes at once; one that had to queue waits until `interval` after
+    the previous one, so a burst runs at Slack's pace instead of collecting 429s and their rounded-up
+    Retry-After. Channels never wait for each other.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+        self._last: dict[str, float] = {}
+
+    @asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        queued = self._users.get(channel, 0) > 0  # someone holds or awaits this channel's turn
+        self._users[channel] = self._users.get(channel, 0) + 1
+        try:
+            async with lock:
+                if queued:
+                    await asyncio.sleep(self._last.get(channel, 0.0) + self.interval - loop.time())
+                try:
+                    yield
+                finally:
+                    self._last[channel] = loop.time()
+        finally:
+            self._users[channel] -= 1
+            if not self._users[channel]:  # idle: forget it (a quiet channel needs no pacing)
+                del self._users[channel], self._locks[channel]
+                self._last.pop(channel, None)
+
+
+def _queues(services: Services) -> ChannelQueues:
+    queues: ChannelQueues = services.extras.setdefault(
+        "escalations.channel_queues", ChannelQueues(services.settings.slack_post_interval))
+    return queues
+
+
 async def _send(services: Services, key: str, channel: str, message: Rendered,
                 thread_ts: str | None = None) -> Sent | None:
     try:
-        return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
-                                  thread_ts=thread_ts)
+        async with _queues(services).turn(channel):
+            return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
+                                      thread_ts=thread_ts)
     except SlackApiError as exc:
         log.warning("escalation message not sent", extra={"key": key, "error": exc.response.get("error")})
         return None

@@ -176,11 +176,13 @@ async def raise_escalation(services: Services, actor: Actor, req: RaiseRequest) 
     """Creates the escalation with its first level called; the card and DMs follow in `notify.sync`."""
     req = validate_request(req)
     async with _raise_slots(services):
-        return await _raise(services, actor, req)
+        raised = await _raise(services, actor, req)
+    await _announce(services, raised)
+    return raised
 
 
 async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
-    """Raises a validated request (the caller holds a raise slot)."""
+    """Raises a validated request (the caller holds a raise slot, and announces it after letting go)."""
     now = services.clock.now()
     async with services.sessions() as session:
         member = await identify(session, actor)
@@ -213,9 +215,14 @@ async def _raise(services: Services, actor: Actor, req: RaiseRequest) -> Raised:
         raised = Raised(esc.id, esc.ref, team.key, channel, level)
     log.info("escalation raised", extra={"escalation_id": raised.id, "severity": req.severity,
                                          "team": raised.team_key})
+    return raised
+
+
+async def _announce(services: Services, raised: Raised) -> None:
+    """Sends the card and DMs outside the raise slots: a channel's 1 message/s must not hold raises (and the
+    DMs of raises) into other channels, or the next raises into the same one."""
     await _sync_or_later(services, raised.id)
     await _publish(services, EscalationRaised, raised.id)
-    return raised
 
 
 def _sync_lock(services: Services, esc_id: int) -> asyncio.Lock:
@@ -246,7 +253,9 @@ async def raise_quick(services: Services, actor: Actor, severity: str, words: li
         async with services.sessions() as session:
             member = await identify(session, actor)
             req = await quick_request(session, member, severity, words, channel_id)
-        return await _raise(services, actor, validate_request(req))
+        raised = await _raise(services, actor, validate_request(req))
+    await _announce(services, raised)
+    return raised
 
 
 async def raise_modal(services: Services, actor: Actor, t: Translator, *, channel_id: str | None = None,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base
+from storage.models.base import Base, UTCDateTime
 
 ROLES = ("member", "vendor_lead", "liaison", "manager", "admin")
 
@@ -58,3 +59,14 @@ class Membership(Base):
 
     team: Mapped[Team] = relationship(back_populates="memberships")
     member: Mapped[Member] = relationship(back_populates="memberships")
+
+
+class OrgApplied(Base):
+    """The digest of the org file (and workspace) last applied: a start with the same one skips the apply and its
+    paged Slack directory reads. One row."""
+
+    __tablename__ = "org_applied"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
+import pytest
 from sqlalchemy import select
 
-from bot.org.service import apply_org
+from bot.org.schema import OrgSpec
+from bot.org.service import apply_file, apply_on_start, apply_org
 from bot.orgfile import parse
 from sandbox.harness import EXAMPLE_ORG, Harness
 from storage.models import Member, Membership, Team
@@ -48,3 +53,41 @@ async def test_unknown_email_is_a_warning_not_a_failure(harness: Harness) -> Non
     report = await apply_org(spec, harness.services.sessions, harness.services.directory)
     assert any("ghost@hanabpo.example" in w for w in report.warnings)
     assert "member ghost@hanabpo.example" in report.created
+
+
+async def test_an_unchanged_file_is_applied_once_per_workspace_and_a_changed_one_again(harness: Harness) -> None:
+    h = harness
+    text = EXAMPLE_ORG.read_text()
+    changed = text.replace("name: Priya Raman", "name: Priya Raman-Lee", 1)
+
+    def spec_of(content: str) -> Callable[[], OrgSpec]:
+        return lambda: parse(content)[0]
+
+    assert await apply_file(h.services, h.spec, text.encode()) is not None  # `oneteam org apply` records it
+    calls = len(h.sandbox.calls_to("users.list"))
+    assert await apply_on_start(h.services, text.encode(), spec_of(text)) is None  # unchanged: no directory read
+    assert len(h.sandbox.calls_to("users.list")) == calls
+    report = await apply_on_start(h.services, changed.encode(), spec_of(changed))
+    assert report is not None and any("Priya Raman-Lee" in line for line in report.changed)
+    assert await apply_on_start(h.services, changed.encode(), spec_of(changed)) is None
+    assert await apply_on_start(h.services, changed.encode(), spec_of(changed), force=True) is not None
+
+
+async def test_instances_starting_together_apply_a_changed_file_once(harness: Harness) -> None:
+    h = harness
+    if h.services.db.is_sqlite:
+        pytest.skip("several instances share PostgreSQL; SQLite has one process")
+    other, _ = await h.add_instance()
+    text = EXAMPLE_ORG.read_text().replace("name: Priya Raman", "name: Priya Raman-Lee", 1)
+    reports = await asyncio.gather(*(apply_on_start(services, text.encode(), lambda: parse(text)[0])
+                                     for services in (h.services, other)))
+    assert sum(report is not None for report in reports) == 1
+
+
+async def test_a_file_with_people_not_found_in_slack_is_tried_again_on_the_next_start(harness: Harness) -> None:
+    h = harness
+    text = EXAMPLE_ORG.read_text().replace("hyun@hanabpo.example", "ghost@hanabpo.example")
+    first = await apply_on_start(h.services, text.encode(), lambda: parse(text)[0])
+    assert first is not None and first.warnings
+    again = await apply_on_start(h.services, text.encode(), lambda: parse(text)[0])
+    assert again is not None, "a person missing from Slack must be looked up again when they may have joined"
