@@ -73,7 +73,7 @@ def _then_yield(ack: Callable[..., Awaitable[None]], services: Services) -> Call
 def _guarded(func: Callable[..., Awaitable[Any]], wanted: frozenset[str]) -> Callable[..., Awaitable[None]]:
     async def guarded(**given: Any) -> None:
         body, context = given["body"], given["context"]
-        if given.get("ack") is not None and "services" in context:
+        if given.get("ack") is not None and "services" in context and not isinstance(given["ack"], ClaimingAck):
             given["ack"] = _then_yield(given["ack"], context["services"])
         try:
             await func(**{k: v for k, v in given.items() if k in wanted})
@@ -121,7 +121,8 @@ class ClaimingAck(AsyncAck):
     """A slash command's ack that claims the command in the ledger once the answer is set: the answer
     leaves at once, and the database write waits, like all work after an ack, until the acks still waiting
     have gone (`AckGate`). A replay stops the listener there; every command listener acks before it
-    changes anything, so a replay changes nothing."""
+    changes anything, so a replay changes nothing. That one wait on the gate is also the listener's (it is
+    not wrapped in `_then_yield`): two waits in a row could hold the work 2 x `max_wait` under steady load."""
 
     def __init__(self, claim: Callable[[], Awaitable[bool]], acks: AckGate) -> None:
         super().__init__()

@@ -13,6 +13,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.app import guard_listeners
 from bot.bolt_internals import BodyMatcher, listeners
 from bot.services import AckGate
+from sandbox.harness import Harness
 
 
 async def _turns(n: int = 5) -> None:
@@ -106,3 +107,26 @@ def test_bolts_internals_are_touched_in_one_module_only() -> None:
     users = sorted(str(p.relative_to(root)) for package in ("bot", "handlers", "schedules", "storage")
                    for p in (root / package).rglob("*.py") if BOLT_PRIVATE.search(p.read_text(encoding="utf-8")))
     assert users == ["bot/bolt_internals.py"]
+
+
+class CountingGate(AckGate):
+    """The real gate, counting how often work after an ack waited on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits = 0
+
+    async def quiet(self) -> None:
+        self.waits += 1
+        await super().quiet()
+
+
+async def test_a_slash_commands_ledger_claim_and_its_work_wait_on_the_gate_once(harness: Harness) -> None:
+    """Under steady load every wait on the gate can last `max_wait`: the claim behind a command's ack and
+    the listener's work after it must share one wait, not queue two."""
+    gate = CountingGate()
+    harness.services.acks = gate
+    ack = await harness.command("priya@acme.example", "/kpi")
+    await harness.settle()
+    assert ack.ok
+    assert gate.waits == 1
