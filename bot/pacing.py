@@ -7,17 +7,19 @@ import asyncio
 
 
 class Pacer:
-    """A token bucket on the event loop's clock: `per_minute` calls on average, up to `burst` at once.
-    Callers `await wait()` before each call; one caller at a time is let through in order."""
+    """A token bucket on the event loop's clock: `per_minute` calls on average, up to `burst` at once
+    (`per_minute` 0: no pacing). Callers `await wait()` before each call; they are let through in order."""
 
     def __init__(self, per_minute: float, burst: int) -> None:
-        self.interval = 60.0 / per_minute
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
         self.burst = burst
         self.tokens = float(burst)
         self.stamp: float | None = None
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
+        if not self.interval:
+            return
         async with self._lock:
             loop = asyncio.get_running_loop()
             now = loop.time()

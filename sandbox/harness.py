@@ -95,6 +95,8 @@ class Harness:
             "database_url": self.database_url,
             "secret": ONETEAM_SECRET,
             "slack_timeout": SLACK_TIMEOUT,
+            # the bot paces its background Slack calls below the limits this sandbox enforces
+            "slack_rate_scale": self.sandbox.rate_limits.scale if self.sandbox.rate_limits.enabled else 0,
         }
         if self.socket_mode:
             values["slack_app_token"] = self.sandbox.app_token

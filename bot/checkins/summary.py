@@ -78,7 +78,7 @@ class SummaryUpdates:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.pacer = Pacer(UPDATES_PER_MINUTE, UPDATES_BURST)
+        self.pacer = Pacer(UPDATES_PER_MINUTE * services.settings.slack_rate_scale, UPDATES_BURST)
         self.parents: dict[int, None] = {}  # rounds whose parent is out of date (insertion-ordered set)
         self.replies: dict[int, dict[int, None]] = {}  # round -> prompts whose reply is to be posted or edited
         self.edits: dict[int, None] = {}  # prompts whose posted reply is out of date

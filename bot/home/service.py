@@ -121,7 +121,7 @@ class HomeRefresher:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.pending: dict[str, None] = {}  # insertion-ordered set
-        self.pacer = Pacer(PUBLISHES_PER_MINUTE, PUBLISH_BURST)
+        self.pacer = Pacer(PUBLISHES_PER_MINUTE * services.settings.slack_rate_scale, PUBLISH_BURST)
         self._worker: asyncio.Task | None = None
 
     def request(self, user_ids: Iterable[str | None]) -> None:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from bot.checkins.fanout import open_rounds
 from bot.clock import FakeClock
@@ -130,5 +131,30 @@ async def test_a_burst_of_answers_updates_the_summary_once_with_the_latest_count
         ack = await h.command(email(29), "/checkin", "skip on training")
         await h.settle()
         assert ack.ok and "9 of 29 answered" in text_of(h.sandbox.channel_messages(CHANNEL)[0])
+    finally:
+        await h.stop()
+
+
+async def test_fifty_answers_submitted_at_once_are_each_acked_within_3_seconds() -> None:
+    """Each ack carries the answer's result (the modal closes, or shows its mistakes): the answer is saved
+    before it, and nothing else is."""
+    h = await prompted(50)
+    try:
+        users = [h.user(email(i)) for i in range(50)]
+        for i in range(50):
+            await h.command(email(i), "/checkin")
+        await h.settle()
+        views = [h.sandbox.open_views(user)[-1] for user in users]
+        acks = await asyncio.gather(*(
+            h.driver.submit_view(user, view, inputs={"q_done": "Done", "q_next": "Next", "q_mood": 1 + i % 5})
+            for i, (user, view) in enumerate(zip(users, views, strict=True))))
+        assert all(a.ok and not (a.body or {}).get("response_action") for a in acks)
+        assert max(a.elapsed for a in acks) < 3.0
+        await h.settle()
+        async with h.services.sessions() as session:
+            answered = await session.scalar(select(func.count()).select_from(CheckinPrompt)
+                                            .where(CheckinPrompt.state == "answered"))
+        assert answered == 50
+        assert "50 of 50 answered" in text_of(h.sandbox.channel_messages(CHANNEL)[0])
     finally:
         await h.stop()
