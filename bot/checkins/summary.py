@@ -10,7 +10,7 @@ minute, shared with every other edit the bot makes). So an answer only marks wha
 `SummaryUpdates` brings Slack up to date in the background, behind the acks (`AckGate`):
 - a stale parent is re-rendered from the round's counts (one aggregate query, no prompts loaded) when its
   turn comes: at most one pending update per round, showing the latest state;
-- replies are posted per round, in order, at the channel's pace (`chat.postMessage`, 1 a second);
+- replies are posted per round, in order (a channel takes about 1 a second), below the workspace's cap;
 - edits (the parent first, then edited replies, then the prompt DMs' "thanks") go one at a time below
   `chat.update`'s limit (`Pacer`).
 """
@@ -35,6 +35,11 @@ log = logging.getLogger("oneteam.checkins")
 NOT_COUNTED = ("skipped", "away", "failed")
 UPDATES_PER_MINUTE = 40  # of chat.update's 50 (Tier 3): the rest is left to escalation cards and the like
 UPDATES_BURST = 10
+# chat.postMessage: about 1 a second per channel (each round's poster is serial) and a workspace cap of
+# several hundred a minute (the sandbox: 600), shared with prompts and DMs.
+REPLIES_PER_MINUTE = 480
+CHANNEL_POSTS_PER_MINUTE = 50  # a channel takes about 1 a second; a little under, so that none sees a 429
+REPLIES_BURST = 20
 EXTRA_KEY = "checkins.summary"
 
 
@@ -78,7 +83,9 @@ class SummaryUpdates:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.pacer = Pacer(UPDATES_PER_MINUTE * services.settings.slack_rate_scale, UPDATES_BURST)
+        scale = services.settings.slack_rate_scale
+        self.pacer = Pacer(UPDATES_PER_MINUTE * scale, UPDATES_BURST)
+        self.reply_pacer = Pacer(REPLIES_PER_MINUTE * scale, REPLIES_BURST)
         self.parents: dict[int, None] = {}  # rounds whose parent is out of date (insertion-ordered set)
         self.replies: dict[int, dict[int, None]] = {}  # round -> prompts whose reply is to be posted or edited
         self.edits: dict[int, None] = {}  # prompts whose posted reply is out of date
@@ -124,7 +131,9 @@ class SummaryUpdates:
                 log.warning("check-in summary not updated", exc_info=True)
 
     async def _post_all(self, round_id: int) -> None:
-        """Posts the parent if it is not there yet, then the round's pending replies, in order."""
+        """Posts the parent if it is not there yet, then the round's pending replies, in order, one a second
+        (the channel's limit: faster, each would wait out a 429)."""
+        channel = Pacer(CHANNEL_POSTS_PER_MINUTE * self.services.settings.slack_rate_scale, 1)
         while True:
             await self.services.acks.quiet()  # people waiting for an ack go first
             try:
@@ -138,6 +147,7 @@ class SummaryUpdates:
             prompt_id = next(iter(pending))
             del pending[prompt_id]
             try:
+                await channel.wait()
                 await self._reply(round_id, parent_ts, prompt_id)
             except Exception:
                 log.warning("check-in summary reply not posted", extra={"round_id": round_id}, exc_info=True)
@@ -213,6 +223,7 @@ class SummaryUpdates:
             self.edits[prompt_id] = None
             self._edit()
             return
+        await self.reply_pacer.wait()
         sent = await deliver_once(self.services, f"checkin:summary:{round_id}:{prompt.member_id}",
                                   rnd.summary_channel, text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
         if sent is not None:
