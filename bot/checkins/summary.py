@@ -38,7 +38,7 @@ UPDATES_BURST = 10
 # chat.postMessage: about 1 a second per channel (each round's poster is serial) and a workspace cap of
 # several hundred a minute (the sandbox: 600), shared with prompts and DMs.
 REPLIES_PER_MINUTE = 480
-CHANNEL_POSTS_PER_MINUTE = 50  # a channel takes about 1 a second; a little under, so that none sees a 429
+CHANNEL_POSTS_PER_MINUTE = 55  # a channel takes about 1 a second; a little under, so that none sees a 429
 REPLIES_BURST = 20
 EXTRA_KEY = "checkins.summary"
 
@@ -131,26 +131,32 @@ class SummaryUpdates:
                 log.warning("check-in summary not updated", exc_info=True)
 
     async def _post_all(self, round_id: int) -> None:
-        """Posts the parent if it is not there yet, then the round's pending replies, in order, one a second
-        (the channel's limit: faster, each would wait out a 429)."""
-        channel = Pacer(CHANNEL_POSTS_PER_MINUTE * self.services.settings.slack_rate_scale, 1)
+        """Posts the parent if it is not there yet, then the round's pending replies, in order, each a little
+        more than a second after the last one returned (the channel's limit: sooner, it would wait out a 429)."""
+        rate = CHANNEL_POSTS_PER_MINUTE * self.services.settings.slack_rate_scale
+        gap = 60.0 / rate if rate else 0.0
+        loop = asyncio.get_running_loop()
+        ready = loop.time()
         while True:
             await self.services.acks.quiet()  # people waiting for an ack go first
             try:
-                parent_ts = await self._parent_ts(round_id)
+                parent_ts, posted = await self._parent_ts(round_id)
             except Exception:  # the replies stay pending: the next answer tries again
                 log.warning("check-in summary not posted", extra={"round_id": round_id}, exc_info=True)
                 return
+            if posted:
+                ready = loop.time() + gap
             pending = self.replies.get(round_id)
             if parent_ts is None or not pending:
                 break
             prompt_id = next(iter(pending))
             del pending[prompt_id]
             try:
-                await channel.wait()
+                await asyncio.sleep(max(0.0, ready - loop.time()))
                 await self._reply(round_id, parent_ts, prompt_id)
             except Exception:
                 log.warning("check-in summary reply not posted", extra={"round_id": round_id}, exc_info=True)
+            ready = loop.time() + gap
         self.replies.pop(round_id, None)
 
     async def _round(self, round_id: int) -> tuple[CheckinRound, Team] | None:
@@ -166,27 +172,27 @@ class SummaryUpdates:
                                      answered_count=counts.answered, expected=counts.expected, mood=counts.mood,
                                      is_closed=rnd.state == "closed")
 
-    async def _parent_ts(self, round_id: int) -> str | None:
-        """The parent's ts, posting it first if need be; None when the round has no summary (or another
-        instance is posting it: the next answer brings it up to date)."""
+    async def _parent_ts(self, round_id: int) -> tuple[str | None, bool]:
+        """The parent's ts, posting it first if need be (then True); None when the round has no summary (or
+        another instance is posting it: the next answer brings it up to date)."""
         found = await self._round(round_id)
         if found is None:
-            return None
+            return None, False
         rnd, team = found
         if rnd.summary_ts is not None:
-            return rnd.summary_ts
+            return rnd.summary_ts, False
         assert rnd.summary_channel is not None  # checked by _round
         parent = await self._parent(rnd, team)
         sent = await deliver_once(self.services, f"checkin:summary:{round_id}", rnd.summary_channel,
                                   text=parent.text, blocks=parent.blocks)
         if sent is None:
-            return None
+            return None, False
         async with self.services.sessions.begin() as session:
             await session.execute(update(CheckinRound).where(CheckinRound.id == round_id).values(summary_ts=sent.ts))
         if not sent.fresh:  # found after a crash: bring it up to date
             self.parents[round_id] = None
             self._edit()
-        return sent.ts
+        return sent.ts, sent.fresh
 
     async def _update_parent(self, round_id: int) -> None:
         found = await self._round(round_id)
