@@ -285,7 +285,7 @@ def main() -> None:
     if args.serve_bare:
         asyncio.run(serve_bare())
     sizes = (100, 200) if args.short else (args.base, args.members)
-    catch_up = 5 if args.short else args.catch_up
+    catch_up = 2 if args.short else args.catch_up
     runs = [asyncio.run(run(n, args.concurrency, catch_up)) for n in sizes if n]
     sys.exit(report(runs, args.concurrency))
 
