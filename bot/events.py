@@ -126,6 +126,7 @@ class HomeChanged(Event):
     """What these people see on App Home changed: it is republished."""
 
     slack_user_ids: Sequence[str | None]  # None: a person not in Slack (nothing to republish)
+    kpi_team_ids: Sequence[int] = ()  # teams whose KPI figures changed (App Home caches them per team)
 
 
 # --- weekly sync ---------------------------------------------------------------------------------------

@@ -55,10 +55,11 @@ class AckGate:
         if not self.in_flight:
             self._quiet.set()
 
-    async def quiet(self) -> None:
+    async def quiet(self, limit: float | None = None) -> None:
+        """Returns once no request waits for its ack, or after `limit` (default `max_wait`) seconds."""
         if not self._quiet.is_set():
             try:
-                await asyncio.wait_for(self._quiet.wait(), self.max_wait)
+                await asyncio.wait_for(self._quiet.wait(), self.max_wait if limit is None else max(0.0, limit))
             except TimeoutError:
                 pass
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
-from bot.home.service import publish_home
+from bot.home.service import home_opened
 
 COMMANDS: tuple[str, ...] = ()
 
@@ -15,4 +15,4 @@ def register(app: AsyncApp) -> None:
 
 async def app_home_opened(event: dict, context: AsyncBoltContext) -> None:
     if event.get("tab", "home") == "home" and event.get("user"):
-        await publish_home(context["services"], event["user"])
+        await home_opened(context["services"], event["user"])

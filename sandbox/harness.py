@@ -95,6 +95,8 @@ class Harness:
             "database_url": self.database_url,
             "secret": ONETEAM_SECRET,
             "slack_timeout": SLACK_TIMEOUT,
+            # the bot paces its background Slack calls below the limits this sandbox enforces
+            "slack_rate_scale": self.sandbox.rate_limits.scale if self.sandbox.rate_limits.enabled else 0,
         }
         limits = self.sandbox.rate_limits  # the pace this workspace allows per channel (1 s at Slack's limits)
         values["slack_post_interval"] = (1 / (limits.post_message_per_channel_per_second * limits.scale)

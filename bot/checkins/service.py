@@ -188,34 +188,20 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
 
 
 async def announce_answer(services: Services, saved: Saved) -> None:
-    """After the modal closed: thank the member in the prompt DM, route a new blocker, update the summary."""
+    """After the modal closed: route a new blocker, deliver the note for the other side, and mark the
+    prompt DM, the summary and the member's Home tab out of date (brought up to date in the background,
+    coalesced: bot.checkins.summary). Nothing here reads more than this answer's own rows."""
     async with services.sessions() as session:
         prompt = await existing(session, CheckinPrompt, saved.prompt_id)
-        rnd = await existing(session, CheckinRound, saved.round_id)
-        team = await existing(session, Team, rnd.team_id)
         member = await existing(session, Member, prompt.member_id)
-    t = member_t(services, member, team)
-    if prompt.message_ts and prompt.message_channel:
-        msg = blocks.answered(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
-                              round_id=rnd.id)
-        await _update_quietly(services, prompt.message_channel, prompt.message_ts, msg)
     if saved.new_blocker_id is not None:
         await route_blocker(services, saved.new_blocker_id)
     from bot.checkins.other_side import deliver_note
-    from bot.checkins.summary import refresh_summary
+    from bot.checkins.summary import summary_updates
 
     await deliver_note(services, prompt.id)
-
-    await refresh_summary(services, rnd.id, answer_of=prompt.id)
+    summary_updates(services).request(saved.round_id, prompt.id, thank=bool(prompt.message_ts))
     await services.events.publish(HomeChanged([member.slack_user_id]))
-
-
-async def _update_quietly(services: Services, channel: str, ts: str, msg: blocks.bk.Rendered) -> None:
-    """Refreshing an earlier message is a nicety: a failure is logged, never shown to the member."""
-    try:
-        await services.slack.chat_update(channel=channel, ts=ts, text=msg.text, blocks=msg.blocks)
-    except Exception:
-        log.warning("could not update a check-in message", extra={"channel": channel}, exc_info=True)
 
 
 # --- skips and snoozes ---------------------------------------------------------------------------------
@@ -229,6 +215,9 @@ async def skip(services: Services, slack_user_id: str, reason: str | None) -> st
             return t("checkins.skip.already_answered", week=rnd.week)
         prompt.state, prompt.skip_reason = "skipped", (reason or "").strip()[:500] or None
         prompt.reminder_state = "none"
+    from bot.checkins.summary import refresh_summary
+
+    await refresh_summary(services, rnd.id)  # one fewer expected
     await services.events.publish(HomeChanged([slack_user_id]))
     key = "checkins.skip.done_reason" if reason else "checkins.skip.done"
     return t(key, week=rnd.week, team=team.name, reason=(reason or "").strip())

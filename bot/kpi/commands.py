@@ -84,7 +84,7 @@ async def _set(services: Services, member: Member | None, args: list[str], t: Tr
         value = check_value(spec, args[1])
         rec = await record_value(session, team, spec, week or calendar.current_week(now, team.timezone), value,
                                  member, now)
-    await services.events.publish(HomeChanged(list(rec.notify)))
+    await services.events.publish(HomeChanged(list(rec.notify), kpi_team_ids=[team.id]))
     return blocks.recorded(t, rec)
 
 

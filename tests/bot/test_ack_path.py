@@ -13,6 +13,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.app import guard_listeners
 from bot.bolt_internals import BodyMatcher, listeners
 from bot.services import AckGate
+from sandbox.harness import Harness
 
 
 async def _turns(n: int = 5) -> None:
@@ -106,3 +107,29 @@ def test_bolts_internals_are_touched_in_one_module_only() -> None:
     users = sorted(str(p.relative_to(root)) for package in ("bot", "handlers", "schedules", "storage")
                    for p in (root / package).rglob("*.py") if BOLT_PRIVATE.search(p.read_text(encoding="utf-8")))
     assert users == ["bot/bolt_internals.py"]
+
+
+class CountingGate(AckGate):
+    """The real gate, recording how long each wait on it may last."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limits: list[float] = []
+
+    async def quiet(self, limit: float | None = None) -> None:
+        self.limits.append(self.max_wait if limit is None else limit)
+        await super().quiet(limit)
+
+
+async def test_a_slash_commands_ledger_claim_and_its_work_wait_on_the_gate_for_one_max_wait_in_all(
+        harness: Harness) -> None:
+    """Under steady load every wait on the gate can last its whole limit: the claim behind a command's ack
+    and the listener's work after it share one `max_wait` (the second wait gets what the first and the
+    claim left), rather than queue two full ones."""
+    gate = CountingGate()
+    harness.services.acks = gate
+    ack = await harness.command("priya@acme.example", "/kpi")
+    await harness.settle()
+    assert ack.ok
+    assert len(gate.limits) == 2  # before the claim, and before the work
+    assert gate.limits[0] == gate.max_wait and gate.limits[1] < gate.max_wait
