@@ -2,11 +2,15 @@
 
 `sync` brings Slack up to date with the timeline: each step's messages go out through `deliver_once`
 with a key of the step, so running it twice (a tick after a crash, two instances) sends nothing twice.
-A step is marked synced only when all its messages are out; the tick retries the rest.
+A step is marked synced only when all its messages are out; the tick retries the rest. Steps reach people in
+order: while a step's message is held by another sender (in flight, or claimed by a process that died and
+whose lease has not run out yet), the later steps wait for a later pass, so that level 3 is never paged
+before level 2.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 
 from aiohttp import ClientError
@@ -68,14 +72,18 @@ async def sync(services: Services, esc_id: int) -> bool:
     ts = esc.message_ts
     if esc.channel_id and not ts:
         sent = await _send(services, f"esc:{esc.id}:card", esc.channel_id, card)
-        if sent is None:
+        if not isinstance(sent, Sent):
             return False  # the card is being posted elsewhere; the thread needs its ts
         ts, fresh_card = sent.ts, sent.fresh
         async with services.sessions.begin() as session:
             await session.execute(update(Escalation).where(Escalation.id == esc.id, Escalation.message_ts.is_(None))
                                   .values(message_ts=ts, channel_id=sent.channel))
     by_seq = {s.seq: s for s in esc.steps}
+    outcomes: list[Sent | Unsent] = []
     for step in pending:
+        if Unsent.HELD in outcomes:
+            break  # an earlier step's message is still held by another sender
+        outcomes = []
         key = f"esc:{esc.id}:step:{step.seq}"
         if step.kind == "notified":
             before = by_seq.get(step.seq - 1)
@@ -91,15 +99,16 @@ async def sync(services: Services, esc_id: int) -> bool:
                     late = esc.severity in URGENT and not hours.is_working(step.at)
                     dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
                                              channel=esc.channel_id, clock=clock, after_hours=late)
-                    complete &= await _send(services, f"{key}:{uid}", uid, dm) is not None
+                    outcomes.append(await _send(services, f"{key}:{uid}", uid, dm))
+            complete &= all(isinstance(o, Sent) for o in outcomes)
             continue
         line = blocks.thread_line(team_t, esc, step, called.get(step.seq + 1), hide_details=hide)
         if line and ts and esc.channel_id:
-            complete &= await _send(services, f"{key}:thread", esc.channel_id, Rendered(line),
-                                    thread_ts=ts) is not None
+            outcomes.append(await _send(services, f"{key}:thread", esc.channel_id, Rendered(line), thread_ts=ts))
         if step.kind == "resolved" and esc.state == "resolved" and step.seq == _last_resolved(esc):
             rating = blocks.rating_dm(services.t(locales.get(esc.raiser_slack_id), team.locale), esc)
-            complete &= await _send(services, f"{key}:rating", esc.raiser_slack_id, rating) is not None
+            outcomes.append(await _send(services, f"{key}:rating", esc.raiser_slack_id, rating))
+        complete &= all(isinstance(o, Sent) for o in outcomes)
     if ts and esc.channel_id and not fresh_card:
         try:
             await services.slack.chat_update(channel=esc.channel_id, ts=ts, text=card.text, blocks=card.blocks)
@@ -117,11 +126,20 @@ def _last_resolved(esc: Escalation) -> int:
     return max((s.seq for s in esc.steps if s.kind == "resolved"), default=0)
 
 
+class Unsent(enum.Enum):
+    """Why a message of a step is not out after this pass."""
+
+    HELD = "held"  # another sender holds its claim: later steps wait for it
+    REFUSED = "refused"  # Slack refused it: given up for this pass (the next tick retries); later steps go on,
+    # so that one person Slack cannot reach (a deactivated account) does not stop the escalation
+
+
 async def _send(services: Services, key: str, channel: str, message: Rendered,
-                thread_ts: str | None = None) -> Sent | None:
+                thread_ts: str | None = None) -> Sent | Unsent:
     try:
-        return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
+        sent = await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
                                   thread_ts=thread_ts)
     except SlackApiError as exc:
         log.warning("escalation message not sent", extra={"key": key, "error": exc.response.get("error")})
-        return None
+        return Unsent.REFUSED
+    return Unsent.HELD if sent is None else sent
