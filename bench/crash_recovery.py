@@ -44,7 +44,7 @@ from bot.org.service import apply_org
 from bot.orgfile import load
 from sandbox.databases import scratch_postgres
 from sandbox.harness import SIGNING_SECRET
-from sandbox.slack import RateLimits, SlackSandbox
+from sandbox.slack import ApiCall, RateLimits, SlackSandbox
 from storage.db import Database
 from storage.milestones import FIRST_START
 from storage.models import Milestone
@@ -94,10 +94,9 @@ class Instance:
                     seen.add(json.loads(line)["event"])
         return cls(proc, asyncio.create_task(proc.stderr.read()))  # keep draining the log
 
-    async def kill(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGKILL)
-            await self.proc.wait()
+    async def reap(self) -> None:
+        """After the SIGKILL."""
+        await self.proc.wait()
         self.drain.cancel()
 
     async def stop(self) -> None:
@@ -107,16 +106,38 @@ class Instance:
         self.drain.cancel()
 
 
-def prompt_calls(sandbox: SlackSandbox) -> list[tuple[float, str]]:
-    """(sandbox time, person) of every check-in prompt Slack accepted."""
-    found = []
-    for call in sandbox.calls:
+class Prompts(list[ApiCall]):
+    """The sandbox's record of Web API calls (it replaces `sandbox.calls`), which also notes every check-in
+    prompt Slack accepted and kills the leader the moment the `kill_at`-th is recorded: the message is in
+    Slack, the process never hears back, as in a crash mid-send."""
+
+    def __init__(self, kill_at: int) -> None:
+        super().__init__()
+        self.kill_at = kill_at
+        self.sent: list[tuple[float, str]] = []  # (sandbox time, person)
+        self.victim: int | None = None  # pid
+        self.killed = asyncio.Event()
+
+    def append(self, call: ApiCall) -> None:
+        super().append(call)
         if call.method != "chat.postMessage" or call.status != 200 or call.error is not None:
-            continue
+            return
         key = ((call.args.get("metadata") or {}).get("event_payload") or {}).get("key", "")
-        if str(key).startswith("checkin:prompt:"):
-            found.append((call.time, str(call.args.get("channel"))))
-    return found
+        if not str(key).startswith("checkin:prompt:"):
+            return
+        self.sent.append((call.time, str(call.args.get("channel"))))
+        if len(self.sent) == self.kill_at and self.victim is not None:
+            os.kill(self.victim, signal.SIGKILL)
+            self.killed.set()
+
+    def arm(self, pid: int) -> None:
+        self.victim = pid
+        if len(self.sent) >= self.kill_at and not self.killed.is_set():  # (the fan-out outran the start-up)
+            os.kill(pid, signal.SIGKILL)
+            self.killed.set()
+
+    def people(self) -> int:
+        return len({p for _, p in self.sent})
 
 
 def floor_seconds(sandbox: SlackSandbox, limits: RateLimits, since: float) -> tuple[float, list[str]]:
@@ -137,10 +158,10 @@ def floor_seconds(sandbox: SlackSandbox, limits: RateLimits, since: float) -> tu
 
 
 async def wait_until(condition: Callable[[], bool], limit: float) -> None:
-    """Polls what the sandbox recorded (it runs in this process; nothing to wake us up)."""
+    """Polls what the sandbox recorded (it runs in this process)."""
     async with asyncio.timeout(limit):
         while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
 
 
 async def run(members: int, postgres: bool, limit: float) -> int:
@@ -179,24 +200,27 @@ async def run(members: int, postgres: bool, limit: float) -> int:
                 await inst.stop()
 
         stack.push_async_callback(stop_all)
+        log = Prompts(math.ceil(members / 3))
+        sandbox.calls = log
         limits.enabled = True
         started = sandbox.clock()
         for _ in range(2 if postgres else 1):
             instances.append(await Instance.start(env))
+        log.arm(instances[0].proc.pid)  # the first started leads (PostgreSQL: it took the lock first)
         print(f"check-in fan-out to {members:,} members; `oneteam run` x{len(instances)} on "
               f"{'PostgreSQL' if postgres else 'SQLite'}; Slack limits at scale {limits.scale:g}; default settings")
-        third = math.ceil(members / 3)
-        await wait_until(lambda: len(prompt_calls(sandbox)) >= third, limit)
+        async with asyncio.timeout(limit):
+            await log.killed.wait()
         killed_at = sandbox.clock()
-        await instances[0].kill()  # the first started leads (PostgreSQL: it took the advisory lock first)
-        at_kill = len(prompt_calls(sandbox))
+        await instances[0].reap()
+        at_kill = len(log.sent)
+        restarted_at = sandbox.clock()  # a supervisor starts it again at once
         instances[0] = await Instance.start(env)
-        restarted_at = sandbox.clock()
-        await wait_until(lambda: len({p for _, p in prompt_calls(sandbox)}) >= members, limit)
+        await wait_until(lambda: log.people() >= members, limit)
         finished = sandbox.clock()
         for _ in range(20):  # anything still in flight would land now: counted as a duplicate
             await asyncio.sleep(0.1)
-        prompts = prompt_calls(sandbox)
+        prompts = log.sent
         per_person = Counter(p for _, p in prompts)
         after = [t for t, _ in prompts if t > killed_at]
         first_after_kill = min(after, default=float("nan")) - killed_at
@@ -205,8 +229,7 @@ async def run(members: int, postgres: bool, limit: float) -> int:
     duplicates = sum(n - 1 for n in per_person.values())
     missing = members - len(per_person)
     total = finished - started
-    print(f"  killed (SIGKILL) with {at_kill:,} of {members:,} prompts out; restarted "
-          f"{restarted_at - killed_at:.1f} s later")
+    print(f"  killed (SIGKILL) with {at_kill:,} of {members:,} prompts out, restarted at once")
     print(f"  duplicates                      {duplicates}")
     print(f"  missing                         {missing}")
     print(f"  first prompt after the restart  {first_after_restart:.1f} s (target <= {TARGET_RESUME:g} s); "
