@@ -34,7 +34,7 @@ LEASE = timedelta(seconds=15)
 the send takes (Slack's 429 retries can take minutes), so an older claim is a dead process's, and the work
 resumes after a crash as soon as a follower takes over the clock (`LEADER_RETRY_SECONDS`, 15 s)."""
 RENEW_EVERY = LEASE / 3  # two renewals may be late (a busy loop, a slow database) before the claim is lost
-STALE_AFTER = LEASE  # check-in prompts' own claims (bot/checkins/fanout.py) go stale on the same lease
+STALE_AFTER = LEASE  # the check-in fan-out of this base claims its prompts on the same lease
 HISTORY_PAGES = 3
 
 

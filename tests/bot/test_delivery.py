@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 
-from bot.delivery import EVENT_TYPE, LEASE, RENEW_EVERY, STALE_AFTER, deliver_once
+from bot.delivery import EVENT_TYPE, LEASE, RENEW_EVERY, deliver_once
 from sandbox.harness import Harness
 from sandbox.slack.ratelimit import TIMEOUT
 from storage.models import Delivery
@@ -41,7 +41,7 @@ async def test_a_send_that_crashed_after_slack_took_it_is_not_repeated(harness: 
     await svc.slack.chat_postMessage(channel=sam, text="prompt",
                                      metadata={"event_type": EVENT_TYPE, "event_payload": {"key": "k2"}})
     assert await deliver_once(svc, "k2", sam, text="prompt") is None  # claim is fresh: someone may be sending
-    harness.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    harness.clock.advance(LEASE + timedelta(seconds=1))
     resumed = await deliver_once(svc, "k2", sam, text="prompt")
     assert resumed is not None and not resumed.fresh
     assert [m.text for m in harness.sandbox.dms(sam)] == ["prompt"]
@@ -51,7 +51,7 @@ async def test_a_send_that_crashed_before_slack_took_it_is_sent_after_the_claim_
     svc, sam = harness.services, harness.user("sam@acme.example")
     async with svc.sessions.begin() as session:
         session.add(Delivery(key="k3", channel=sam, state="sending", claimed_at=svc.clock.now()))
-    harness.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    harness.clock.advance(LEASE + timedelta(seconds=1))
     resumed = await deliver_once(svc, "k3", sam, text="late but once")
     assert resumed is not None and resumed.fresh
     assert [m.text for m in harness.sandbox.dms(sam)] == ["late but once"]
@@ -75,7 +75,7 @@ async def test_a_thread_reply_that_crashed_after_slack_took_it_is_not_repeated(h
         session.add(Delivery(key="reply", channel="C0HANA", state="sending", claimed_at=svc.clock.now()))
     await svc.slack.chat_postMessage(channel="C0HANA", text="answer", thread_ts=parent.ts,
                                      metadata={"event_type": EVENT_TYPE, "event_payload": {"key": "reply"}})
-    harness.clock.advance(STALE_AFTER + timedelta(seconds=1))
+    harness.clock.advance(LEASE + timedelta(seconds=1))
     resumed = await deliver_once(svc, "reply", "C0HANA", text="answer", thread_ts=parent.ts)
     assert resumed is not None and not resumed.fresh
     assert [m.text for m in harness.sandbox.channel_messages("C0HANA", thread_ts=parent.ts)] == ["answer"]
