@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
@@ -44,6 +44,18 @@ class Sent:
     channel: str
     ts: str
     fresh: bool  # False when it had already been sent earlier
+
+
+async def held_elsewhere(services: Services, keys: Sequence[str]) -> bool:
+    """Whether another sender holds the claim of one of `keys` (sending now, or a dead process's claim whose
+    lease has not run out): what must go out before anything that follows it."""
+    if not keys:
+        return False
+    async with services.sessions() as session:
+        held = await session.scalar(select(Delivery.key).where(
+            Delivery.key.in_(keys), Delivery.state == "sending",
+            Delivery.claimed_at > services.clock.now() - LEASE).limit(1))
+    return held is not None
 
 
 @dataclass

@@ -2,15 +2,14 @@
 
 `sync` brings Slack up to date with the timeline: each step's messages go out through `deliver_once`
 with a key of the step, so running it twice (a tick after a crash, two instances) sends nothing twice.
-A step is marked synced only when all its messages are out; the tick retries the rest. Steps reach people in
-order: while a step's message is held by another sender (in flight, or claimed by a process that died and
-whose lease has not run out yet), the later steps wait for a later pass, so that level 3 is never paged
-before level 2.
+A step is marked synced only when all its messages are out; the tick retries the rest. Responders are paged
+in the order of the steps: while a step's DM is held by another sender (in flight, or claimed by a process
+that died and whose lease has not run out), the later steps wait for a later pass, so that level 3 is never
+paged before level 2.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 
 from aiohttp import ClientError
@@ -20,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
 from bot.calendar import team_calendar
-from bot.delivery import Sent, deliver_once
+from bot.delivery import Sent, deliver_once, held_elsewhere
 from bot.escalations import blocks, sla
 from bot.escalations.policy import Now, level_people, team_policy
 from bot.services import Services
@@ -72,24 +71,21 @@ async def sync(services: Services, esc_id: int) -> bool:
     ts = esc.message_ts
     if esc.channel_id and not ts:
         sent = await _send(services, f"esc:{esc.id}:card", esc.channel_id, card)
-        if not isinstance(sent, Sent):
+        if sent is None:
             return False  # the card is being posted elsewhere; the thread needs its ts
         ts, fresh_card = sent.ts, sent.fresh
         async with services.sessions.begin() as session:
             await session.execute(update(Escalation).where(Escalation.id == esc.id, Escalation.message_ts.is_(None))
                                   .values(message_ts=ts, channel_id=sent.channel))
     by_seq = {s.seq: s for s in esc.steps}
-    outcomes: list[Sent | Unsent] = []
     for step in pending:
-        if Unsent.HELD in outcomes:
-            break  # an earlier step's message is still held by another sender
-        outcomes = []
         key = f"esc:{esc.id}:step:{step.seq}"
         if step.kind == "notified":
             before = by_seq.get(step.seq - 1)
             reason = before.kind if before and before.kind in ("raised", "escalated", "reminded", "reopened",
                                                                "sla_warning", "sla_breach") else "raised"
             clock = (before.note or "").split(":")[0] if before and reason.startswith("sla_") else None
+            results, keys = [], []
             for uid in (step.note or "").split(","):
                 if uid:
                     hours = team_calendar(team).for_person(people_of.get(uid, (None, None))[1])
@@ -99,16 +95,19 @@ async def sync(services: Services, esc_id: int) -> bool:
                     late = esc.severity in URGENT and not hours.is_working(step.at)
                     dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
                                              channel=esc.channel_id, clock=clock, after_hours=late)
-                    outcomes.append(await _send(services, f"{key}:{uid}", uid, dm))
-            complete &= all(isinstance(o, Sent) for o in outcomes)
+                    keys.append(f"{key}:{uid}")
+                    results.append(await _send(services, keys[-1], uid, dm))
+            complete &= all(sent is not None for sent in results)
+            if None in results and await held_elsewhere(services, keys):
+                break  # the later steps wait until these DMs are out
             continue
         line = blocks.thread_line(team_t, esc, step, called.get(step.seq + 1), hide_details=hide)
         if line and ts and esc.channel_id:
-            outcomes.append(await _send(services, f"{key}:thread", esc.channel_id, Rendered(line), thread_ts=ts))
+            complete &= await _send(services, f"{key}:thread", esc.channel_id, Rendered(line),
+                                    thread_ts=ts) is not None
         if step.kind == "resolved" and esc.state == "resolved" and step.seq == _last_resolved(esc):
             rating = blocks.rating_dm(services.t(locales.get(esc.raiser_slack_id), team.locale), esc)
-            outcomes.append(await _send(services, f"{key}:rating", esc.raiser_slack_id, rating))
-        complete &= all(isinstance(o, Sent) for o in outcomes)
+            complete &= await _send(services, f"{key}:rating", esc.raiser_slack_id, rating) is not None
     if ts and esc.channel_id and not fresh_card:
         try:
             await services.slack.chat_update(channel=esc.channel_id, ts=ts, text=card.text, blocks=card.blocks)
@@ -126,20 +125,11 @@ def _last_resolved(esc: Escalation) -> int:
     return max((s.seq for s in esc.steps if s.kind == "resolved"), default=0)
 
 
-class Unsent(enum.Enum):
-    """Why a message of a step is not out after this pass."""
-
-    HELD = "held"  # another sender holds its claim: later steps wait for it
-    REFUSED = "refused"  # Slack refused it: given up for this pass (the next tick retries); later steps go on,
-    # so that one person Slack cannot reach (a deactivated account) does not stop the escalation
-
-
 async def _send(services: Services, key: str, channel: str, message: Rendered,
-                thread_ts: str | None = None) -> Sent | Unsent:
+                thread_ts: str | None = None) -> Sent | None:
     try:
-        sent = await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
+        return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
                                   thread_ts=thread_ts)
     except SlackApiError as exc:
         log.warning("escalation message not sent", extra={"key": key, "error": exc.response.get("error")})
-        return Unsent.REFUSED
-    return Unsent.HELD if sent is None else sent
+        return None
