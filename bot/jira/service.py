@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar
@@ -58,7 +59,6 @@ from bot.settings import secret_value
 from storage.models import Delivery, JiraLink, JiraOutboxItem, JiraWeeklyStats, Team
 from storage.org import member_by_slack_id, team_by_key, team_members
 from storage.rows import existing, rowcount
-from storage.upsert import upsert
 
 log = logging.getLogger("oneteam.jira")
 
@@ -650,6 +650,13 @@ async def _store_week(services: Services, team_id: int, monday: date, counts: tu
     created, resolved, overdue = counts
     now = services.clock.now()
     values = {"created": created, "resolved": resolved, "overdue": overdue, "computed_at": now}
-    async with services.sessions.begin() as session:  # insert, or update what another instance inserted first
-        await upsert(session, JiraWeeklyStats, {"team_id": team_id, "week_start": monday, **values},
-                     keys=("team_id", "week_start"), update=tuple(values))
+    for _ in range(2):  # insert, or update when another instance inserted first
+        try:
+            async with services.sessions.begin() as session:
+                done = await session.execute(update(JiraWeeklyStats).where(
+                    JiraWeeklyStats.team_id == team_id, JiraWeeklyStats.week_start == monday).values(**values))
+                if rowcount(done) == 0:
+                    session.add(JiraWeeklyStats(team_id=team_id, week_start=monday, **values))
+            return
+        except IntegrityError:
+            continue
