@@ -13,7 +13,6 @@ from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy import delete, or_
-from sqlalchemy.exc import IntegrityError
 
 from bot.bolt_internals import wrap_listeners
 from bot.caller import LocaleCache
@@ -22,6 +21,7 @@ from bot.i18n import Translator, translator
 from bot.reply import tell_privately
 from bot.services import AckGate, Services
 from bot.settings import secret_value
+from storage.ledger import first_time
 from storage.models import HandledDelivery
 
 log = logging.getLogger("oneteam.app")
@@ -169,10 +169,7 @@ class HandledOnce(AsyncMiddleware):
 
     async def claim(self, key: str) -> bool:
         """True for the first delivery of `key`, in any instance."""
-        try:
-            async with self.services.sessions.begin() as session:
-                session.add(HandledDelivery(key=key[:200], handled_at=self.services.clock.now()))
-        except IntegrityError:
+        if not await first_time(self.services.sessions, key, self.services.clock.now()):
             log.info("request already handled; dropped", extra={"ledger": key.split(":")[0]})
             return False
         return True

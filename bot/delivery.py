@@ -1,30 +1,39 @@
 """Send a message at most once per key, even across crashes and several instances.
 
-1. Claim: insert the key as `sending` (the primary key makes one instance win).
+1. Claim: insert the key as `sending` (the primary key makes one instance win; a lost claim is no error).
 2. Send with message metadata carrying the key (`event_type: oneteam_delivery`).
 3. Mark `sent` with the ts Slack answered.
-A claim left `sending` for longer than `STALE_AFTER` belongs to an instance that died mid-send: the
-next attempt looks for the metadata in the conversation's recent history (for a thread reply, in the
-thread: `conversations.history` does not list replies) and only sends if absent.
+The claim is a lease: the sender renews it while the send is in flight. A claim left `sending` and not renewed
+for `LEASE` belongs to an instance that died mid-send: the next attempt looks for the metadata in the
+conversation's recent history (for a thread reply, in the thread: `conversations.history` does not list
+replies) and only sends if absent.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from storage.models import Delivery
 from storage.rows import rowcount
+from storage.upsert import insert_once
 
 log = logging.getLogger("oneteam.delivery")
 EVENT_TYPE = "oneteam_delivery"
-STALE_AFTER = timedelta(minutes=2)
+LEASE = timedelta(seconds=15)
+"""How long a `sending` claim holds without renewal. Its sender renews it every `RENEW_EVERY` for as long as
+the send takes (Slack's 429 retries can take minutes), so an older claim is a dead process's, and the work
+resumes after a crash as soon as a follower takes over the clock (`LEADER_RETRY_SECONDS`, 15 s)."""
+RENEW_EVERY = LEASE / 3  # two renewals may be late (a busy loop, a slow database) before the claim is lost
 HISTORY_PAGES = 3
 
 
@@ -36,31 +45,79 @@ class Sent:
     fresh: bool  # False when it had already been sent earlier
 
 
+async def held_elsewhere(services: Services, keys: Sequence[str]) -> bool:
+    """Whether another sender holds the claim of one of `keys` (sending now, or a dead process's claim whose
+    lease has not run out): what must go out before anything that follows it."""
+    if not keys:
+        return False
+    async with services.sessions() as session:
+        held = await session.scalar(select(Delivery.key).where(
+            Delivery.key.in_(keys), Delivery.state == "sending",
+            Delivery.claimed_at > services.clock.now() - LEASE).limit(1))
+    return held is not None
+
+
+@dataclass
+class _Claim:
+    key: str
+    at: datetime  # claimed_at as this sender last wrote it
+
+
 async def deliver_once(services: Services, key: str, channel: str, *, text: str,
                        blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None) -> Sent | None:
     """Posts the message unless `key` was already delivered; None when another instance is sending it."""
     now = services.clock.now()
-    try:
-        async with services.sessions.begin() as session:
-            session.add(Delivery(key=key, channel=channel, state="sending", claimed_at=now))
-    except IntegrityError:
+    async with services.sessions.begin() as session:
+        won = await insert_once(session, Delivery, {"key": key, "channel": channel, "state": "sending",
+                                                    "claimed_at": now})
+    if not won:
         return await _resume(services, key, channel, text=text, blocks=blocks, thread_ts=thread_ts)
-    return await _send(services, key, channel, text=text, blocks=blocks, thread_ts=thread_ts)
+    return await _send(services, _Claim(key, now), channel, text=text, blocks=blocks, thread_ts=thread_ts)
 
 
-async def _send(services: Services, key: str, channel: str, **message: Any) -> Sent:
+@contextlib.asynccontextmanager
+async def _held(services: Services, claim: _Claim) -> AsyncIterator[None]:
+    """Renews the claim while the block runs, so that no one takes over a send that is only slow."""
+    renewing = asyncio.create_task(_renew(services, claim))
     try:
-        resp = await services.slack.chat_postMessage(
-            channel=channel, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
-            **{k: v for k, v in message.items() if v is not None})
+        yield
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+
+
+async def _renew(services: Services, claim: _Claim) -> None:
+    while True:
+        await services.clock.sleep(RENEW_EVERY.total_seconds())
+        now = services.clock.now()
+        try:
+            async with services.sessions.begin() as session:
+                renewed = await session.execute(update(Delivery).where(
+                    Delivery.key == claim.key, Delivery.state == "sending", Delivery.claimed_at == claim.at,
+                ).values(claimed_at=now))
+        except SQLAlchemyError:
+            log.warning("could not renew a delivery's claim", extra={"key": claim.key})
+            continue
+        if rowcount(renewed) != 1:
+            return  # sent, or (after renewals failed for a whole lease) taken over
+        claim.at = now
+
+
+async def _send(services: Services, claim: _Claim, channel: str, **message: Any) -> Sent:
+    try:
+        async with _held(services, claim):
+            resp = await services.slack.chat_postMessage(
+                channel=channel, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": claim.key}},
+                **{k: v for k, v in message.items() if v is not None})
     except Exception:
         # Not sent as far as we know: release the claim so that a later attempt retries it.
         async with services.sessions.begin() as session:
-            await session.execute(update(Delivery).where(Delivery.key == key, Delivery.state == "sending")
-                                  .values(claimed_at=services.clock.now() - STALE_AFTER * 2))
+            await session.execute(update(Delivery).where(Delivery.key == claim.key, Delivery.state == "sending")
+                                  .values(claimed_at=services.clock.now() - LEASE * 2))
         raise
-    await _mark_sent(services, key, resp["channel"], resp["ts"])
-    return Sent(key, resp["channel"], resp["ts"], fresh=True)
+    await _mark_sent(services, claim.key, resp["channel"], resp["ts"])
+    return Sent(claim.key, resp["channel"], resp["ts"], fresh=True)
 
 
 async def _mark_sent(services: Services, key: str, message_channel: str, ts: str) -> None:
@@ -77,7 +134,7 @@ async def _resume(services: Services, key: str, channel: str, **message: Any) ->
             return None
         if row.state == "sent":
             return Sent(key, row.message_channel or channel, row.ts or "", fresh=False)
-        if now - row.claimed_at < STALE_AFTER:
+        if now - row.claimed_at < LEASE:
             return None  # someone is sending it right now
         # Take over the stale claim (a compare-and-set on claimed_at keeps two instances from both taking it).
         taken = await session.execute(update(Delivery).where(
@@ -85,12 +142,14 @@ async def _resume(services: Services, key: str, channel: str, **message: Any) ->
         ).values(claimed_at=now))
         if rowcount(taken) != 1:
             return None
-    found = await _find_sent(services, key, channel, message.get("thread_ts"))
+    claim = _Claim(key, now)
+    async with _held(services, claim):  # the history can be slow to read at Slack's limits
+        found = await _find_sent(services, key, channel, message.get("thread_ts"))
     if found is not None:
         await _mark_sent(services, key, *found)
         log.info("delivery found after a crash; not sent again", extra={"key": key})
         return Sent(key, found[0], found[1], fresh=False)
-    return await _send(services, key, channel, **message)
+    return await _send(services, claim, channel, **message)
 
 
 async def _find_sent(services: Services, key: str, channel: str, thread_ts: str | None) -> tuple[str, str] | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import CheckinRound, Milestone
+from storage.upsert import insert_once
 
 FIRST_START = "first_start"
 
@@ -23,10 +23,9 @@ async def first_start(sessions: async_sessionmaker[AsyncSession], now: datetime)
         return row.at
     if earliest is not None:
         now = min(now, earliest)
-    try:
-        async with sessions.begin() as session:
-            session.add(Milestone(name=FIRST_START, at=now))
-    except IntegrityError:  # another instance recorded it first
+    async with sessions.begin() as session:
+        won = await insert_once(session, Milestone, {"name": FIRST_START, "at": now})
+    if not won:  # another instance recorded it first
         async with sessions() as session:
             row = await session.get(Milestone, FIRST_START)
         assert row is not None

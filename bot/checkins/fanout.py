@@ -26,7 +26,7 @@ from bot.calendar import Calendar, team_calendar, week_of, weekdays_around, zone
 from bot.checkins import blocks
 from bot.checkins.config import CheckinConfig
 from bot.checkins.service import local_text, member_t, open_blockers, team_config
-from bot.delivery import deliver_once
+from bot.delivery import LEASE, RENEW_EVERY, deliver_once
 from bot.events import HomeChanged, MemberTimezoneChanged, ProfileRead
 from bot.metrics import OpenIssue
 from bot.services import Services
@@ -40,8 +40,6 @@ log = logging.getLogger("oneteam.checkins")
 T = TypeVar("T")
 CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
 BATCH = 50  # rows claimed at once (a directory page's prompts are one batch): what a crash can hold up
-LEASE = timedelta(seconds=15)  # a claim not renewed for this long is a dead sender's (the leader take-over time)
-RENEW_EVERY = timedelta(seconds=5)  # how often a live sender renews its lease
 OPEN_AHEAD = timedelta(days=2)  # a round is created this long before its first prompt
 PERMANENT = {"channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "not_in_channel",
              "invalid_arguments", "invalid_blocks", "account_inactive", "user_not_visible"}

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar
@@ -24,7 +23,8 @@ from bot.digest.together import one_team
 from bot.i18n import Translator, translator
 from bot.metrics import MetricsProviders, TeamMetrics
 from bot.services import Services
-from storage.models import Delivery, HandledDelivery, Team
+from storage.ledger import first_time
+from storage.models import Delivery, Team
 from storage.org import active_teams, team_by_key, team_members
 
 log = logging.getLogger("oneteam.digest")
@@ -197,10 +197,5 @@ async def send_digest(services: Services, key: str, channel: str, parts: list[tu
 
 async def _claim(services: Services, key: str) -> bool:
     """At most once: a file upload has no idempotency key either, so the ledger records it first."""
-    try:
-        async with services.sessions.begin() as session:
-            session.add(HandledDelivery(key=key, handled_at=services.clock.now()))
-    except IntegrityError:
-        return False
-    return True
+    return await first_time(services.sessions, key, services.clock.now())
 

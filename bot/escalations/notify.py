@@ -5,6 +5,9 @@ with a key of the step, so running it twice (a tick after a crash, two instances
 A step is marked synced only when all its messages are out; the tick retries the rest.
 Responders' DMs go out first, each DM channel on its own queue: Slack posts about one message per second
 per channel, so in a burst of raises the cards queue up in the team channel while the DMs do not wait for them.
+Responders are paged in the order of the steps: while a step's DM is held by another sender (in flight, or
+claimed by a process that died and whose lease has not run out), the later steps wait for a later pass, so that
+level 3 is never paged before level 2.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.blocks import Rendered
 from bot.calendar import team_calendar
-from bot.delivery import Sent, deliver_once
+from bot.delivery import Sent, deliver_once, held_elsewhere
 from bot.escalations import blocks, sla
 from bot.escalations.policy import Now, level_people, team_policy
 from bot.services import Services
@@ -96,7 +99,7 @@ async def sync(services: Services, esc_id: int) -> bool:
         reason = before.kind if before and before.kind in ("raised", "escalated", "reminded", "reopened",
                                                            "sla_warning", "sla_breach") else "raised"
         clock = (before.note or "").split(":")[0] if before and reason.startswith("sla_") else None
-        dms = []
+        dms, keys = [], []
         for uid in (step.note or "").split(","):
             if uid:
                 hours = team_calendar(team).for_person(people_of.get(uid, (None, None))[1])
@@ -106,8 +109,12 @@ async def sync(services: Services, esc_id: int) -> bool:
                 late = esc.severity in URGENT and not hours.is_working(step.at)
                 dm = blocks.responder_dm(services.t(locales.get(uid), team.locale), esc, team, reason,
                                          channel=esc.channel_id, clock=clock, after_hours=late)
-                dms.append(_send(services, f"esc:{esc.id}:step:{step.seq}:{uid}", uid, dm))
-        complete &= all(sent is not None for sent in await asyncio.gather(*dms))
+                keys.append(f"esc:{esc.id}:step:{step.seq}:{uid}")
+                dms.append(_send(services, keys[-1], uid, dm))
+        results = await asyncio.gather(*dms)
+        complete &= all(sent is not None for sent in results)
+        if None in results and await held_elsewhere(services, keys):
+            break  # the later steps wait until these DMs are out
     ts = esc.message_ts
     if esc.channel_id and not ts:
         sent = await _send(services, f"esc:{esc.id}:card", esc.channel_id, card)

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.blocks import Mrkdwn, plain
 from bot.blocks import link as link_to
@@ -24,7 +23,8 @@ from bot.jira.ids import Block, View
 from bot.jira.service import _permalink, install_id, team_jira, team_t
 from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
-from storage.models import HandledDelivery, JiraLink, Team
+from storage.ledger import first_time
+from storage.models import JiraLink, Team
 from storage.rows import existing, rowcount
 
 PROJECT = re.compile(r"^[A-Z][A-Z0-9_]{1,9}$")
@@ -170,11 +170,8 @@ async def send_comment(services: Services, actor: Actor, channel_id: str, messag
     team = await _allowed_team(services, actor, link.team_id, channel_id, Action.JIRA_SEND)
     async with services.sessions() as session:
         member = await identify(session, actor)
-    try:
-        async with services.sessions.begin() as session:
-            session.add(HandledDelivery(key=f"jira-send:{channel_id}:{ts}"[:200], handled_at=services.clock.now()))
-    except IntegrityError:
-        raise UserFacingError("jira.send.already") from None
+    if not await first_time(services.sessions, f"jira-send:{channel_id}:{ts}", services.clock.now()):
+        raise UserFacingError("jira.send.already")
     tt = team_t(services, team)
     payload = {"target": "comment", "link_url": await _permalink(services, channel_id, ts),
                "comment": tt.plain("jira.send.comment", who=member.name, text=str(message.get("text") or "")),

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.jira import outbox, service, subscriptions
 from bot.jira.adapter import PROPERTY, IssueState, JiraAdapter
 from bot.services import Services
 from storage.models import JiraLink, JiraSyncState
 from storage.rows import rowcount
+from storage.upsert import insert_once
 
 log = logging.getLogger("oneteam.jira")
 NAME = "pull"
@@ -65,12 +65,9 @@ async def tick(services: Services) -> SyncReport | None:
 
 async def _claim(services: Services) -> bool:
     now = services.clock.now()
-    try:
-        async with services.sessions.begin() as session:
-            if await session.get(JiraSyncState, NAME) is None:
-                session.add(JiraSyncState(name=NAME))
-    except IntegrityError:
-        pass
+    async with services.sessions.begin() as session:
+        if await session.get(JiraSyncState, NAME) is None:
+            await insert_once(session, JiraSyncState, {"name": NAME})
     async with services.sessions.begin() as session:
         got = await session.execute(update(JiraSyncState).where(
             JiraSyncState.name == NAME, or_(JiraSyncState.lease_until.is_(None), JiraSyncState.lease_until < now),

@@ -17,12 +17,12 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from bot.jira import outbox, sync
 from bot.services import Services
 from bot.settings import Settings, secret_value
-from storage.models import HandledDelivery, JiraLink
+from storage.ledger import first_time
+from storage.models import JiraLink
 
 log = logging.getLogger("oneteam.jira")
 PATH = "/jira/webhook/{token}"
@@ -68,12 +68,8 @@ def make_handler(services: Services) -> Handler:
 async def accept(services: Services, body: dict[str, Any], delivery_id: str | None) -> str:
     """What was done with one webhook: duplicate | echo | unlinked | queued."""
     adapter = outbox.adapter_of(services)
-    if delivery_id:
-        try:
-            async with services.sessions.begin() as session:
-                session.add(HandledDelivery(key=f"jira-webhook:{delivery_id}"[:200], handled_at=services.clock.now()))
-        except IntegrityError:
-            return "duplicate"
+    if delivery_id and not await first_time(services.sessions, f"jira-webhook:{delivery_id}", services.clock.now()):
+        return "duplicate"
     user = body.get("user") or {}
     if adapter is not None and any(str(user.get(k)) in adapter.me for k in ("accountId", "name", "key") if user.get(k)):
         return "echo"

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -36,6 +35,7 @@ from storage.models import (
 )
 from storage.org import active_teams, member_by_slack_id, roles_in, team_by_key, team_members
 from storage.rows import existing, rowcount
+from storage.upsert import insert_once
 
 log = logging.getLogger("oneteam.pulse")
 RESULT_ROLES = frozenset({"manager", "liaison"})
@@ -118,18 +118,18 @@ async def open_due(services: Services) -> list[int]:
             people = (await session.scalars(select(Member).where(Member.id.in_(ids)).options(
                 selectinload(Member.memberships).selectinload(Membership.team)))).all()
             sides = Counter(side_of(m) for m in people)
-        survey = PulseSurvey(team_id=team.id, seq=seq, threshold=cfg.threshold, opens_at=now,
-                             by_side=all(sides[s] >= cfg.threshold for s in results.SIDES),
-                             question_ids=rotation(team.config.get("pulse") or {}, seq, cfg.questions_per_survey),
-                             remind_at=max(now + (closes - now) / 2, closes - timedelta(days=1)),
-                             closes_at=closes, state="open")
-        try:
-            async with services.sessions.begin() as session:
-                session.add(survey)
-        except IntegrityError:
-            continue  # another instance opened it
-        opened.append(survey.id)
-        log.info("pulse survey opened", extra={"survey_id": survey.id, "team": team.key})
+        survey = {"team_id": team.id, "seq": seq, "threshold": cfg.threshold, "opens_at": now,
+                  "by_side": all(sides[s] >= cfg.threshold for s in results.SIDES),
+                  "question_ids": rotation(team.config.get("pulse") or {}, seq, cfg.questions_per_survey),
+                  "remind_at": max(now + (closes - now) / 2, closes - timedelta(days=1)),
+                  "closes_at": closes, "state": "open"}
+        async with services.sessions.begin() as session:
+            if not await insert_once(session, PulseSurvey, survey, keys=("team_id", "seq")):
+                continue  # another instance opened it
+            survey_id = (await session.scalars(select(PulseSurvey.id).where(
+                PulseSurvey.team_id == team.id, PulseSurvey.seq == seq))).one()
+        opened.append(survey_id)
+        log.info("pulse survey opened", extra={"survey_id": survey_id, "team": team.key})
     return opened
 
 
@@ -303,14 +303,13 @@ async def submit(services: Services, slack_user_id: str, survey_id: int, raw: di
         side = side_of(member) if survey.by_side else results.TEAM
     values, text = parse_answers(survey.question_ids, raw, comment)
     token = receipt_token(secret, survey_id, slack_user_id)
-    try:
-        async with services.sessions.begin() as session:
-            state = await session.scalar(select(PulseSurvey.state).where(PulseSurvey.id == survey_id))
-            if state != "open":
-                return Outcome.CLOSED
-            session.add(PulseReceipt(token=token, survey_id=survey_id, holder=batches.pending(services).holder))
-    except IntegrityError:
-        return Outcome.ALREADY
+    async with services.sessions.begin() as session:
+        state = await session.scalar(select(PulseSurvey.state).where(PulseSurvey.id == survey_id))
+        if state != "open":
+            return Outcome.CLOSED
+        if not await insert_once(session, PulseReceipt, {"token": token, "survey_id": survey_id,
+                                                         "holder": batches.pending(services).holder}):
+            return Outcome.ALREADY
     await batches.hold(services, survey, batches.Ballot(token, side, values, text))
     return Outcome.STORED
 

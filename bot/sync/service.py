@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import Rendered
@@ -41,6 +40,7 @@ from bot.sync.ids import Block, due_block, owner_block, what_block
 from storage.models import Member, SyncActionItem, SyncItem, SyncMeeting, Team
 from storage.org import active_teams, member_by_slack_id, team_by_key, team_members
 from storage.rows import rowcount
+from storage.upsert import insert_once
 
 log = logging.getLogger("oneteam.sync")
 AGENDA_BLOCKERS, AGENDA_ESCALATIONS, AGENDA_KUDOS, AGENDA_ITEMS = 5, 5, 3, 15
@@ -152,12 +152,10 @@ async def _draft_due(services: Services, team: Team, now: datetime) -> None:
     channel = cfg.channel or team.channel_id
     if now < starts - cfg.lead or not channel:
         return
-    try:
-        async with services.sessions.begin() as session:
-            session.add(SyncMeeting(team_id=team.id, starts_at=starts, ends_at=starts + cfg.length,
-                                    channel_id=channel, state="drafted"))
-    except IntegrityError:
-        pass  # drafted already (or by another instance just now)
+    async with services.sessions.begin() as session:  # unless drafted already (or by another instance just now)
+        await insert_once(session, SyncMeeting, {"team_id": team.id, "starts_at": starts,
+                                                 "ends_at": starts + cfg.length, "channel_id": channel,
+                                                 "state": "drafted"}, keys=("team_id", "starts_at"))
     async with services.sessions() as session:
         meeting = await session.scalar(select(SyncMeeting).where(SyncMeeting.team_id == team.id,
                                                                  SyncMeeting.starts_at == starts))

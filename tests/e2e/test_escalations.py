@@ -327,3 +327,31 @@ async def test_two_instances_ticking_together_advance_once(harness):
     assert (await row(h)).level == 2
     assert len(dms_about(h, SAM)) == 1 and len(thread(h)) == 1
     assert (await steps(h)).count("escalated") == 1
+
+
+async def test_a_level_whose_dm_a_dead_process_left_sending_goes_out_before_the_next_level(harness):
+    """Level 2's DM failed (Slack down), a process claimed it again and died before Slack answered; level 3
+    falls due while that claim is still held: Dana is not paged before Sam's page is out."""
+    from sqlalchemy import update
+
+    from storage.models import Delivery
+
+    h = harness
+    sam, dana = h.user(SAM), h.user(DANA)
+    await raise_p1(h)
+    h.sandbox.inject(method="chat.postMessage", status=400, times=2)  # level 2's thread line and Sam's DM
+    await later(h, 15)
+    assert (await row(h)).level == 2 and not dms_about(h, SAM)
+    h.clock.advance(minutes=15, seconds=-5)
+    async with h.services.sessions.begin() as session:  # the dead process's claim of Sam's DM
+        taken = await session.execute(update(Delivery).where(Delivery.key.like(f"esc:1:step:%:{sam}"))
+                                      .values(claimed_at=h.clock.now()))
+        assert taken.rowcount == 1
+    await h.restart()
+    await later(h, 5 / 60)  # level 3 is due; Sam's DM is still claimed by the dead process
+    assert (await row(h)).level == 3
+    await later(h, 0.5)  # the next tick: the dead process's claim has run out
+    dms = [c.args["channel"] for c in h.sandbox.calls
+           if c.method == "chat.postMessage" and c.error is None and c.args["channel"] in (sam, dana)]
+    assert dms == [sam, dana]
+    assert len(dms_about(h, SAM)) == 1 and len(dms_about(h, DANA)) == 1
