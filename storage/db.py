@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,6 +24,55 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+
+
+class _WriteTurns:
+    """Gives this process's SQLite write transactions the database in turn (first come, first served).
+
+    SQLite has one writer at a time; a connection that finds the write lock taken polls for it in its own
+    thread, sleeping longer between tries (up to 100 ms), so a burst of small writes from many connections
+    (a fan-out recording hundreds of sends a second as a rate-limit window opens) let fresh writers overtake
+    one that had been waiting until it gave up after `busy_timeout` ("database is locked"), although no
+    transaction held the lock for more than a few milliseconds. Here a transaction's first write waits in an
+    asyncio queue until the previous writer of this process has committed or rolled back; `busy_timeout`
+    is left for other processes (`oneteam` CLI commands)."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+    PATIENCE = 30.0  # seconds in the queue before giving up as SQLite would (a writer stuck mid-transaction)
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _turns(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()  # one queue per event loop (a CLI command may run several)
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+    def before_execute(self, conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "write_turn" in conn.info or not statement.lstrip()[:7].upper().startswith(self.WRITES):
+            return
+        lock = self._turns()
+        try:
+            conn.connection.dbapi_connection.run_async(  # type: ignore[union-attr]
+                lambda _driver: asyncio.wait_for(lock.acquire(), self.PATIENCE))
+        except TimeoutError:
+            raise sqlite3.OperationalError("database is locked (by a write transaction of this process)") from None
+        conn.info["write_turn"] = lock
+
+    @staticmethod
+    def _release(info: dict[Any, Any]) -> None:
+        lock = info.pop("write_turn", None)
+        if lock is not None:
+            lock.release()
+
+    def attach(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self.before_execute)
+        event.listen(engine, "commit", lambda conn: self._release(conn.info))
+        event.listen(engine, "rollback", lambda conn: self._release(conn.info))
+        # a connection back in the pool has ended its transaction whichever way (a cancelled task included)
+        event.listen(engine, "checkin", lambda _dbapi, record: self._release(record.info) if record else None)
 
 
 class Database:
@@ -41,6 +92,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            _WriteTurns().attach(self.engine.sync_engine)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def migrate(self) -> None:

@@ -595,8 +595,10 @@ async def open_issues_for(services: Services, emails: Sequence[str],
             people.setdefault(account, []).append(email)
         try:
             found = await _search_open(adapter, list(people), limit, deadline)
-        except Exception:
-            log.warning("open issues not available", extra={"reason": "jira", "members": len(people)})
+        except Exception as exc:  # what failed, by class and Jira's status or "timeout": never a body
+            log.warning("open issues not available", extra={"reason": "jira", "members": len(people),
+                                                            "error": type(exc).__name__,
+                                                            "cause": getattr(exc, "reason", None)})
             out.update((e, None) for emails_of in people.values() for e in emails_of)
             continue
         out.update((e, found[account]) for account, emails_of in people.items() for e in emails_of)

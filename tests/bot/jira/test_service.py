@@ -95,3 +95,16 @@ async def test_one_person_with_many_issues_does_not_crowd_out_the_page(h: Harnes
     assert [i.summary for i in lists["busy@hanabpo.example"] or []] == [f"Busy {i}" for i in range(10)]
     assert all([i.summary for i in lists[e] or []] == [f"Own {n}"] for n, e in enumerate(others))
     assert h.jira.count("/search/jql") - before == 2
+
+
+async def test_a_page_without_task_lists_says_why_in_the_log(h: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    """"open issues not available" names what failed (the error's class and Jira's status or a timeout), so an
+    operator can tell a slow Jira from a refusing one; never the response's body."""
+    jisoo = "jisoo@hanabpo.example"
+    h.jira.create_issue("CARE", "Call-back queue", assignee_email=jisoo)
+    assert len((await service.open_issues_for(h.services, [jisoo]))[jisoo] or []) == 1  # her account id is kept
+    h.jira.inject(503, times=1, path_contains="/search")
+    with caplog.at_level("WARNING", logger="oneteam.jira"):
+        assert (await service.open_issues_for(h.services, [jisoo]))[jisoo] is None
+    [record] = [r for r in caplog.records if r.getMessage() == "open issues not available"]
+    assert (record.error, record.cause) == ("JiraUnavailable", "HTTP 503")
