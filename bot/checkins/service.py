@@ -157,14 +157,17 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
     and a save that fails leaves the submission unclaimed."""
     now = services.clock.now()
     async with services.sessions.begin() as session:
-        if replay is not None:
-            await replay.within(session)
-        member = await _caller(session, slack_user_id)
+        member = await session.scalar(select(Member).where(Member.slack_user_id == slack_user_id,
+                                                           Member.active.is_(True)))  # no memberships: unused
+        if member is None:
+            raise UserFacingError("core.errors.not_in_org")
         prompt, rnd, team = await open_prompt(session, member, round_id)
         questions = round_questions(rnd)
         answers, errors = validate(questions, raw)
         if errors:
             raise InvalidAnswers(errors, member_t(services, member, team))
+        if replay is not None:  # the first write: on SQLite the write lock is taken here, after the reads
+            await replay.within(session)
         first = prompt.answered_at is None
         prompt.answers = answers
         prompt.mood = next((answers[q.key] for q in questions if q.kind == "mood" and answers[q.key]), None)
