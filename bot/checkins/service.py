@@ -150,6 +150,27 @@ def validate(questions: list[Question], raw: dict[str, str | None]) -> tuple[dic
     return answers, errors
 
 
+async def _answering(session: AsyncSession, slack_user_id: str, round_id: int) -> tuple[
+        Member, CheckinPrompt, CheckinRound, Team, CheckinBlocker | None]:
+    """The caller, their prompt in the open round `round_id`, and its blocker, in one statement (the ack
+    waits for it); when that finds nothing, the usual queries say why (not in the org, not theirs, closed)."""
+    row = (await session.execute(
+        select(Member, CheckinPrompt, CheckinRound, Team, CheckinBlocker)
+        .join(CheckinPrompt, CheckinPrompt.member_id == Member.id)
+        .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
+        .join(Team, Team.id == CheckinRound.team_id)
+        .outerjoin(CheckinBlocker, CheckinBlocker.prompt_id == CheckinPrompt.id)
+        .where(Member.slack_user_id == slack_user_id, Member.active.is_(True), CheckinRound.id == round_id,
+               CheckinRound.state == "open")
+        .order_by(CheckinBlocker.id).limit(1))).first()
+    if row is not None:
+        return row[0], row[1], row[2], row[3], row[4]
+    member = await _caller(session, slack_user_id)
+    prompt, rnd, team = await open_prompt(session, member, round_id)
+    blocker = await session.scalar(select(CheckinBlocker).where(CheckinBlocker.prompt_id == prompt.id))
+    return member, prompt, rnd, team, blocker
+
+
 async def save_answers(services: Services, slack_user_id: str, round_id: int,
                        raw: dict[str, str | None], replay: Claim | None = None) -> Saved:
     """Validates and stores the form (a second submit edits); raises InvalidAnswers before writing anything.
@@ -157,11 +178,7 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
     and a save that fails leaves the submission unclaimed."""
     now = services.clock.now()
     async with services.sessions.begin() as session:
-        member = await session.scalar(select(Member).where(Member.slack_user_id == slack_user_id,
-                                                           Member.active.is_(True)))  # no memberships: unused
-        if member is None:
-            raise UserFacingError("core.errors.not_in_org")
-        prompt, rnd, team = await open_prompt(session, member, round_id)
+        member, prompt, rnd, team, existing = await _answering(session, slack_user_id, round_id)
         questions = round_questions(rnd)
         answers, errors = validate(questions, raw)
         if errors:
@@ -181,7 +198,6 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
             prompt.reminder_state = "none"
         blocker_text = "\n".join(str(answers[q.key]) for q in questions if q.blocker and answers[q.key])
         saved = Saved(prompt.id, rnd.id, first, (member.locale, team.locale))
-        existing = await session.scalar(select(CheckinBlocker).where(CheckinBlocker.prompt_id == prompt.id))
         if blocker_text and existing is None:
             blocker = CheckinBlocker(prompt_id=prompt.id, team_id=team.id, member_id=member.id, text=blocker_text,
                                      status="open", created_at=now)
