@@ -15,13 +15,13 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy import delete, or_
 
 from bot.bolt_internals import wrap_listeners
-from bot.caller import LocaleCache
+from bot.caller import LocaleCache, caller_t
 from bot.errors import UserFacingError
 from bot.i18n import Translator, translator
 from bot.reply import tell_privately
 from bot.services import AckGate, Services
 from bot.settings import secret_value
-from storage.ledger import first_time
+from storage.ledger import Claim, first_time
 from storage.models import HandledDelivery
 
 log = logging.getLogger("oneteam.app")
@@ -53,6 +53,7 @@ def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None
 
 
 GUARD_ARGS = frozenset({"ack", "body", "context"})  # what the guard itself needs besides the listener's own
+SELF_CLAIMING = "replay"  # the argument by which a view listener says it claims its submission itself
 
 
 def guard_listeners(app: AsyncApp) -> None:
@@ -76,6 +77,9 @@ def _guarded(func: Callable[..., Awaitable[Any]], wanted: frozenset[str]) -> Cal
         body, context = given["body"], given["context"]
         if given.get("ack") is not None and "services" in context and not isinstance(given["ack"], ClaimingAck):
             given["ack"] = _then_yield(given["ack"], context["services"])
+        if SELF_CLAIMING not in wanted and not await _claimed_for(context):
+            await given["ack"]()
+            return
         try:
             await func(**{k: v for k, v in given.items() if k in wanted})
         except Exception as error:
@@ -83,6 +87,20 @@ def _guarded(func: Callable[..., Awaitable[Any]], wanted: frozenset[str]) -> Cal
 
     guarded.__name__ = getattr(func, "__name__", "listener")  # Bolt's logs name the listener
     return guarded
+
+
+async def _claimed_for(context: AsyncBoltContext) -> bool:
+    """For a listener that does not claim its view submission itself (`SELF_CLAIMING`): the claim, in a
+    transaction of its own, and the caller's language (`t`), both before it runs. False for a replay."""
+    replay: Claim | None = context.get(SELF_CLAIMING)
+    if replay is not None:
+        services: Services = context["services"]
+        if not await first_time(services.sessions, replay.key, replay.at):
+            log.info("request already handled; dropped", extra={"ledger": replay.key.split(":")[0]})
+            return False
+    if "t" not in context:
+        await caller_t(context)
+    return True
 
 
 def ledger_key(body: dict[str, Any]) -> str | None:
@@ -145,9 +163,11 @@ class HandledOnce(AsyncMiddleware):
     """Slack retries an event it thinks we missed, and may deliver it to another instance; a captured
     signed command or view submission can be replayed within the signature's 5 minutes. The first
     delivery claims its key in the ledger (in the database, so across instances); the others run nothing.
-    Events and view submissions are claimed before anything runs (a view submission's listener may save
-    before it acks) and a repeat is answered 200 with an empty body; a slash command is claimed right after
-    its ack (`ClaimingAck`), which keeps the write off the ack path.
+    Events are claimed before anything runs and a repeat is answered 200 with an empty body; a slash
+    command is claimed right after its ack (`ClaimingAck`), which keeps the write off the ack path. A view
+    submission's listener may save before it acks: its claim (`Claim`, in the context as `replay`) is made
+    in the transaction that saves, when the listener takes `replay` (so the ack waits for one write, and the
+    claim and the save commit or roll back together), or else just before the listener runs (`_guarded`).
 
     (A class, not a function: Bolt builds every injectable argument for function middleware, on every
     request.)"""
@@ -163,6 +183,9 @@ class HandledOnce(AsyncMiddleware):
         if key.startswith("command:"):
             req.context["ack"] = ClaimingAck(lambda: self.claim(key), self.services.acks)
             return await next()
+        if key.startswith("view:"):
+            req.context[SELF_CLAIMING] = Claim(key, self.services.clock.now())
+            return await next()
         if not await self.claim(key):
             return BoltResponse(status=200, body="")
         return await next()
@@ -177,7 +200,9 @@ class HandledOnce(AsyncMiddleware):
 
 class WithServices(AsyncMiddleware):
     """Puts `services` and the caller's translator (`t`) in the context; `bot.caller.caller(context)`
-    reads their org record when a listener needs it."""
+    reads their org record when a listener needs it. A view submission's `t` is looked up only when
+    cached: its listener may read the caller's record in its own transaction anyway (`_claimed_for`
+    looks it up for the others, `bot.caller.caller_t` when it is needed)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -187,8 +212,14 @@ class WithServices(AsyncMiddleware):
                             next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse | None:
         context = req.context
         context["services"] = self.services
+        context["locales"] = self.locales
         user_id = context.user_id
-        context["t"] = translator(*await self.locales.get(self.services, user_id)) if user_id else translator()
+        if not user_id:
+            context["t"] = translator()
+        elif req.body.get("type") != "view_submission":
+            context["t"] = translator(*await self.locales.get(self.services, user_id))
+        elif (cached := self.locales.peek(user_id)) is not None:
+            context["t"] = translator(*cached)
         return await next()
 
 
@@ -196,7 +227,7 @@ async def _on_error(error: Exception, body: dict, context: AsyncBoltContext) -> 
     """One place turns a failure into a polite, ephemeral answer; stack traces stay in the log."""
     if isinstance(error, Replayed):
         return  # answered as the first time by its ack; the ledger line says it was dropped
-    t: Translator = context.get("t") or translator()
+    t: Translator = await caller_t(context)
     if isinstance(error, UserFacingError):
         text = t(error.key, **error.params)
     else:

@@ -7,9 +7,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
+from bot.caller import caller_t
 from bot.checkins import service
 from bot.checkins.ids import Ids
 from bot.errors import UserFacingError
+from storage.ledger import AlreadyHandled, Claim
 
 COMMANDS = ("/checkin",)
 
@@ -49,21 +51,28 @@ async def start(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     await context.client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-async def submit(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
-    """Validation errors go back into the modal; the rest of the work happens after the ack."""
+async def submit(ack: AsyncAck, body: dict, context: AsyncBoltContext, replay: Claim | None) -> None:
+    """Validation errors go back into the modal; the rest of the work happens after the ack. Before the ack
+    there is one write transaction: the submission's replay claim and the save (so the caller's language
+    comes from that transaction, or from the cache, not from a read of its own)."""
     view = body["view"]
     raw = {block_id.removeprefix("q_"): _value(element) for block_id, element in view["state"]["values"].items()}
     try:
         round_id = _int(_metadata(view).get("round_id"))
-        saved = await service.save_answers(context["services"], context.user_id or "", round_id, raw)
+        saved = await service.save_answers(context["services"], context.user_id or "", round_id, raw, replay)
+    except AlreadyHandled:
+        await ack()  # a replay: the first delivery was answered; this one changed nothing
+        return
     except service.InvalidAnswers as exc:
-        t = context["t"]
-        await ack(response_action="errors", errors={b: t(key) for b, key in exc.errors.items()})
+        await ack(response_action="errors", errors={b: exc.t(key) for b, key in exc.errors.items()})
         return
     except UserFacingError as exc:
-        await ack(response_action="errors", errors={_first_input(view): context["t"](exc.key, **exc.params)})
+        t = await caller_t(context)
+        await ack(response_action="errors", errors={_first_input(view): t(exc.key, **exc.params)})
         return
     await ack()
+    if context.user_id:
+        context["locales"].put(context.user_id, saved.locales)  # read anyway: the caller's next ack needs none
     await service.announce_answer(context["services"], saved)
 
 

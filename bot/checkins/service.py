@@ -26,6 +26,7 @@ from bot.i18n import Translator
 from bot.metrics import BlockerInfo, CheckinCard, CheckinMetrics
 from bot.permissions import Action, Subject, authorize, refuse
 from bot.services import Services
+from storage.ledger import Claim
 from storage.models import CheckinBlocker, CheckinPrompt, CheckinRound, Member, Team
 from storage.org import member_by_slack_id, team_members
 from storage.rows import existing
@@ -52,11 +53,11 @@ def local_text(t: Translator, when: datetime, tz_name: str) -> str:
 
 
 class InvalidAnswers(Exception):
-    """The form has mistakes: {block_id: (i18n key, params)}, shown in the modal."""
+    """The form has mistakes: {block_id: i18n key}, shown in the modal in the member's language (`t`)."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], t: Translator) -> None:
         super().__init__("invalid check-in answers")
-        self.errors = errors
+        self.errors, self.t = errors, t
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Saved:
     prompt_id: int
     round_id: int
     first_time: bool
+    locales: tuple[str | None, str | None] = (None, None)  # the member's and their team's
     new_blocker_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -148,17 +150,41 @@ def validate(questions: list[Question], raw: dict[str, str | None]) -> tuple[dic
     return answers, errors
 
 
+async def _answering(session: AsyncSession, slack_user_id: str, round_id: int) -> tuple[
+        Member, CheckinPrompt, CheckinRound, Team, CheckinBlocker | None]:
+    """The caller, their prompt in the open round `round_id`, and its blocker, in one statement (the ack
+    waits for it); when that finds nothing, the usual queries say why (not in the org, not theirs, closed)."""
+    row = (await session.execute(
+        select(Member, CheckinPrompt, CheckinRound, Team, CheckinBlocker)
+        .join(CheckinPrompt, CheckinPrompt.member_id == Member.id)
+        .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
+        .join(Team, Team.id == CheckinRound.team_id)
+        .outerjoin(CheckinBlocker, CheckinBlocker.prompt_id == CheckinPrompt.id)
+        .where(Member.slack_user_id == slack_user_id, Member.active.is_(True), CheckinRound.id == round_id,
+               CheckinRound.state == "open")
+        .order_by(CheckinBlocker.id).limit(1))).first()
+    if row is not None:
+        return row[0], row[1], row[2], row[3], row[4]
+    member = await _caller(session, slack_user_id)
+    prompt, rnd, team = await open_prompt(session, member, round_id)
+    blocker = await session.scalar(select(CheckinBlocker).where(CheckinBlocker.prompt_id == prompt.id))
+    return member, prompt, rnd, team, blocker
+
+
 async def save_answers(services: Services, slack_user_id: str, round_id: int,
-                       raw: dict[str, str | None]) -> Saved:
-    """Validates and stores the form (a second submit edits); raises InvalidAnswers before writing anything."""
+                       raw: dict[str, str | None], replay: Claim | None = None) -> Saved:
+    """Validates and stores the form (a second submit edits); raises InvalidAnswers before writing anything.
+    The submission's `replay` claim is made in the same transaction: a replay saves nothing (AlreadyHandled),
+    and a save that fails leaves the submission unclaimed."""
     now = services.clock.now()
     async with services.sessions.begin() as session:
-        member = await _caller(session, slack_user_id)
-        prompt, rnd, team = await open_prompt(session, member, round_id)
+        member, prompt, rnd, team, existing = await _answering(session, slack_user_id, round_id)
         questions = round_questions(rnd)
         answers, errors = validate(questions, raw)
         if errors:
-            raise InvalidAnswers(errors)
+            raise InvalidAnswers(errors, member_t(services, member, team))
+        if replay is not None:  # the first write: on SQLite the write lock is taken here, after the reads
+            await replay.within(session)
         first = prompt.answered_at is None
         prompt.answers = answers
         prompt.mood = next((answers[q.key] for q in questions if q.kind == "mood" and answers[q.key]), None)
@@ -171,8 +197,7 @@ async def save_answers(services: Services, slack_user_id: str, round_id: int,
         if prompt.reminder_state == "pending":
             prompt.reminder_state = "none"
         blocker_text = "\n".join(str(answers[q.key]) for q in questions if q.blocker and answers[q.key])
-        saved = Saved(prompt.id, rnd.id, first)
-        existing = await session.scalar(select(CheckinBlocker).where(CheckinBlocker.prompt_id == prompt.id))
+        saved = Saved(prompt.id, rnd.id, first, (member.locale, team.locale))
         if blocker_text and existing is None:
             blocker = CheckinBlocker(prompt_id=prompt.id, team_id=team.id, member_id=member.id, text=blocker_text,
                                      status="open", created_at=now)
