@@ -98,9 +98,6 @@ class Harness:
             # the bot paces its background Slack calls below the limits this sandbox enforces
             "slack_rate_scale": self.sandbox.rate_limits.scale if self.sandbox.rate_limits.enabled else 0,
         }
-        limits = self.sandbox.rate_limits  # the pace this workspace allows per channel (1 s at Slack's limits)
-        values["slack_post_interval"] = (1 / (limits.post_message_per_channel_per_second * limits.scale)
-                                         if limits.enabled else 0.0)
         if self.socket_mode:
             values["slack_app_token"] = self.sandbox.app_token
         if self.jira is not None:
