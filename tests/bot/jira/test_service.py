@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.clock import FakeClock
 from bot.jira import service, webhook
@@ -95,3 +96,21 @@ async def test_one_person_with_many_issues_does_not_crowd_out_the_page(h: Harnes
     assert [i.summary for i in lists["busy@hanabpo.example"] or []] == [f"Busy {i}" for i in range(10)]
     assert all([i.summary for i in lists[e] or []] == [f"Own {n}"] for n, e in enumerate(others))
     assert h.jira.count("/search/jql") - before == 2
+
+
+async def test_two_instances_storing_the_same_weeks_and_accounts_meet_no_database_error(
+        clock: FakeClock, database_url: str) -> None:
+    """Stored by upsert: on PostgreSQL a lost race over a unique row would otherwise be a server error."""
+    async with Harness(clock=clock, jira="cloud", database_url=database_url) as h:
+        clock.set(datetime(2026, 11, 18, 3, 0, tzinfo=UTC))
+        jisoo = "jisoo@hanabpo.example"
+        h.jira.create_issue("CARE", "Call-back queue", assignee_email=jisoo)
+        errors: list[str] = []
+        event.listen(h.services.db.engine.sync_engine, "handle_error",
+                     lambda ctx: errors.append(type(ctx.original_exception).__name__))
+        stored = await asyncio.gather(*(service.compute_weekly_stats(h.services) for _ in range(4)))
+        found = await asyncio.gather(*(service.open_issues_for(h.services, [jisoo]) for _ in range(4)))
+        assert stored == [4] * 4 and all(f[jisoo] for f in found)
+        async with h.services.sessions() as session:
+            assert len((await session.scalars(select(JiraWeeklyStats))).all()) == 4
+        assert errors == []
