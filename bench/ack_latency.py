@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from sqlalchemy import func, select
 
 from bot.orgfile import load
 from sandbox.driver import Ack, SlackDriver
-from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace
+from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace, process_env
 from sandbox.slack import RateLimits, SlackSandbox
 from storage.db import Database
 from storage.models import Escalation
@@ -89,10 +88,7 @@ async def run(total: int, concurrency: int) -> int:
             SlackSandbox(signing_secret=SIGNING_SECRET, rate_limits=RateLimits(enabled=False)))
         ids = populate_workspace(sandbox, spec)
         users = [ids[e] for e in RAISERS]
-        env = {**os.environ, "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": sandbox.base_url, "DATABASE_URL": db_url, "ONETEAM_SECRET": "bench",
-               "ONETEAM_ORG": str(EXAMPLE_ORG)}
-        env.pop("SLACK_APP_TOKEN", None)
+        env = process_env(sandbox, db_url, ONETEAM_SECRET="bench", ONETEAM_ORG=str(EXAMPLE_ORG))
         print(f"{total:,} signed `/escalate P3 ...` requests at concurrency {concurrency}, loopback HTTP; "
               "each server in its own process, the load generator and sandbox in this one")
         print(f"{'server':<10} {'requests':>8} {'acked':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")

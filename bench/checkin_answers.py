@@ -56,7 +56,7 @@ from bot.orgfile import OrgFile
 from bot.settings import Settings
 from bot.wiring import build_services
 from sandbox.driver import Ack, SlackDriver
-from sandbox.harness import SIGNING_SECRET, populate_workspace
+from sandbox.harness import SIGNING_SECRET, populate_workspace, process_env
 from sandbox.slack import RateLimits, SlackSandbox
 from storage.models import CheckinPrompt
 
@@ -191,11 +191,8 @@ async def run(n: int, concurrency: int, catch_up_limit: int) -> Run:
     async with AsyncExitStack() as stack:
         sandbox = await stack.enter_async_context(SlackSandbox(signing_secret=SIGNING_SECRET, rate_limits=limits))
         prepared = await prepare(sandbox, spec, db_url, due)
-        env = {**os.environ, "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": sandbox.base_url, "DATABASE_URL": db_url, "ONETEAM_SECRET": "bench",
-               "BARE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bare.db'}"}
-        for name in ("SLACK_APP_TOKEN", "ONETEAM_ORG", "SLACK_RATE_SCALE"):
-            env.pop(name, None)
+        env = process_env(sandbox, db_url, ONETEAM_SECRET="bench",
+                          BARE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'bare.db'}")
         limits.enabled = True  # Slack's limits at scale 1 from here on
         sandbox.limiter.reset()
 
