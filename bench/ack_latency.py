@@ -15,29 +15,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import sys
 import tempfile
 import time
 from contextlib import AsyncExitStack
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
 
-from aiohttp import web
-from instances import idle, pct, start_instance, start_process, steady_client
-from pydantic import SecretStr
-from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
+from instances import bare_app, idle, pct, serve_bare, start_instance, start_process, steady_client
+from slack_bolt.async_app import AsyncAck
 from sqlalchemy import func, select
 
 from bot.orgfile import load
-from bot.server import build_web_app
-from bot.services import AckGate
 from sandbox.driver import Ack, SlackDriver
-from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace
+from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace, process_env
 from sandbox.slack import RateLimits, SlackSandbox
 from storage.db import Database
 from storage.models import Escalation
@@ -60,25 +52,16 @@ async def fire(driver: SlackDriver, users: list[str], total: int, concurrency: i
     return acks
 
 
-async def serve_bare() -> None:
+async def serve_bare_ack() -> None:
     """The comparison server (run as its own process): slack-bolt with nothing but an ack, behind the same
-    aiohttp handler the bot uses, authorised once with auth.test against the sandbox like the bot."""
-    client = AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
-    app = AsyncApp(signing_secret=os.environ["SLACK_SIGNING_SECRET"], client=client, process_before_response=False)
+    aiohttp handler the bot uses."""
+    app = bare_app()
 
     async def escalate(ack: AsyncAck) -> None:
         await ack()
 
     app.command("/escalate")(escalate)
-    settings = SimpleNamespace(slack_signing_secret=SecretStr(os.environ["SLACK_SIGNING_SECRET"]))
-    # what build_web_app reads
-    services = SimpleNamespace(extras={}, acks=AckGate(), background=set(), settings=settings)
-    runner = web.AppRunner(build_web_app(app, services), access_log=None)  # type: ignore[arg-type]
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    print(json.dumps({"event": "listening", "url": f"http://127.0.0.1:{runner.addresses[0][1]}"}),
-          file=sys.stderr, flush=True)
-    await asyncio.Event().wait()
+    await serve_bare(app)
 
 
 def report(name: str, acks: list[Ack], seconds: float) -> tuple[float, float, int]:
@@ -105,10 +88,7 @@ async def run(total: int, concurrency: int) -> int:
             SlackSandbox(signing_secret=SIGNING_SECRET, rate_limits=RateLimits(enabled=False)))
         ids = populate_workspace(sandbox, spec)
         users = [ids[e] for e in RAISERS]
-        env = {**os.environ, "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": sandbox.base_url, "DATABASE_URL": db_url, "ONETEAM_SECRET": "bench",
-               "ONETEAM_ORG": str(EXAMPLE_ORG)}
-        env.pop("SLACK_APP_TOKEN", None)
+        env = process_env(sandbox, db_url, ONETEAM_SECRET="bench", ONETEAM_ORG=str(EXAMPLE_ORG))
         print(f"{total:,} signed `/escalate P3 ...` requests at concurrency {concurrency}, loopback HTTP; "
               "each server in its own process, the load generator and sandbox in this one")
         print(f"{'server':<10} {'requests':>8} {'acked':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
@@ -149,7 +129,7 @@ def main() -> None:
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        asyncio.run(serve_bare())
+        asyncio.run(serve_bare_ack())
     sys.exit(asyncio.run(run(200 if args.short else args.requests, args.concurrency)))
 
 

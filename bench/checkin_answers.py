@@ -36,16 +36,12 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
 
-from aiohttp import web
-from instances import idle, pct, rss_mb, start_instance, start_process, steady_client
-from pydantic import SecretStr
-from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
+from instances import bare_app, idle, pct, rss_mb, serve_bare, start_instance, start_process, steady_client
+from slack_bolt.async_app import AsyncAck
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -57,12 +53,10 @@ from bot.events import EventBus
 from bot.org.schema import OrgSpec
 from bot.org.service import apply_org
 from bot.orgfile import OrgFile
-from bot.server import build_web_app
-from bot.services import AckGate
 from bot.settings import Settings
 from bot.wiring import build_services
 from sandbox.driver import Ack, SlackDriver
-from sandbox.harness import SIGNING_SECRET, populate_workspace
+from sandbox.harness import SIGNING_SECRET, populate_workspace, process_env
 from sandbox.slack import RateLimits, SlackSandbox
 from storage.models import CheckinPrompt
 
@@ -136,11 +130,10 @@ async def fire(driver: SlackDriver, prepared: Prepared, concurrency: int) -> lis
     return acks
 
 
-async def serve_bare() -> None:
+async def serve_bare_answers() -> None:
     """The comparison server (its own process): slack-bolt acking the check-in form after inserting one row
     (SQLite through SQLAlchemy's async engine, as the bot), behind the aiohttp handler the bot uses."""
-    client = AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
-    app = AsyncApp(signing_secret=os.environ["SLACK_SIGNING_SECRET"], client=client, process_before_response=False)
+    app = bare_app()
     engine = create_async_engine(os.environ["BARE_DATABASE_URL"])
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE answers (id INTEGER PRIMARY KEY, user_id TEXT, answers TEXT)"))
@@ -152,14 +145,7 @@ async def serve_bare() -> None:
         await ack()
 
     app.view(Ids.FORM)(submit)
-    settings = SimpleNamespace(slack_signing_secret=SecretStr(os.environ["SLACK_SIGNING_SECRET"]))
-    services = SimpleNamespace(extras={}, acks=AckGate(), background=set(), settings=settings)
-    runner = web.AppRunner(build_web_app(app, services), access_log=None)  # type: ignore[arg-type]
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    print(json.dumps({"event": "listening", "url": f"http://127.0.0.1:{runner.addresses[0][1]}"}),
-          file=sys.stderr, flush=True)
-    await asyncio.Event().wait()
+    await serve_bare(app)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -205,11 +191,8 @@ async def run(n: int, concurrency: int, catch_up_limit: int) -> Run:
     async with AsyncExitStack() as stack:
         sandbox = await stack.enter_async_context(SlackSandbox(signing_secret=SIGNING_SECRET, rate_limits=limits))
         prepared = await prepare(sandbox, spec, db_url, due)
-        env = {**os.environ, "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": sandbox.base_url, "DATABASE_URL": db_url, "ONETEAM_SECRET": "bench",
-               "BARE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bare.db'}"}
-        for name in ("SLACK_APP_TOKEN", "ONETEAM_ORG", "SLACK_RATE_SCALE"):
-            env.pop(name, None)
+        env = process_env(sandbox, db_url, ONETEAM_SECRET="bench",
+                          BARE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp / 'bare.db'}")
         limits.enabled = True  # Slack's limits at scale 1 from here on
         sandbox.limiter.reset()
 
@@ -283,7 +266,7 @@ def main() -> None:
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        asyncio.run(serve_bare())
+        asyncio.run(serve_bare_answers())
     sizes = (100, 200) if args.short else (args.base, args.members)
     catch_up = 2 if args.short else args.catch_up
     runs = [asyncio.run(run(n, args.concurrency, catch_up)) for n in sizes if n]

@@ -7,13 +7,22 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import statistics
 import sys
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
+from aiohttp import web
+from pydantic import SecretStr
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.server import build_web_app
+from bot.services import AckGate
 
 
 async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitStack,
@@ -87,3 +96,24 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def bare_app() -> AsyncApp:
+    """The comparison app of the ack benches: slack-bolt on the sandbox, configured by the environment the
+    bench gives its process (as the bot is), before any listener."""
+    client = AsyncWebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    return AsyncApp(signing_secret=os.environ["SLACK_SIGNING_SECRET"], client=client, process_before_response=False)
+
+
+async def serve_bare(app: AsyncApp) -> None:
+    """Serves `app` behind the aiohttp handler the bot uses (`build_web_app`), logs "listening" with its URL
+    as the bot does (see `start_process`), and runs until the bench stops the process."""
+    settings = SimpleNamespace(slack_signing_secret=SecretStr(os.environ["SLACK_SIGNING_SECRET"]))
+    # what build_web_app reads
+    services = SimpleNamespace(extras={}, acks=AckGate(), background=set(), settings=settings)
+    runner = web.AppRunner(build_web_app(app, services), access_log=None)  # type: ignore[arg-type]
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    print(json.dumps({"event": "listening", "url": f"http://127.0.0.1:{runner.addresses[0][1]}"}),
+          file=sys.stderr, flush=True)
+    await asyncio.Event().wait()

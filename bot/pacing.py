@@ -1,9 +1,25 @@
-"""Keeping background Slack calls below a method's rate limit, so that a 429 never lands on the calls
-people are waiting for (an `app_home_opened` publish, a modal, a card) that share the same limit."""
+"""The one pacing of the bot's Slack calls, below Slack's limits, so that a 429 (and its rounded-up
+Retry-After) never lands on the calls people are waiting for (an `app_home_opened` publish, a modal, a DM):
+
+- `Pacer`: at most n calls a minute of one method (a token bucket), for background work sharing that
+  method's workspace limit (App Home publishes, the check-in summary's edits and replies);
+- `ChannelPacer`: at most one message a second per channel or DM (`chat.postMessage`'s per-channel limit),
+  shared by every feature posting to channels (escalation cards and DMs, the check-in summary).
+
+Both follow the one setting `SLACK_RATE_SCALE`: Slack's limits as a multiple of the documented ones (a
+sandbox may run faster or slower), 0 for no pacing at all.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.services import Services
+
+CHANNEL_POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel (Slack: "about 1 a second", bursts allowed briefly)
+CHANNELS_KEY = "pacing.channels"
 
 
 class Pacer:
@@ -30,3 +46,52 @@ class Pacer:
                 await asyncio.sleep((1 - self.tokens) * self.interval)
                 self.tokens, self.stamp = 1.0, loop.time()
             self.tokens -= 1
+
+
+class ChannelPacer:
+    """One first-come queue per channel (or DM): a message goes `interval` seconds after the previous one
+    in its channel returned (at once in a channel quiet for that long), so a burst runs at Slack's pace
+    instead of collecting 429s. Channels never wait for each other; a quiet channel is forgotten."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}  # holding or awaiting the channel's turn
+        self._last: dict[str, float] = {}  # when the channel's last message returned (until `interval` later)
+
+    @asynccontextmanager
+    async def turn(self, channel: str) -> AsyncIterator[None]:
+        if not self.interval:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        self._users[channel] = self._users.get(channel, 0) + 1
+        try:
+            async with lock:
+                if channel in self._last:
+                    await asyncio.sleep(self._last[channel] + self.interval - loop.time())
+                try:
+                    yield
+                finally:
+                    self._last[channel] = loop.time()
+        finally:
+            self._users[channel] -= 1
+            if not self._users[channel]:
+                del self._users[channel], self._locks[channel]
+                if channel in self._last:
+                    loop.call_later(self.interval, self._forget, channel, self._last[channel])
+
+    def _forget(self, channel: str, last: float) -> None:
+        """A channel quiet since `last` needs no pacing: its entry goes (memory stays with the busy ones)."""
+        if channel not in self._users and self._last.get(channel) == last:
+            del self._last[channel]
+
+
+def channel_pacer(services: Services) -> ChannelPacer:
+    """The process's one `ChannelPacer`: every feature posting to a channel takes its turns from it."""
+    found = services.extras.get(CHANNELS_KEY)
+    if not isinstance(found, ChannelPacer):
+        scale = services.settings.slack_rate_scale
+        found = services.extras[CHANNELS_KEY] = ChannelPacer(1 / (CHANNEL_POSTS_PER_SECOND * scale) if scale else 0.0)
+    return found

@@ -27,10 +27,9 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(SLACK_API_URL, validation_alias="SLACK_API_URL")
     slack_timeout: int = Field(30, ge=1, validation_alias="SLACK_TIMEOUT")
-    # Seconds between two messages queued for one channel or DM (Slack allows about 1 per second each).
-    slack_post_interval: float = Field(1.0, ge=0, validation_alias="SLACK_POST_INTERVAL")
-    # Slack's per-method rate limits as a multiple of the documented tiers: background edits and Home
-    # publishes are paced below them (0: not paced, for a sandbox that enforces none).
+    # Slack's rate limits as a multiple of the documented ones (bot/pacing.py): background edits and Home
+    # publishes are paced below each method's limit, and messages to one channel or DM go 1/scale s apart
+    # (Slack: about 1 a second). 0: not paced, for a sandbox that enforces none.
     slack_rate_scale: float = Field(1.0, ge=0, validation_alias="SLACK_RATE_SCALE")
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     org_file: Path | None = Field(None, validation_alias=AliasChoices("ONETEAM_ORG", "org_file"))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,17 @@ SIGNING_SECRET = "sandbox-signing-secret"
 ONETEAM_SECRET = "sandbox-oneteam-secret"
 SLACK_TIMEOUT = 2  # seconds: an injected "timeout" fault must not hold a test for Slack's 30 s
 JIRA_TIMEOUT = 1.0  # seconds: a held-back Jira response times out quickly in tests
+# Settings a test or bench process must not inherit from the shell that runs it (Socket Mode, another org, ...)
+PROCESS_SETTINGS = ("SLACK_APP_TOKEN", "ONETEAM_ORG", "SLACK_RATE_SCALE", "JIRA_URL", "JIRA_USER", "JIRA_TOKEN")
+
+
+def process_env(sandbox: SlackSandbox, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of an `oneteam run` process (HTTP mode) against `sandbox`: this one's, with the
+    sandbox's tokens and `database_url`, the given `settings` (`ONETEAM_ORG="..."`), and none of the
+    bot's own settings inherited that were not given (the process runs with the defaults)."""
+    env = {k: v for k, v in os.environ.items() if k not in PROCESS_SETTINGS}
+    return env | {"SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                  "SLACK_API_URL": sandbox.base_url, "DATABASE_URL": database_url, **settings}
 
 
 def populate_workspace(sandbox: SlackSandbox, spec: OrgSpec) -> dict[str, str]:
@@ -98,9 +110,6 @@ class Harness:
             # the bot paces its background Slack calls below the limits this sandbox enforces
             "slack_rate_scale": self.sandbox.rate_limits.scale if self.sandbox.rate_limits.enabled else 0,
         }
-        limits = self.sandbox.rate_limits  # the pace this workspace allows per channel (1 s at Slack's limits)
-        values["slack_post_interval"] = (1 / (limits.post_message_per_channel_per_second * limits.scale)
-                                         if limits.enabled else 0.0)
         if self.socket_mode:
             values["slack_app_token"] = self.sandbox.app_token
         if self.jira is not None:

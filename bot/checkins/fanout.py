@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.calendar import Calendar, team_calendar, week_of, weekdays_around, zone
 from bot.checkins import blocks
@@ -35,6 +34,7 @@ from storage.milestones import first_start
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.org import active_teams, team_members
 from storage.rows import existing, rowcount
+from storage.upsert import insert_once
 
 log = logging.getLogger("oneteam.checkins")
 T = TypeVar("T")
@@ -99,18 +99,17 @@ async def _open_round(services: Services, team: Team, cfg: CheckinConfig, day: A
         return None
     if not (first - OPEN_AHEAD <= now < last + timedelta(hours=cfg.close_after_hours)):
         return None  # (a bot that was down at check-in time still opens the round while it would be open)
-    try:
-        async with services.sessions.begin() as session:
-            rnd = CheckinRound(team_id=team.id, week=week_of(day), day=day.isoformat(), opens_at=first,
-                               closes_at=last + timedelta(hours=cfg.close_after_hours), state="open",
-                               questions=[q.model_dump(mode="json") for q in cfg.questions],
-                               summary_channel=team.channel_id if cfg.summary_in_channel else None, created_at=now)
-            session.add(rnd)
-            await session.flush()
-            session.add_all(CheckinPrompt(round_id=rnd.id, member_id=mid, due_at=d, timezone=tz, state="pending",
-                                          reminder_state="none", reminders_sent=0) for mid, (d, tz) in dues.items())
-    except IntegrityError:  # another instance created it first
-        return None
+    async with services.sessions.begin() as session:
+        values = dict(team_id=team.id, week=week_of(day), day=day.isoformat(), opens_at=first,
+                      closes_at=last + timedelta(hours=cfg.close_after_hours), state="open",
+                      questions=[q.model_dump(mode="json") for q in cfg.questions],
+                      summary_channel=team.channel_id if cfg.summary_in_channel else None, created_at=now)
+        if not await insert_once(session, CheckinRound, values, ("team_id", "week")):
+            return None  # another instance created it first
+        rnd = (await session.scalars(select(CheckinRound).where(CheckinRound.team_id == team.id,
+                                                                CheckinRound.week == values["week"]))).one()
+        session.add_all(CheckinPrompt(round_id=rnd.id, member_id=mid, due_at=d, timezone=tz, state="pending",
+                                      reminder_state="none", reminders_sent=0) for mid, (d, tz) in dues.items())
     log.info("check-in round opened", extra={"team": team.key, "week": rnd.week, "prompts": len(dues)})
     return rnd.id
 
@@ -120,14 +119,12 @@ async def _add_missing_prompts(services: Services, round_id: int, dues: dict[int
     async with services.sessions() as session:
         have = set((await session.scalars(select(CheckinPrompt.member_id)
                                            .where(CheckinPrompt.round_id == round_id))).all())
-    for mid in set(dues) - have:
-        try:
-            async with services.sessions.begin() as session:
-                session.add(CheckinPrompt(round_id=round_id, member_id=mid, due_at=dues[mid][0],
-                                          timezone=dues[mid][1], state="pending", reminder_state="none",
-                                          reminders_sent=0))
-        except IntegrityError:
-            continue
+    for mid in set(dues) - have:  # another instance may add the same ones: the first insert wins
+        async with services.sessions.begin() as session:
+            await insert_once(session, CheckinPrompt, dict(round_id=round_id, member_id=mid, due_at=dues[mid][0],
+                                                           timezone=dues[mid][1], state="pending",
+                                                           reminder_state="none", reminders_sent=0),
+                              ("round_id", "member_id"))
 
 
 async def on_timezone_changed(services: Services, event: MemberTimezoneChanged) -> None:

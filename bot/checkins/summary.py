@@ -10,7 +10,8 @@ minute, shared with every other edit the bot makes). So an answer only marks wha
 `SummaryUpdates` brings Slack up to date in the background, behind the acks (`AckGate`):
 - a stale parent is re-rendered from the round's counts (one aggregate query, no prompts loaded) when its
   turn comes: at most one pending update per round, showing the latest state;
-- replies are posted per round, in order (a channel takes about 1 a second), below the workspace's cap;
+- replies are posted per round, in order, taking their turns in the channel (`ChannelPacer`: about 1 a
+  second) and below the workspace's cap (`Pacer`);
 - edits (the parent first, then edited replies, then the prompt DMs' "thanks") go one at a time below
   `chat.update`'s limit (`Pacer`).
 """
@@ -26,7 +27,7 @@ from sqlalchemy import func, select, update
 from bot.checkins import blocks
 from bot.checkins.service import local_text, member_t, round_questions
 from bot.delivery import deliver_once
-from bot.pacing import Pacer
+from bot.pacing import Pacer, channel_pacer
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.rows import existing
@@ -38,7 +39,6 @@ UPDATES_BURST = 10
 # chat.postMessage: about 1 a second per channel (each round's poster is serial) and a workspace cap of
 # several hundred a minute (the sandbox: 600), shared with prompts and DMs.
 REPLIES_PER_MINUTE = 480
-CHANNEL_POSTS_PER_MINUTE = 55  # a channel takes about 1 a second; a little under, so that none sees a 429
 REPLIES_BURST = 20
 EXTRA_KEY = "checkins.summary"
 
@@ -131,32 +131,24 @@ class SummaryUpdates:
                 log.warning("check-in summary not updated", exc_info=True)
 
     async def _post_all(self, round_id: int) -> None:
-        """Posts the parent if it is not there yet, then the round's pending replies, in order, each a little
-        more than a second after the last one returned (the channel's limit: sooner, it would wait out a 429)."""
-        rate = CHANNEL_POSTS_PER_MINUTE * self.services.settings.slack_rate_scale
-        gap = 60.0 / rate if rate else 0.0
-        loop = asyncio.get_running_loop()
-        ready = loop.time()
+        """Posts the parent if it is not there yet, then the round's pending replies, in order, each when the
+        channel's turn comes (sooner, it would wait out a 429)."""
         while True:
             await self.services.acks.quiet()  # people waiting for an ack go first
             try:
-                parent_ts, posted = await self._parent_ts(round_id)
+                parent_ts = await self._parent_ts(round_id)
             except Exception:  # the replies stay pending: the next answer tries again
                 log.warning("check-in summary not posted", extra={"round_id": round_id}, exc_info=True)
                 return
-            if posted:
-                ready = loop.time() + gap
             pending = self.replies.get(round_id)
             if parent_ts is None or not pending:
                 break
             prompt_id = next(iter(pending))
             del pending[prompt_id]
             try:
-                await asyncio.sleep(max(0.0, ready - loop.time()))
                 await self._reply(round_id, parent_ts, prompt_id)
             except Exception:
                 log.warning("check-in summary reply not posted", extra={"round_id": round_id}, exc_info=True)
-            ready = loop.time() + gap
         self.replies.pop(round_id, None)
 
     async def _round(self, round_id: int) -> tuple[CheckinRound, Team] | None:
@@ -172,27 +164,28 @@ class SummaryUpdates:
                                      answered_count=counts.answered, expected=counts.expected, mood=counts.mood,
                                      is_closed=rnd.state == "closed")
 
-    async def _parent_ts(self, round_id: int) -> tuple[str | None, bool]:
-        """The parent's ts, posting it first if need be (then True); None when the round has no summary (or
-        another instance is posting it: the next answer brings it up to date)."""
+    async def _parent_ts(self, round_id: int) -> str | None:
+        """The parent's ts, posting it first if need be; None when the round has no summary (or another
+        instance is posting it: the next answer brings it up to date)."""
         found = await self._round(round_id)
         if found is None:
-            return None, False
+            return None
         rnd, team = found
         if rnd.summary_ts is not None:
-            return rnd.summary_ts, False
+            return rnd.summary_ts
         assert rnd.summary_channel is not None  # checked by _round
         parent = await self._parent(rnd, team)
-        sent = await deliver_once(self.services, f"checkin:summary:{round_id}", rnd.summary_channel,
-                                  text=parent.text, blocks=parent.blocks)
+        async with channel_pacer(self.services).turn(rnd.summary_channel):
+            sent = await deliver_once(self.services, f"checkin:summary:{round_id}", rnd.summary_channel,
+                                      text=parent.text, blocks=parent.blocks)
         if sent is None:
-            return None, False
+            return None
         async with self.services.sessions.begin() as session:
             await session.execute(update(CheckinRound).where(CheckinRound.id == round_id).values(summary_ts=sent.ts))
         if not sent.fresh:  # found after a crash: bring it up to date
             self.parents[round_id] = None
             self._edit()
-        return sent.ts, sent.fresh
+        return sent.ts
 
     async def _update_parent(self, round_id: int) -> None:
         found = await self._round(round_id)
@@ -230,8 +223,9 @@ class SummaryUpdates:
             self._edit()
             return
         await self.reply_pacer.wait()
-        sent = await deliver_once(self.services, f"checkin:summary:{round_id}:{prompt.member_id}",
-                                  rnd.summary_channel, text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
+        async with channel_pacer(self.services).turn(rnd.summary_channel):
+            sent = await deliver_once(self.services, f"checkin:summary:{round_id}:{prompt.member_id}",
+                                      rnd.summary_channel, text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
         if sent is not None:
             async with self.services.sessions.begin() as session:
                 await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt_id)

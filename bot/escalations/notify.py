@@ -3,8 +3,9 @@
 `sync` brings Slack up to date with the timeline: each step's messages go out through `deliver_once`
 with a key of the step, so running it twice (a tick after a crash, two instances) sends nothing twice.
 A step is marked synced only when all its messages are out; the tick retries the rest.
-Responders' DMs go out first, each DM channel on its own queue: Slack posts about one message per second
-per channel, so in a burst of raises the cards queue up in the team channel while the DMs do not wait for them.
+Responders' DMs go out first, each DM channel on its own queue (`bot.pacing.ChannelPacer`): Slack posts about
+one message per second per channel, so in a burst of raises the cards queue up in the team channel while the DMs
+do not wait for them.
 Responders are paged in the order of the steps: while a step's DM is held by another sender (in flight, or
 claimed by a process that died and whose lease has not run out), the later steps wait for a later pass, so that
 level 3 is never paged before level 2.
@@ -14,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
@@ -27,6 +26,7 @@ from bot.calendar import team_calendar
 from bot.delivery import Sent, deliver_once, held_elsewhere
 from bot.escalations import blocks, sla
 from bot.escalations.policy import Now, level_people, team_policy
+from bot.pacing import channel_pacer
 from bot.services import Services
 from storage.models import Escalation, Member, Team
 from storage.rows import existing
@@ -152,51 +152,10 @@ def _last_resolved(esc: Escalation) -> int:
     return max((s.seq for s in esc.steps if s.kind == "resolved"), default=0)
 
 
-class ChannelQueues:
-    """One first-come queue per channel (or DM), each paced at `interval` seconds between its messages.
-
-    A message that finds its channel idle goes at once; one that had to queue waits until `interval` after
-    the previous one, so a burst runs at Slack's pace instead of collecting 429s and their rounded-up
-    Retry-After. Channels never wait for each other.
-    """
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}
-        self._last: dict[str, float] = {}
-
-    @asynccontextmanager
-    async def turn(self, channel: str) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.setdefault(channel, asyncio.Lock())
-        queued = self._users.get(channel, 0) > 0  # someone holds or awaits this channel's turn
-        self._users[channel] = self._users.get(channel, 0) + 1
-        try:
-            async with lock:
-                if queued:
-                    await asyncio.sleep(self._last.get(channel, 0.0) + self.interval - loop.time())
-                try:
-                    yield
-                finally:
-                    self._last[channel] = loop.time()
-        finally:
-            self._users[channel] -= 1
-            if not self._users[channel]:  # idle: forget it (a quiet channel needs no pacing)
-                del self._users[channel], self._locks[channel]
-                self._last.pop(channel, None)
-
-
-def _queues(services: Services) -> ChannelQueues:
-    queues: ChannelQueues = services.extras.setdefault(
-        "escalations.channel_queues", ChannelQueues(services.settings.slack_post_interval))
-    return queues
-
-
 async def _send(services: Services, key: str, channel: str, message: Rendered,
                 thread_ts: str | None = None) -> Sent | None:
     try:
-        async with _queues(services).turn(channel):
+        async with channel_pacer(services).turn(channel):
             return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
                                       thread_ts=thread_ts)
     except SlackApiError as exc:

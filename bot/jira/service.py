@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar
@@ -61,6 +60,7 @@ from bot.settings import secret_value
 from storage.models import Delivery, JiraAccount, JiraLink, JiraOutboxItem, JiraWeeklyStats, Team
 from storage.org import member_by_slack_id, team_by_key, team_members
 from storage.rows import existing, rowcount
+from storage.upsert import upsert
 
 log = logging.getLogger("oneteam.jira")
 R = TypeVar("R")
@@ -626,12 +626,10 @@ async def _account_ids(services: Services, adapter: JiraAdapter, emails: list[st
 
     await asyncio.gather(*(look_up(e) for e in emails if e not in ids))
     if looked:
-        try:
-            async with services.sessions.begin() as session:
-                for email, account in looked.items():
-                    await session.merge(JiraAccount(email=email, account_id=account, checked_at=now))
-        except IntegrityError:  # another instance stored them first: the same answers
-            pass
+        async with services.sessions.begin() as session:  # another instance may store the same answers
+            for email, account in looked.items():
+                await upsert(session, JiraAccount, {"email": email, "account_id": account, "checked_at": now},
+                             ("email",), ("account_id", "checked_at"))
     return {e: (ids | looked)[e] for e in emails if e in ids or e in looked}
 
 
@@ -737,13 +735,6 @@ async def _store_week(services: Services, team_id: int, monday: date, counts: tu
     created, resolved, overdue = counts
     now = services.clock.now()
     values = {"created": created, "resolved": resolved, "overdue": overdue, "computed_at": now}
-    for _ in range(2):  # insert, or update when another instance inserted first
-        try:
-            async with services.sessions.begin() as session:
-                done = await session.execute(update(JiraWeeklyStats).where(
-                    JiraWeeklyStats.team_id == team_id, JiraWeeklyStats.week_start == monday).values(**values))
-                if rowcount(done) == 0:
-                    session.add(JiraWeeklyStats(team_id=team_id, week_start=monday, **values))
-            return
-        except IntegrityError:
-            continue
+    async with services.sessions.begin() as session:  # inserted, or updated if another instance was first
+        await upsert(session, JiraWeeklyStats, {"team_id": team_id, "week_start": monday, **values},
+                     ("team_id", "week_start"), tuple(values))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ import pytest
 from bench.checkin_fanout import FRIDAY_1600_UTC, bulk_org
 from bot.checkins.fanout import open_rounds, send_due_prompts
 from sandbox.harness import Harness
+from tests.e2e.fanout_steps import crash_mid_fanout
 
 MEMBERS = 200
 CRASH_AFTER = 70
@@ -38,29 +38,7 @@ async def test_restart_mid_fanout_sends_each_prompt_exactly_once(bulk):
     await open_rounds(h.services)
     h.clock.set(FRIDAY_1600_UTC)
 
-    # The 70th send reaches Slack, then the process dies before it can record it (the worst moment).
-    client = h.services.slack
-    real_post = client.chat_postMessage
-    posted = 0
-    dying = asyncio.get_running_loop().create_future()
-    crashed = asyncio.Event()
-
-    async def post_then_die(**kwargs):
-        nonlocal posted
-        response = await real_post(**kwargs)
-        posted += 1
-        if posted >= CRASH_AFTER:
-            crashed.set()
-            await dying  # hangs until the crash below cancels it
-        return response
-
-    client.chat_postMessage = post_then_die
-    fanout = asyncio.create_task(send_due_prompts(h.services, concurrency=8))
-    await crashed.wait()
-    fanout.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await fanout
-    await h.restart()
+    await crash_mid_fanout(h, after=CRASH_AFTER, concurrency=8)
     sent_before = sum(prompt_counts(h).values())
     assert CRASH_AFTER <= sent_before < MEMBERS
 

@@ -3,7 +3,6 @@ prompts claimed in small leased batches so that a crash holds up only what was i
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from bot.checkins.fanout import open_rounds, send_due_prompts
 from sandbox.harness import Harness
 from sandbox.slack import text_of
 from storage.models import CheckinPrompt
+from tests.e2e.fanout_steps import crash_mid_fanout
 
 
 def emails(n: int) -> list[str]:
@@ -72,28 +72,7 @@ async def test_after_a_crash_the_rest_goes_out_within_the_lease_not_after_minute
     and those whose send had started wait for `deliver_once`'s check of Slack: never a duplicate."""
     h = bulk
     h.clock.set(FRIDAY_1600_UTC)
-    client = h.services.slack
-    real_post = client.chat_postMessage
-    posted = 0
-    crashed = asyncio.Event()
-    dying = asyncio.get_running_loop().create_future()
-
-    async def post_then_die(**kwargs):
-        nonlocal posted
-        response = await real_post(**kwargs)
-        posted += 1
-        if posted >= 10:
-            crashed.set()
-            await dying  # hangs until the crash below cancels it
-        return response
-
-    client.chat_postMessage = post_then_die
-    fanout = asyncio.create_task(send_due_prompts(h.services, concurrency=4))
-    await crashed.wait()
-    fanout.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await fanout
-    await h.restart()
+    await crash_mid_fanout(h, after=10, concurrency=4)
 
     await send_due_prompts(h.services)  # right away: the dead tick's lease still holds
     held = (await states(h))["sending"]

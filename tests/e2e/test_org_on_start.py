@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from pathlib import Path
 
 from bot.orgfile import load
-from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace
+from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace, process_env
 from sandbox.slack import SlackSandbox
 
 ORG_METHODS = ("users.list", "users.lookupByEmail", "users.info")
@@ -45,10 +44,8 @@ async def test_an_unchanged_org_file_is_not_applied_again_on_start(tmp_path: Pat
     org.write_text(EXAMPLE_ORG.read_text())
     async with SlackSandbox(signing_secret=SIGNING_SECRET) as sandbox:
         populate_workspace(sandbox, load(EXAMPLE_ORG))
-        env = {**os.environ, "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": sandbox.base_url, "ONETEAM_ORG": str(org),
-               "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}", "ONETEAM_SECRET": "pepper"}
-        env.pop("SLACK_APP_TOKEN", None)
+        env = process_env(sandbox, f"sqlite+aiosqlite:///{tmp_path / 'run.db'}", ONETEAM_ORG=str(org),
+                          ONETEAM_SECRET="pepper")
 
         def org_calls() -> int:
             return sum(c.method in ORG_METHODS for c in sandbox.calls)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from pathlib import Path
 
 from bot.orgfile import load
 from sandbox.driver import SlackDriver
-from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace
+from sandbox.harness import EXAMPLE_ORG, SIGNING_SECRET, populate_workspace, process_env
 from sandbox.slack import SlackSandbox, text_of
 
 
@@ -31,10 +30,8 @@ async def _read_until(stream: asyncio.StreamReader, lines: list[dict], event: st
 async def test_run_serves_logs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     async with SlackSandbox(signing_secret=SIGNING_SECRET) as sandbox:
         populate_workspace(sandbox, load(EXAMPLE_ORG))
-        env = {**os.environ, "SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-               "SLACK_API_URL": sandbox.base_url, "ONETEAM_ORG": str(EXAMPLE_ORG),
-               "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.db'}", "ONETEAM_SECRET": "pepper"}
-        env.pop("SLACK_APP_TOKEN", None)
+        env = process_env(sandbox, f"sqlite+aiosqlite:///{tmp_path / 'run.db'}", ONETEAM_ORG=str(EXAMPLE_ORG),
+                          ONETEAM_SECRET="pepper")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", "--host", "127.0.0.1", "--port", "0",
             env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.clock import FakeClock
 from bot.jira import service, webhook
@@ -108,3 +109,21 @@ async def test_a_page_without_task_lists_says_why_in_the_log(h: Harness, caplog:
         assert (await service.open_issues_for(h.services, [jisoo]))[jisoo] is None
     [record] = [r for r in caplog.records if r.getMessage() == "open issues not available"]
     assert (record.error, record.cause) == ("JiraUnavailable", "HTTP 503")
+
+
+async def test_two_instances_storing_the_same_weeks_and_accounts_meet_no_database_error(
+        clock: FakeClock, database_url: str) -> None:
+    """Stored by upsert: on PostgreSQL a lost race over a unique row would otherwise be a server error."""
+    async with Harness(clock=clock, jira="cloud", database_url=database_url) as h:
+        clock.set(datetime(2026, 11, 18, 3, 0, tzinfo=UTC))
+        jisoo = "jisoo@hanabpo.example"
+        h.jira.create_issue("CARE", "Call-back queue", assignee_email=jisoo)
+        errors: list[str] = []
+        event.listen(h.services.db.engine.sync_engine, "handle_error",
+                     lambda ctx: errors.append(type(ctx.original_exception).__name__))
+        stored = await asyncio.gather(*(service.compute_weekly_stats(h.services) for _ in range(4)))
+        found = await asyncio.gather(*(service.open_issues_for(h.services, [jisoo]) for _ in range(4)))
+        assert stored == [4] * 4 and all(f[jisoo] for f in found)
+        async with h.services.sessions() as session:
+            assert len((await session.scalars(select(JiraWeeklyStats))).all()) == 4
+        assert errors == []
