@@ -36,6 +36,7 @@ from storage.models import Escalation
 
 RAISERS = ("priya@acme.example", "dana@acme.example", "sam@acme.example", "minji@hanabpo.example")
 TARGET_RATIO = 1.5
+WARM_UP = 12  # requests before measuring (their cards, at one per second per channel, go out before it)
 
 
 async def fire(driver: SlackDriver, users: list[str], total: int, concurrency: int) -> list[Ack]:
@@ -79,13 +80,21 @@ async def escalations_in(db_url: str) -> int:
     return count or 0
 
 
+async def stored(db_url: str, want: int) -> int:
+    """How many escalations exist once there are `want` (polled: the bot is another process)."""
+    while True:
+        if (count := await escalations_in(db_url)) >= want:
+            return count
+        await asyncio.sleep(0.5)
+
+
 async def run(total: int, concurrency: int) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="oneteam-ack-"))
     db_url = f"sqlite+aiosqlite:///{tmp / 'ack.db'}"
     spec = load(EXAMPLE_ORG)
     async with AsyncExitStack() as stack:
         sandbox = await stack.enter_async_context(
-            SlackSandbox(signing_secret=SIGNING_SECRET, rate_limits=RateLimits(enabled=False)))
+            SlackSandbox(signing_secret=SIGNING_SECRET, rate_limits=RateLimits()))
         ids = populate_workspace(sandbox, spec)
         users = [ids[e] for e in RAISERS]
         env = process_env(sandbox, db_url, ONETEAM_SECRET="bench", ONETEAM_ORG=str(EXAMPLE_ORG))
@@ -95,7 +104,7 @@ async def run(total: int, concurrency: int) -> int:
 
         _, bare_url = await start_process([__file__, "--serve-bare"], env, stack)
         async with SlackDriver(sandbox, bot_url=bare_url) as bare_driver:
-            await fire(bare_driver, users, min(total, 50), concurrency)  # warm-up
+            await fire(bare_driver, users, WARM_UP, concurrency)  # warm-up
             with steady_client():
                 started = time.perf_counter()
                 bare = await fire(bare_driver, users, total, concurrency)
@@ -103,21 +112,20 @@ async def run(total: int, concurrency: int) -> int:
 
         _, bot_url = await start_instance(env, stack, wait_for="org applied")
         async with SlackDriver(sandbox, bot_url=bot_url) as driver:
-            warm = await fire(driver, users, min(total, 50), concurrency)  # warm-up, as for bare bolt
+            warm = await fire(driver, users, WARM_UP, concurrency)  # warm-up (its cards go out at 1/s)
             async with asyncio.timeout(120):
                 await idle(bot_url)  # the warm-up's escalations, cards and DMs, and the start-up run of the jobs
             with steady_client():
                 started = time.perf_counter()
                 real = await fire(driver, users, total, concurrency)
                 _, real_p99, acked = report("oneteam", real, time.perf_counter() - started)
-            async with asyncio.timeout(1200):  # the work behind the acks: escalations, cards, DMs, Home tabs
-                await idle(bot_url)
+            async with asyncio.timeout(600):  # the work behind the acks that people wait for: the escalations
+                created = await stored(db_url, len(warm) + total) - len(warm)
             finished = time.perf_counter() - started
-        created = await escalations_in(db_url) - len(warm)
     ratio = real_p99 / bare_p99 if bare_p99 else float("inf")
     print(f"p99 ratio oneteam/bare: {ratio:.2f} (target <= {TARGET_RATIO}); "
           f"every request acked: {acked == total}; escalations created: {created:,}/{total:,}, "
-          f"all their work done {finished:.1f} s after the first request")
+          f"all of them stored {finished:.1f} s after the first request")
     return 0 if acked == total and created == total else 1
 
 
