@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -210,6 +211,14 @@ class Soak:
     def _cards(self, team: Team) -> list[Message]:
         return [m for m in self.sandbox.channel_messages(team.channel) if "esc_card_actions" in str(m.blocks)]
 
+    def _card(self, wanted: Callable[[Message], bool]) -> tuple[str, Message] | None:
+        """The oldest card (of any team) that `wanted` accepts, with the vendor lead who acts on it."""
+        for team in self.teams:
+            for card in self._cards(team):
+                if wanted(card):
+                    return team.lead, card
+        return None
+
     def _next_prompted(self) -> str | None:
         """A member whose check-in prompt has arrived (in the order they arrived), if any."""
         calls = self.sandbox.calls
@@ -278,19 +287,20 @@ class Soak:
                 self.answers_ok += 1
             return ack
         if kind == "esc_ack":
-            open_cards = [c for c in self._cards(team) if c.ts not in self._acked]
-            if not open_cards:
+            found = self._card(lambda c: c.ts not in self._acked)
+            if found is None:
                 return None
-            card = open_cards[0]
+            lead, card = found
             self._acked.add(card.ts)
-            return await d.block_action(team.lead, "escalation_ack", message=card)
+            return await d.block_action(lead, "escalation_ack", message=card)
         if kind == "esc_resolve":
-            cards = [c for c in self._cards(team) if c.ts in self._acked and c.ts not in self.resolved]
-            if not cards:
+            found = self._card(lambda c: c.ts in self._acked and c.ts not in self.resolved)
+            if found is None:
                 return None
-            self.resolved.add(cards[0].ts)
-            self._notes.append((time.monotonic(), team.lead))
-            return await d.block_action(team.lead, "escalation_resolve", message=cards[0])
+            lead, card = found
+            self.resolved.add(card.ts)
+            self._notes.append((time.monotonic(), lead))
+            return await d.block_action(lead, "escalation_resolve", message=card)
         if kind == "resolve_note":
             if not self._notes or self._notes[0][0] > time.monotonic() - FORM_AFTER:
                 return None
