@@ -194,6 +194,7 @@ class Soak:
         self.answers_ok = 0
         self.raises_ok = 0
         self.kpi_ok = 0
+        self.notes_ok = 0
         self.resolved: set[str] = set()
         self._prompted: deque[str] = deque()  # members whose prompt arrived and who have not opened it yet
         self._calls_seen = 0
@@ -308,7 +309,9 @@ class Soak:
             views = [v for v in self.sandbox.open_views(lead) if v.get("callback_id") == "escalation_resolve_note"]
             if not views:
                 return None
-            return await d.submit_view(lead, views[-1], inputs={"esc_note": "Restarted the queue worker"})
+            ack = await d.submit_view(lead, views[-1], inputs={"esc_note": "Restarted the queue worker"})
+            self.notes_ok += ack.ok
+            return ack
         if kind == "refused_click":
             other = self.teams[(self.teams.index(team) + 1) % len(self.teams)]
             cards = self._cards(other)
@@ -484,18 +487,19 @@ def report(soak: Soak, bot: Bot, sandbox: SlackSandbox, rss: list[tuple[float, f
     print(f"ack latency: p50 {pct(times, 50) * 1000:.0f} ms, p99 {pct(times, 99) * 1000:.0f} ms, "
           f"max {max(times, default=float('nan')) * 1000:.0f} ms; {slow} of {len(soak.acks):,} not acked "
           f"within {ACK_LIMIT:g} s (target 0)")
-    print(f"RSS of the bot: start {rss[0][1]:.0f} MB; each minute {' '.join(f'{m:.0f}' for m in minutes_rss)}; "
+    print(f"RSS of the bot: start {rss[0][1]:.0f} MB; each minute (the load ends after {load_end / 60:.1f}) "
+          f"{' '.join(f'{m:.0f}' for m in minutes_rss)}; "
           f"end {end_rss:.0f} MB (target < {RSS_TARGET_MB:g}); peak {max(m for _, m in rss):.0f} MB")
     print(f"RSS slope over the last {tail[-1][0] - tail[0][0]:.0f} s of load: {slope:+.1f} MB/min "
           f"({'still growing' if slope > 1 else 'flat'}: > +1 MB/min counts as growing)")
     missing = {"answers": soak.answers_ok - stored["answers"], "escalations": soak.raises_ok - stored["escalations"],
-               "resolved": len(soak.resolved) - stored["resolved"]}
+               "resolved": soak.notes_ok - stored["resolved"]}
     print(f"stored: {stored['answers']:,} check-in answers (acked {soak.answers_ok:,}), {stored['escalations']:,} "
           f"escalations (acked {soak.raises_ok:,}), {stored['resolved']:,} resolved, {stored['kpi_values']:,} "
           f"KPI values (weeks x teams: each set replaces its week's value; {soak.kpi_ok:,} sets acked); "
           f"check-in prompts sent {prompts_sent(sandbox):,}")
     errors = non_200 + soak.form_errors + visible + len(bot.errors)
-    bad = errors or missing["answers"] or missing["escalations"]
+    bad = errors or any(missing.values())
     if bad:
         print(f"FAILED: {errors} errors; not stored: {missing}")
     return not bad

@@ -71,12 +71,14 @@ def run(host: str, port: int) -> None:
     /slack/events (health check at /healthz). The org file in ONETEAM_ORG is applied at start.
     """
     from bot import logs
+    from bot.memory import limit_malloc_arenas
 
     settings = _settings()
     if settings.slack_bot_token is None or not (settings.slack_app_token or settings.slack_signing_secret):
         click.echo(NO_TOKENS, err=True)
         sys.exit(2)
     logs.configure(settings.log_level)
+    limit_malloc_arenas()  # before aiosqlite's connection threads exist (bot/memory.py says why)
     try:
         asyncio.run(_run(settings, host, port))
     except OrgFileError as exc:
