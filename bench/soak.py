@@ -469,7 +469,8 @@ def report(soak: Soak, bot: Bot, sandbox: SlackSandbox, rss: list[tuple[float, f
     non_200 = sum(1 for _, s, _ in soak.acks if s != 200)
     slow = sum(1 for _, s, e in soak.acks if s != 200 or e >= ACK_LIMIT)
     visible = seen_errors(sandbox)
-    tail = [(t, m) for t, m in rss if t >= max(0.0, load_end - min(180.0, load_end / 2))]
+    # the last 3 minutes of the load (the last half of a shorter one); the drain after it is not counted
+    tail = [(t, m) for t, m in rss if load_end - min(180.0, load_end / 2) <= t <= load_end]
     slope = slope_mb_per_min(tail)
     print(f"\nrequests by kind ({len(soak.acks):,} in {load_end:.0f} s; then {drained:.1f} s until the bot was idle):")
     for kind in MIX:
