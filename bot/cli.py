@@ -73,12 +73,14 @@ def run(host: str, port: int, apply_org: bool) -> None:
     changed since it was last applied (or with --apply-org).
     """
     from bot import logs
+    from bot.memory import limit_malloc_arenas
 
     settings = _settings()
     if settings.slack_bot_token is None or not (settings.slack_app_token or settings.slack_signing_secret):
         click.echo(NO_TOKENS, err=True)
         sys.exit(2)
     logs.configure(settings.log_level)
+    limit_malloc_arenas()  # before aiosqlite's connection threads exist (bot/memory.py says why)
     try:
         asyncio.run(_run(settings, host, port, force_org=apply_org))
     except OrgFileError as exc:
