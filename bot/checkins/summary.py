@@ -27,7 +27,7 @@ from sqlalchemy import func, select, update
 from bot.checkins import blocks
 from bot.checkins.service import local_text, member_t, round_questions
 from bot.delivery import deliver_once
-from bot.pacing import Pacer, channel_pacer
+from bot.pacing import Pacer
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.rows import existing
@@ -175,9 +175,8 @@ class SummaryUpdates:
             return rnd.summary_ts
         assert rnd.summary_channel is not None  # checked by _round
         parent = await self._parent(rnd, team)
-        async with channel_pacer(self.services).turn(rnd.summary_channel):
-            sent = await deliver_once(self.services, f"checkin:summary:{round_id}", rnd.summary_channel,
-                                      text=parent.text, blocks=parent.blocks)
+        sent = await deliver_once(self.services, f"checkin:summary:{round_id}", rnd.summary_channel,
+                                  text=parent.text, blocks=parent.blocks)
         if sent is None:
             return None
         async with self.services.sessions.begin() as session:
@@ -223,9 +222,8 @@ class SummaryUpdates:
             self._edit()
             return
         await self.reply_pacer.wait()
-        async with channel_pacer(self.services).turn(rnd.summary_channel):
-            sent = await deliver_once(self.services, f"checkin:summary:{round_id}:{prompt.member_id}",
-                                      rnd.summary_channel, text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
+        sent = await deliver_once(self.services, f"checkin:summary:{round_id}:{prompt.member_id}",
+                                  rnd.summary_channel, text=msg.text, blocks=msg.blocks, thread_ts=parent_ts)
         if sent is not None:
             async with self.services.sessions.begin() as session:
                 await session.execute(update(CheckinPrompt).where(CheckinPrompt.id == prompt_id)

@@ -26,7 +26,6 @@ from bot.calendar import team_calendar
 from bot.delivery import Sent, deliver_once, held_elsewhere
 from bot.escalations import blocks, sla
 from bot.escalations.policy import Now, level_people, team_policy
-from bot.pacing import channel_pacer
 from bot.services import Services
 from storage.models import Escalation, Member, Team
 from storage.rows import existing
@@ -155,9 +154,8 @@ def _last_resolved(esc: Escalation) -> int:
 async def _send(services: Services, key: str, channel: str, message: Rendered,
                 thread_ts: str | None = None) -> Sent | None:
     try:
-        async with channel_pacer(services).turn(channel):
-            return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
-                                      thread_ts=thread_ts)
+        return await deliver_once(services, key, channel, text=message.text, blocks=message.blocks or None,
+                                  thread_ts=thread_ts)
     except SlackApiError as exc:
         log.warning("escalation message not sent", extra={"key": key, "error": exc.response.get("error")})
         return None
