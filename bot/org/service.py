@@ -21,9 +21,9 @@ from bot import __version__
 from bot.events import MemberTimezoneChanged, ProfileRead
 from bot.org.schema import OrgSpec, PersonSpec, TeamSpec
 from bot.services import Services
-from bot.slack import SlackDirectory, SlackProfile, profile_from
+from bot.slack import SlackDirectory, SlackProfile, profile_from, snapshot_values
 from storage.models import Member, Membership, OrgApplied, Team
-from storage.org import org_apply_turn
+from storage.org import org_apply_turn, refresh_kept_profile
 
 log = logging.getLogger("oneteam.org")
 
@@ -229,13 +229,14 @@ async def on_profile_read(services: Services, event: ProfileRead) -> None:
 
 
 async def apply_profile(services: Services, profile: SlackProfile) -> None:
-    """Keeps the member's time zone and locale as Slack has them, and publishes `MemberTimezoneChanged`
-    so that work already scheduled in the old zone moves."""
+    """Keeps the member's time zone and locale as Slack has them (and the profile's snapshot, if one is kept
+    for check-ins), and publishes `MemberTimezoneChanged` so that work already scheduled in the old zone moves."""
     async with services.sessions.begin() as session:
         member = await session.scalar(select(Member).where(Member.slack_user_id == profile.user_id,
                                                            Member.active.is_(True)))
         if member is None or profile.deleted:
             return
+        await refresh_kept_profile(session, snapshot_values(profile, services.clock.now()))  # if read ahead
         moved = bool(profile.timezone) and profile.timezone != member.timezone
         if profile.timezone:
             member.timezone = profile.timezone
