@@ -389,12 +389,12 @@ async def _unlisted_due(services: Services, now: datetime) -> list[tuple[datetim
             .join(Member, Member.id == CheckinPrompt.member_id)
             .outerjoin(ProfileSnapshot, ProfileSnapshot.slack_user_id == Member.slack_user_id)
             .where(CheckinRound.state == "open", CheckinPrompt.state == "pending", CheckinPrompt.due_at > now,
-                   CheckinPrompt.due_at <= now + PROFILE_FRESH - READ_AHEAD_MARGIN,
-                   Member.slack_user_id.is_not(None), Member.on_leave.is_(False),
+                   CheckinPrompt.due_at <= now + PROFILE_FRESH - READ_AHEAD_MARGIN, Member.on_leave.is_(False),
                    or_(Member.external_org.is_not(None), ProfileSnapshot.slack_user_id.is_not(None)))
             .order_by(CheckinPrompt.due_at, Member.id))).all()
+    checks = {team.id: team_config(team).away.check_slack_status for _d, _u, team, _r, _t in rows}
     return [(due, user_id) for due, user_id, team, read_at, team_id in rows
-            if team_config(team).away.check_slack_status and (team_id is None or team_id != workspace)
+            if user_id and checks[team.id] and (team_id is None or team_id != workspace)
             and (read_at is None or read_at < due + READ_AHEAD_MARGIN - PROFILE_FRESH)]
 
 

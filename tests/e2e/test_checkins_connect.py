@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bench.checkin_fanout import FRIDAY_1600_UTC
-from bot.checkins.fanout import (PROFILE_FRESH, USERS_INFO_PER_MINUTE, open_rounds, read_profiles_ahead,
-                                 send_due_prompts)
+from bot.checkins.fanout import PROFILE_FRESH, USERS_INFO_PER_MINUTE, open_rounds, read_profiles_ahead, send_due_prompts
 from bot.orgfile import OrgFile
 from sandbox.harness import Harness
 from sandbox.slack import text_of
