@@ -47,15 +47,15 @@ async def read_ahead_until_due(h: Harness) -> list[int]:
 
 @pytest.fixture
 async def connect_h(clock, database_url):
-    """Makes a harness with `n` Slack Connect staff whose round is open (closed after the test)."""
+    """Makes a harness with `n` vendor staff (Slack Connect ones unless `connect` is False) whose round is open."""
     opened: list[Harness] = []
 
-    async def make(n: int) -> Harness:
+    async def make(n: int, *, connect: bool = True) -> Harness:
         clock.set(FRIDAY_1600_UTC - timedelta(hours=4))
         h = Harness(org=connect_org(n), clock=clock, database_url=database_url)
         await h.__aenter__()
         opened.append(h)
-        for i in range(n):  # guests from a Slack Connect workspace: on no users.list page
+        for i in range(n if connect else 0):  # staff of a Slack Connect workspace: on no users.list page
             h.sandbox.change_user(h.user(f"c{i:05d}@vendor.example"), team_id=VENDOR_WORKSPACE)
         # the bot paces itself at Slack's documented limits (scale 1) on the fake clock; the sandbox's limits
         # run on the real clock, so they stay off here and the test checks the pace per fake minute
@@ -114,3 +114,30 @@ async def test_a_user_change_event_refreshes_the_snapshot(connect_h):
     assert len(h.sandbox.calls_to("users.info")) == reads
     assert not prompts_to(h, away) and away_notes_to(h, away)
     assert all(len(prompts_to(h, f"c{i:05d}@vendor.example")) == 1 for i in (0, 1, 3, 4))
+
+
+async def test_a_zone_move_seen_in_the_snapshot_moves_the_prompt_to_the_new_local_time(connect_h):
+    h = await connect_h(5)
+    moved = "c00003@vendor.example"
+    h.sandbox.change_user(h.user(moved), tz="America/Los_Angeles")  # no event reaches the bot
+    await read_ahead_until_due(h)
+    reads = len(h.sandbox.calls_to("users.info"))
+    h.clock.set(FRIDAY_1600_UTC)
+    await send_due_prompts(h.services)
+    assert len(h.sandbox.calls_to("users.info")) == reads
+    assert not prompts_to(h, moved) and all(len(prompts_to(h, f"c{i:05d}@vendor.example")) == 1 for i in (0, 1, 2, 4))
+
+    h.clock.set(FRIDAY_1600_UTC + timedelta(hours=8))  # 16:00 in Los Angeles
+    await send_due_prompts(h.services)
+    assert len(prompts_to(h, moved)) == 1
+
+
+async def test_vendor_staff_with_accounts_in_the_workspace_are_read_ahead_once_only(connect_h):
+    """Their pages serve at send time: one read tells the read-ahead they are listed, and it stops."""
+    h = await connect_h(5, connect=False)
+    before = len(h.sandbox.calls_to("users.info"))
+    assert sum(await read_ahead_until_due(h)) == 5
+    h.clock.set(FRIDAY_1600_UTC)
+    await send_due_prompts(h.services)
+    assert len(h.sandbox.calls_to("users.info")) == before + 5
+    assert all(len(prompts_to(h, f"c{i:05d}@vendor.example")) == 1 for i in range(5))
