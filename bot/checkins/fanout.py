@@ -275,8 +275,8 @@ def _failure(exc: Exception) -> str:
 # --- prompts ----------------------------------------------------------------------------------------------
 class _Profiles:
     """Slack profiles (status, time zone, locale) for one fan-out, read from `users.list` pages (Tier 2, 200
-    people a call) instead of one `users.info` (Tier 4) per member; `users.info` only for someone on no page
-    (deactivated, or a Slack Connect person of another workspace)."""
+    people a call) instead of one `users.info` (Tier 4) per member. Someone on no page (a Slack Connect person
+    of another workspace) has a fresh snapshot read ahead (`read_profiles_ahead`), else one `users.info`."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -362,7 +362,7 @@ async def read_profiles_ahead(services: Services) -> int:
     else:  # no pacing (a sandbox without limits)
         ahead, budget = PROFILE_FRESH - READ_AHEAD_MARGIN, len(wanted)
     read: list[dict[str, Any]] = []
-    for user_id in [u for due, u in wanted if due <= now + ahead][:budget]:
+    for user_id in list(dict.fromkeys(u for due, u in wanted if due <= now + ahead))[:budget]:  # (once each)
         try:
             profile = await services.directory.by_id(user_id)
         except Exception:
