@@ -219,8 +219,12 @@ async def _apply_memberships(session: AsyncSession, spec: OrgSpec, teams: dict[s
 
 
 async def follow_profile(services: Services, user: dict[str, Any]) -> None:
-    """A person changed their Slack profile (the `user_change` event carries the whole user object)."""
-    await apply_profile(services, profile_from(user))
+    """A person changed their Slack profile (the `user_change` event carries the whole user object); a snapshot
+    kept for their check-in prompt (Slack Connect staff) takes the new one."""
+    profile = profile_from(user)
+    async with services.sessions.begin() as session:
+        await refresh_kept_profile(session, snapshot_values(profile, services.clock.now()))
+    await apply_profile(services, profile)
 
 
 async def on_profile_read(services: Services, event: ProfileRead) -> None:
@@ -229,14 +233,13 @@ async def on_profile_read(services: Services, event: ProfileRead) -> None:
 
 
 async def apply_profile(services: Services, profile: SlackProfile) -> None:
-    """Keeps the member's time zone and locale as Slack has them (and the profile's snapshot, if one is kept
-    for check-ins), and publishes `MemberTimezoneChanged` so that work already scheduled in the old zone moves."""
+    """Keeps the member's time zone and locale as Slack has them, and publishes `MemberTimezoneChanged`
+    so that work already scheduled in the old zone moves."""
     async with services.sessions.begin() as session:
         member = await session.scalar(select(Member).where(Member.slack_user_id == profile.user_id,
                                                            Member.active.is_(True)))
         if member is None or profile.deleted:
             return
-        await refresh_kept_profile(session, snapshot_values(profile, services.clock.now()))  # if read ahead
         moved = bool(profile.timezone) and profile.timezone != member.timezone
         if profile.timezone:
             member.timezone = profile.timezone
