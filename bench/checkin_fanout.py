@@ -2,6 +2,7 @@
 
     python bench/checkin_fanout.py            # 5,000 members (about 8 minutes: Slack's limits at scale 1)
     python bench/checkin_fanout.py --short    # 300 members (CI smoke run; one window of chat.postMessage)
+    python bench/checkin_fanout.py --connect 5000   # ... of whom 5,000 are Slack Connect staff of another workspace
 
 Everything a default install does is on: the Slack status check (profiles from `users.list`), Jira connected
 (the sandbox Jira, Cloud flavour, with two open issues and one done issue for every member) and Home tabs
@@ -13,6 +14,12 @@ minute lets the last of `k` calls go once floor((k-1)/cap) windows have passed. 
 calls gets its own floor; the largest is the bench's floor (chat.postMessage's workspace cap of 600/min for
 one DM per member). The Jira account ids are those an earlier round looked up (kept in the database): the
 set-up looks them up, untimed, and prints what that cost; `--cold` times a first round instead.
+
+`--connect k`: k of the members are Slack Connect staff of another workspace, on no `users.list` page. Their
+profiles are read ahead of the due time by the read-ahead job (run once a minute on the fake clock from 90
+minutes before; untimed, its pace is the bot's own, on that clock) and the timed fan-out reads none: the
+read-ahead's floor is ceil(k/80) minutes of the bot's `users.info` pace (80 a minute, below Tier 4's 100).
+The read-ahead runs at `SLACK_RATE_SCALE` 1 (the default); the timed round as in the other modes.
 """
 
 from __future__ import annotations
@@ -36,10 +43,11 @@ OPEN_ISSUES = 2  # per member: 50 members x 2 = 100, one page of the sandbox's C
 USERS_LIST_PAGE = 200  # what the bot asks `users.list` for
 
 
-def bulk_org(n: int, *, team_key: str = "bulk") -> OrgFile:
-    """An org with one UTC team of `n` workspace members and default check-in settings (status check on)."""
+def bulk_org(n: int, *, team_key: str = "bulk", vendor: int = 0) -> OrgFile:
+    """An org with one UTC team of `n` workspace members and default check-in settings (status check on); the
+    first `vendor` of them are a vendor's staff (an `external_org`)."""
     people = [{"email": f"p{i:05d}@bulk.example", "name": f"Person {i}", "slack_id": f"U1{i:06d}",
-               "timezone": "UTC"} for i in range(n)]
+               "timezone": "UTC", **({"external_org": "Vendor"} if i < vendor else {})} for i in range(n)]
     return OrgFile.model_validate({
         "organisation": {"name": "Bulk"},
         "people": people,
@@ -55,8 +63,10 @@ def floor_seconds(calls: int, per_minute: float) -> float:
     return math.floor((calls - 1) / cap) * 60.0 if calls > 0 else 0.0
 
 
-async def run(n: int, cold: bool) -> dict[str, Any]:
-    from bot.checkins.fanout import open_rounds, send_due_prompts
+async def run(n: int, cold: bool, connect: int = 0) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from bot.checkins.fanout import open_rounds, read_profiles_ahead, send_due_prompts
     from bot.clock import FakeClock
     from bot.jira.service import open_issues_for
     from sandbox.harness import Harness
@@ -65,7 +75,7 @@ async def run(n: int, cold: bool) -> dict[str, Any]:
     limits = RateLimits()  # Slack's documented limits, scale 1
     limits.enabled = False  # ... but not for the org set-up, which is not timed
     clock = FakeClock(FRIDAY_1600_UTC.replace(hour=12))
-    async with Harness(org=bulk_org(n), clock=clock, rate_limits=limits, jira="cloud") as h:
+    async with Harness(org=bulk_org(n, vendor=connect), clock=clock, rate_limits=limits, jira="cloud") as h:
         jira = h.jira
         assert jira is not None
         emails = [p.email for p in h.spec.people]
@@ -78,6 +88,17 @@ async def run(n: int, cold: bool) -> dict[str, Any]:
         if not cold:  # the account ids an earlier round looked up and kept
             await open_issues_for(h.services, emails, 1)
             warm_lookups = jira.count("/user/search")
+        ahead: list[tuple[int, int]] = []  # (minutes before 16:00, profiles read) of each read-ahead tick
+        if connect:  # the read-ahead at its pace at scale 1 (the default); the round as in the other modes
+            settings = h.services.settings
+            h.services.settings = settings.model_copy(update={"slack_rate_scale": limits.scale})
+            for person in h.spec.people[:connect]:
+                h.sandbox.change_user(h.user(person.email), team_id="T0CONNECT")
+            for minutes in range(90, 0, -1):
+                clock.set(FRIDAY_1600_UTC - timedelta(minutes=minutes))
+                if read := await read_profiles_ahead(h.services):
+                    ahead.append((minutes, read))
+            h.services.settings = settings
         await h.settle()
         clock.set(FRIDAY_1600_UTC)
         calls_before, jira_before = len(h.sandbox.calls), len(jira.requests)
@@ -98,7 +119,7 @@ async def run(n: int, cold: bool) -> dict[str, Any]:
         "limited": Counter(c.method for c in calls if c.status == 429),
         "searches": sum(1 for r in jira_requests if "/search/jql" in r.path),
         "lookups": sum(1 for r in jira_requests if "/user/search" in r.path),
-        "jira_total": len(jira_requests), "limits": limits,
+        "jira_total": len(jira_requests), "limits": limits, "ahead": ahead,
     }
 
 
@@ -129,9 +150,11 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=5000)
     parser.add_argument("--short", action="store_true", help="300 members (CI)")
     parser.add_argument("--cold", action="store_true", help="no Jira account ids kept from an earlier round")
+    parser.add_argument("--connect", type=int, default=0, help="how many are Slack Connect staff (read ahead)")
     args = parser.parse_args()
     n = 300 if args.short else args.members
-    r = asyncio.run(run(n, args.cold))
+    connect = min(args.connect, n)
+    r = asyncio.run(run(n, args.cold, connect))
     limits = r["limits"]
     pages = math.ceil(n / USERS_LIST_PAGE)
     post_floor = floor_seconds(n, limits.post_message_per_minute * limits.scale)
@@ -161,10 +184,24 @@ def main() -> None:
     print("  Slack calls in the round (method: calls, 429s, limit/min, that method's floor)")
     for method, made, per, secs in rows:
         print(f"    {method:<22} {made:>6} {r['limited'][method]:>6} {per:>7g}/min {secs:>7.1f} s")
+    if connect:
+        from bot.checkins.fanout import USERS_INFO_PER_MINUTE
+
+        ahead, read = r["ahead"], sum(k for _, k in r["ahead"])
+        pace = USERS_INFO_PER_MINUTE * limits.scale
+        print(f"  Slack Connect staff {connect} (on no users.list page): profiles read ahead {read}, "
+              f"users.info in the round {r['calls']['users.info']} (target 0)")
+        if ahead:
+            print(f"    read-ahead        from {ahead[0][0]} to {ahead[-1][0]} min before 16:00, at most "
+                  f"{max(k for _, k in ahead)} a minute (the bot's pace {pace:g}/min; Tier 4 allows "
+                  f"{limits.per_minute['users.info'] * limits.scale:g})")
+        print(f"    read-ahead floor  {math.ceil(connect / pace) if pace else 0} min = ceil({connect}/{pace:g}): "
+              "what that pace needs, all before the due time")
     if r["calls"]["views.publish"]:
         print("  (Home tabs are republished in the background at views.publish's limit: the round does not wait for\n"
               "   them, so views.publish's floor is not the round's)")
-    sys.exit(0 if r["duplicates"] == 0 and r["missing"] == 0 else 1)
+    unread = connect and sum(k for _, k in r["ahead"]) < connect
+    sys.exit(0 if r["duplicates"] == 0 and r["missing"] == 0 and not unread else 1)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ slack-sdk retries only connection errors by default; OneTeam adds its handlers f
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -16,6 +18,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+
+from storage.models import ProfileSnapshot
 
 RATE_LIMIT_RETRIES = 10
 SERVER_ERROR_RETRIES = 4
@@ -63,6 +67,18 @@ def profile_from(user: dict) -> SlackProfile:
         status_emoji=profile.get("status_emoji", ""),
         deleted=bool(user.get("deleted")),
     )
+
+
+def snapshot_values(profile: SlackProfile, read_at: datetime) -> dict[str, Any]:
+    """The `ProfileSnapshot` row that keeps a profile read at `read_at`."""
+    values = asdict(profile)
+    return values | {"slack_user_id": values.pop("user_id"), "read_at": read_at}
+
+
+def from_snapshot(row: ProfileSnapshot) -> SlackProfile:
+    return SlackProfile(user_id=row.slack_user_id, team_id=row.team_id, name=row.name, email=row.email,
+                        timezone=row.timezone, locale=row.locale, status_text=row.status_text,
+                        status_emoji=row.status_emoji, deleted=row.deleted)
 
 
 class SlackDirectory:

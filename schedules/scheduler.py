@@ -33,6 +33,7 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job("checkins", checkins.tick, every_seconds=60),
+    Job("checkin-profiles", checkins.profiles_tick, 60),
     Job("pulse", pulse.tick, 60),
     Job("digest", digest.tick, digest.EVERY_SECONDS),
     Job("escalations", escalations.tick, 30),

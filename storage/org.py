@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, cast, or_, select, text
+from sqlalchemy import String, cast, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.db import Database
-from storage.models import Member, Membership, Team
+from storage.models import Member, Membership, ProfileSnapshot, Team
+from storage.upsert import upsert
 
 ORG_APPLY_LOCK = 0x0E7EA5  # PostgreSQL advisory lock: one org apply at a time across instances
 
@@ -71,3 +74,23 @@ async def org_apply_turn(db: Database) -> AsyncIterator[None]:
         finally:
             await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ORG_APPLY_LOCK})
             await conn.commit()
+
+
+async def keep_profiles(session: AsyncSession, rows: Iterable[dict[str, Any]]) -> None:
+    """Stores profile snapshots (`ProfileSnapshot` columns), replacing older ones of the same people."""
+    for values in rows:
+        await upsert(session, ProfileSnapshot, values, ("slack_user_id",),
+                     update=[k for k in values if k != "slack_user_id"])
+
+
+async def refresh_kept_profile(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Updates the snapshot of someone whose profile is kept (a `user_change` event); creates none, since a
+    snapshot marks a person read one by one (on no `users.list` page)."""
+    await session.execute(update(ProfileSnapshot).where(ProfileSnapshot.slack_user_id == values["slack_user_id"])
+                          .values({k: v for k, v in values.items() if k != "slack_user_id"}))
+
+
+async def kept_profiles(session: AsyncSession, slack_user_ids: Iterable[str], since: datetime) -> list[ProfileSnapshot]:
+    """The snapshots of these people read at `since` or later."""
+    return list((await session.scalars(select(ProfileSnapshot).where(
+        ProfileSnapshot.slack_user_id.in_(list(slack_user_ids)), ProfileSnapshot.read_at >= since))).all())

@@ -29,10 +29,10 @@ from bot.delivery import LEASE, RENEW_EVERY, deliver_once
 from bot.events import HomeChanged, MemberTimezoneChanged, ProfileRead
 from bot.metrics import OpenIssue
 from bot.services import Services
-from bot.slack import SlackProfile
+from bot.slack import SlackProfile, from_snapshot, snapshot_values
 from storage.milestones import first_start
-from storage.models import CheckinPrompt, CheckinRound, Member, Team
-from storage.org import active_teams, team_members
+from storage.models import CheckinPrompt, CheckinRound, Member, ProfileSnapshot, Team
+from storage.org import active_teams, keep_profiles, kept_profiles, team_members
 from storage.rows import existing, rowcount
 from storage.upsert import insert_once
 
@@ -41,6 +41,16 @@ T = TypeVar("T")
 CONCURRENCY = 32  # sends in flight; the client's retry handler waits out 429s, so this only bounds sockets
 BATCH = 50  # rows claimed at once (a directory page's prompts are one batch): what a crash can hold up
 OPEN_AHEAD = timedelta(days=2)  # a round is created this long before its first prompt
+# Profiles of people on no `users.list` page (Slack Connect staff of another workspace) are read ahead of their
+# prompts and kept. A kept profile serves a prompt sent within PROFILE_FRESH of its reading: a status set since
+# (leave starting) is missed for at most that long, and the reads of 5,000 such people due at once fit in it.
+PROFILE_FRESH = timedelta(minutes=90)
+USERS_INFO_PER_MINUTE = 80  # the read-ahead's pace: users.info is Tier 4 (100 a minute); the rest is left for
+# the fan-out's own reads (someone new or stale) and the org's
+READ_AHEAD_MARGIN = timedelta(minutes=10)  # reads start this much earlier than their number needs, and stay
+# fresh this long past the due time (a big fan-out takes minutes at chat.postMessage's pace; late ticks)
+READ_AHEAD_KEY = "checkins.read_ahead_at"
+WORKSPACE_KEY = "checkins.workspace"
 PERMANENT = {"channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "not_in_channel",
              "invalid_arguments", "invalid_blocks", "account_inactive", "user_not_visible"}
 
@@ -265,19 +275,33 @@ def _failure(exc: Exception) -> str:
 # --- prompts ----------------------------------------------------------------------------------------------
 class _Profiles:
     """Slack profiles (status, time zone, locale) for one fan-out, read from `users.list` pages (Tier 2, 200
-    people a call) instead of one `users.info` (Tier 4) per member; `users.info` only for someone on no page
-    (deactivated, or a Slack Connect person of another workspace)."""
+    people a call) instead of one `users.info` (Tier 4) per member. Someone on no page (a Slack Connect person
+    of another workspace) has a fresh snapshot read ahead (`read_profiles_ahead`), else one `users.info`."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.seen: dict[str, SlackProfile | None] = {}
+        self.workspace: str | None = None  # the team id of the listed people (once a page came)
 
     def add(self, page: Sequence[SlackProfile]) -> None:
         self.seen.update((p.user_id, p) for p in page)
+        self.workspace = self.workspace or next((p.team_id for p in page if p.team_id), None)
+
+    async def kept(self, user_ids: Iterable[str]) -> None:
+        """Takes the fresh snapshots (see `read_profiles_ahead`) of those of `user_ids` on no page."""
+        wanted = [u for u in user_ids if u not in self.seen]
+        if not wanted:
+            return
+        async with self.services.sessions() as session:
+            rows = await kept_profiles(session, wanted, self.services.clock.now() - PROFILE_FRESH)
+        self.seen.update((r.slack_user_id, from_snapshot(r)) for r in rows)
 
     async def of(self, user_id: str) -> SlackProfile | None:
         if user_id not in self.seen:
-            self.seen[user_id] = await self.services.directory.by_id(user_id)
+            profile = self.seen[user_id] = await self.services.directory.by_id(user_id)
+            if profile is not None and self.workspace and profile.team_id != self.workspace:
+                async with self.services.sessions.begin() as session:  # on no page: read ahead next time
+                    await keep_profiles(session, [snapshot_values(profile, self.services.clock.now())])
         return self.seen[user_id]
 
 
@@ -300,6 +324,7 @@ async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY
             lease = _Lease(services, token, state)
             ctx = await _load(services, ids, with_history=True)
             issues = await _open_issues(services, [m.email for m in ctx.members.values()])
+            await profiles.kept(m.slack_user_id for m in ctx.members.values() if m.slack_user_id)
             await lease.keep()
             await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid], profiles, issues),
                            concurrency, lease)
@@ -315,6 +340,74 @@ async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY
     while n := await batch():
         claimed += n
     return claimed
+
+
+async def read_profiles_ahead(services: Services) -> int:
+    """The read-ahead job's tick: reads and keeps the profiles of people on no `users.list` page whose prompt
+    falls due soon, so that the fan-out at the due time needs no `users.info` (Tier 4: 5,000 Slack Connect
+    staff would hold it 50 minutes). Reads start as early as their number needs at `USERS_INFO_PER_MINUTE`
+    (plus `READ_AHEAD_MARGIN`), earliest due first, each tick reading what the time since the last one allows
+    (the pace is on the service clock). Returns how many were read."""
+    now = services.clock.now()
+    last = services.extras.get(READ_AHEAD_KEY)
+    services.extras[READ_AHEAD_KEY] = now
+    wanted = await _unlisted_due(services, now)
+    if not wanted:
+        return 0
+    per_minute = USERS_INFO_PER_MINUTE * services.settings.slack_rate_scale
+    if per_minute:
+        ahead = min(PROFILE_FRESH - READ_AHEAD_MARGIN, timedelta(minutes=len(wanted) / per_minute) + READ_AHEAD_MARGIN)
+        elapsed = (now - last).total_seconds() if isinstance(last, datetime) else 60.0
+        budget = int(per_minute * min(max(elapsed, 0.0), 60.0) / 60)
+    else:  # no pacing (a sandbox without limits)
+        ahead, budget = PROFILE_FRESH - READ_AHEAD_MARGIN, len(wanted)
+    read: list[dict[str, Any]] = []
+    for user_id in list(dict.fromkeys(u for due, u in wanted if due <= now + ahead))[:budget]:  # (once each)
+        try:
+            profile = await services.directory.by_id(user_id)
+        except Exception:
+            log.warning("profiles not read ahead; the next tick goes on", exc_info=True)
+            break
+        if profile is not None:
+            read.append(snapshot_values(profile, services.clock.now()))
+    if read:
+        async with services.sessions.begin() as session:
+            await keep_profiles(session, read)
+    return len(read)
+
+
+async def _unlisted_due(services: Services, now: datetime) -> list[tuple[datetime, str]]:
+    """(due time, Slack id) of pending prompts due within the read-ahead's reach, earliest first, to people on
+    no page (a kept snapshot from another workspace, or vendor staff not yet read) in teams that check Slack
+    status, whose snapshot would be stale before the prompt went."""
+    workspace = await _workspace(services)
+    async with services.sessions() as session:
+        rows = (await session.execute(
+            select(CheckinPrompt.due_at, Member.slack_user_id, Team, ProfileSnapshot.read_at, ProfileSnapshot.team_id)
+            .join(CheckinRound, CheckinRound.id == CheckinPrompt.round_id)
+            .join(Team, Team.id == CheckinRound.team_id)
+            .join(Member, Member.id == CheckinPrompt.member_id)
+            .outerjoin(ProfileSnapshot, ProfileSnapshot.slack_user_id == Member.slack_user_id)
+            .where(CheckinRound.state == "open", CheckinPrompt.state == "pending", CheckinPrompt.due_at > now,
+                   CheckinPrompt.due_at <= now + PROFILE_FRESH - READ_AHEAD_MARGIN, Member.on_leave.is_(False),
+                   or_(Member.external_org.is_not(None), ProfileSnapshot.slack_user_id.is_not(None)))
+            .order_by(CheckinPrompt.due_at, Member.id))).all()
+    checks = {team.id: team_config(team).away.check_slack_status for _d, _u, team, _r, _t in rows}
+    return [(due, user_id) for due, user_id, team, read_at, team_id in rows
+            if user_id and checks[team.id] and (team_id is None or team_id != workspace)
+            and (read_at is None or read_at < due + READ_AHEAD_MARGIN - PROFILE_FRESH)]
+
+
+async def _workspace(services: Services) -> str | None:
+    """The bot's own workspace (one `auth.test` a process): vendor staff in it are on the pages already."""
+    if WORKSPACE_KEY not in services.extras:
+        try:
+            services.extras[WORKSPACE_KEY] = str((await services.slack.auth_test()).get("team_id") or "") or None
+        except Exception:
+            log.warning("workspace not known; vendor staff are read ahead", exc_info=True)
+            return None
+    found = services.extras[WORKSPACE_KEY]
+    return found if isinstance(found, str) else None
 
 
 async def _ahead(pages: AsyncIterator[list[SlackProfile]]) -> AsyncIterator[list[SlackProfile]]:

@@ -21,9 +21,9 @@ from bot import __version__
 from bot.events import MemberTimezoneChanged, ProfileRead
 from bot.org.schema import OrgSpec, PersonSpec, TeamSpec
 from bot.services import Services
-from bot.slack import SlackDirectory, SlackProfile, profile_from
+from bot.slack import SlackDirectory, SlackProfile, profile_from, snapshot_values
 from storage.models import Member, Membership, OrgApplied, Team
-from storage.org import org_apply_turn
+from storage.org import org_apply_turn, refresh_kept_profile
 
 log = logging.getLogger("oneteam.org")
 
@@ -219,8 +219,12 @@ async def _apply_memberships(session: AsyncSession, spec: OrgSpec, teams: dict[s
 
 
 async def follow_profile(services: Services, user: dict[str, Any]) -> None:
-    """A person changed their Slack profile (the `user_change` event carries the whole user object)."""
-    await apply_profile(services, profile_from(user))
+    """A person changed their Slack profile (the `user_change` event carries the whole user object); a snapshot
+    kept for their check-in prompt (Slack Connect staff) takes the new one."""
+    profile = profile_from(user)
+    async with services.sessions.begin() as session:
+        await refresh_kept_profile(session, snapshot_values(profile, services.clock.now()))
+    await apply_profile(services, profile)
 
 
 async def on_profile_read(services: Services, event: ProfileRead) -> None:

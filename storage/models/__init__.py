@@ -10,13 +10,13 @@ from storage.models.kpi import KpiValue
 from storage.models.kudos import Kudos, KudosDay
 from storage.models.ledger import HandledDelivery
 from storage.models.milestone import Milestone
-from storage.models.org import ROLES, Member, Membership, OrgApplied, Team
+from storage.models.org import ROLES, Member, Membership, OrgApplied, ProfileSnapshot, Team
 from storage.models.pulse import PulseAnswer, PulseComment, PulseFollowUp, PulseReceipt, PulseSurvey
 from storage.models.sync import SyncActionItem, SyncItem, SyncMeeting
 
 __all__ = ["ROLES", "Absence", "Base", "CheckinBlocker", "CheckinPrompt", "CheckinRound",
            "Delivery", "Escalation", "EscalationStep", "HandledDelivery", "JiraAccount",
            "JiraLink", "JiraOutboxItem", "JiraSubscription", "JiraSyncState", "JiraWeeklyStats", "KpiValue",
-           "Kudos", "KudosDay", "Member", "Membership", "Milestone", "OncallCover", "OrgApplied",
+           "Kudos", "KudosDay", "Member", "Membership", "Milestone", "OncallCover", "OrgApplied", "ProfileSnapshot",
            "PulseAnswer", "PulseComment", "PulseFollowUp", "PulseReceipt", "PulseSurvey",
            "SyncActionItem", "SyncItem", "SyncMeeting", "Team"]

@@ -70,3 +70,22 @@ class OrgApplied(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
+
+
+class ProfileSnapshot(Base):
+    """A Slack profile read one by one (`users.info`: Slack Connect staff of another workspace are on no
+    `users.list` page), kept with the time it was read so that a check-in prompt can use it at send time
+    instead of reading it then (`users.info` allows 100 a minute: 5,000 such people would take 50 minutes)."""
+
+    __tablename__ = "profile_snapshots"
+
+    slack_user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    status_text: Mapped[str] = mapped_column(String(200))
+    status_emoji: Mapped[str] = mapped_column(String(100))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
