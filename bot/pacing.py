@@ -23,10 +23,11 @@ from bot.services import Services
 
 CHANNEL_POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel (Slack: "about 1 a second", bursts allowed briefly)
 CHANNELS_KEY = "pacing.channels"
-# chat.postMessage's workspace cap is "several hundred a minute" (the sandbox: 600); the rest is left to the
-# messages posted outside `deliver_once` (`bot.reply.tell_privately`'s DM when nothing else can reach the person).
-WORKSPACE_POSTS_PER_MINUTE = 540
-WORKSPACE_POSTS_BURST = 20
+# chat.postMessage's workspace cap is "several hundred a minute" (the sandbox: 600 in any 60 s): a bucket lets at
+# most burst + 60 s of its rate (590) through in any minute, close to the cap; the rest is left to the messages
+# posted outside `deliver_once` (`bot.reply.tell_privately`'s DM when nothing else can reach the person).
+WORKSPACE_POSTS_PER_MINUTE = 580
+WORKSPACE_POSTS_BURST = 10
 WORKSPACE_KEY = "pacing.workspace_posts"
 
 
