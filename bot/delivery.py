@@ -4,7 +4,8 @@
 2. Send with message metadata carrying the key (`event_type: oneteam_delivery`).
 3. Mark `sent` with the ts Slack answered.
 Every post takes its turn in its channel's queue (`bot.pacing.channel_pacer`): whichever features post into
-one team channel, together they stay within Slack's one message per second per channel.
+one team channel, together they stay within Slack's one message per second per channel; and then a token of
+the workspace's budget (`bot.pacing.workspace_posts`): together all posts stay below the workspace's cap.
 The claim is a lease: the sender renews it while the send is in flight. A claim left `sending` and not renewed
 for `LEASE` belongs to an instance that died mid-send: the next attempt looks for the metadata in the
 conversation's recent history (for a thread reply, in the thread: `conversations.history` does not list
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.pacing import channel_pacer
+from bot.pacing import channel_pacer, workspace_posts
 from bot.services import Services
 from storage.models import Delivery
 from storage.rows import rowcount
@@ -110,6 +111,7 @@ async def _renew(services: Services, claim: _Claim) -> None:
 async def _send(services: Services, claim: _Claim, channel: str, **message: Any) -> Sent:
     try:
         async with _held(services, claim), channel_pacer(services).turn(channel):
+            await workspace_posts(services).wait()  # inside the turn: the token is spent when the call goes
             resp = await services.slack.chat_postMessage(
                 channel=channel, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": claim.key}},
                 **{k: v for k, v in message.items() if v is not None})

@@ -4,7 +4,10 @@ Retry-After) never lands on the calls people are waiting for (an `app_home_opene
 - `Pacer`: at most n calls a minute of one method (a token bucket), for background work sharing that
   method's workspace limit (App Home publishes, the check-in summary's edits and replies);
 - `ChannelPacer`: at most one message a second per channel or DM (`chat.postMessage`'s per-channel limit),
-  shared by every feature posting to channels (escalation cards and DMs, the check-in summary).
+  shared by every feature posting to channels (escalation cards and DMs, the check-in summary);
+- `workspace_posts`: one `Pacer` for every message the bot posts (`chat.postMessage`'s workspace-wide cap): a
+  feature posting unpaced (a pulse survey's invitations, a fan-out of DMs) would otherwise fill the cap and
+  hand its 429s (Retry-After up to a minute) to whichever message came next, e.g. a channel's summary replies.
 
 Both follow the one setting `SLACK_RATE_SCALE`: Slack's limits as a multiple of the documented ones (a
 sandbox may run faster or slower), 0 for no pacing at all.
@@ -20,6 +23,12 @@ from bot.services import Services
 
 CHANNEL_POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel (Slack: "about 1 a second", bursts allowed briefly)
 CHANNELS_KEY = "pacing.channels"
+# chat.postMessage's workspace cap is "several hundred a minute" (the sandbox: 600 in any 60 s): a bucket lets at
+# most burst + 60 s of its rate (590) through in any minute, close to the cap; the rest is left to the messages
+# posted outside `deliver_once` (`bot.reply.tell_privately`'s DM when nothing else can reach the person).
+WORKSPACE_POSTS_PER_MINUTE = 580
+WORKSPACE_POSTS_BURST = 10
+WORKSPACE_KEY = "pacing.workspace_posts"
 
 
 class Pacer:
@@ -94,4 +103,13 @@ def channel_pacer(services: Services) -> ChannelPacer:
     if not isinstance(found, ChannelPacer):
         scale = services.settings.slack_rate_scale
         found = services.extras[CHANNELS_KEY] = ChannelPacer(1 / (CHANNEL_POSTS_PER_SECOND * scale) if scale else 0.0)
+    return found
+
+
+def workspace_posts(services: Services) -> Pacer:
+    """The process's one budget of `chat.postMessage` calls: every post takes a token, whichever feature makes it."""
+    found = services.extras.get(WORKSPACE_KEY)
+    if not isinstance(found, Pacer):
+        per_minute = WORKSPACE_POSTS_PER_MINUTE * services.settings.slack_rate_scale
+        found = services.extras[WORKSPACE_KEY] = Pacer(per_minute, WORKSPACE_POSTS_BURST)
     return found
