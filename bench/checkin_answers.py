@@ -63,6 +63,7 @@ from storage.models import CheckinPrompt
 TEAM_SIZE = 50
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ACK_LIMIT = 3.0
+ANSWERS = {"q_done": "Closed 10 tickets", "q_next": "Train the new agents", "q_mood": 3}
 TARGET_RATIO, TARGET_CPU_RATIO, TARGET_RSS_MB = 1.5, 1.2, 200
 
 
@@ -121,8 +122,7 @@ async def fire(driver: SlackDriver, prepared: Prepared, concurrency: int) -> lis
 
     async def worker() -> None:
         for i in queue:
-            inputs = {"q_done": f"Closed {i % 40 + 10} tickets", "q_next": "Train the new agents",
-                      "q_mood": 1 + i % 5}
+            inputs = {**ANSWERS, "q_done": f"Closed {i % 40 + 10} tickets", "q_mood": 1 + i % 5}
             acks.append(await driver.submit_view(prepared.users[i], copy.deepcopy(prepared.views[i]),
                                                  inputs=inputs))
 
@@ -198,6 +198,9 @@ async def run(n: int, concurrency: int, catch_up_limit: int) -> Run:
 
         _, bare_url = await start_process([__file__, "--serve-bare"], env, stack)
         async with SlackDriver(sandbox, bot_url=bare_url) as bare_driver:
+            # Bolt's stock authorization calls auth.test per request until one has answered (the bot reads it
+            # once before it listens): one submit first, so that the floor is not the first burst's auth.test
+            await bare_driver.submit_view(prepared.users[0], copy.deepcopy(prepared.views[0]), inputs=ANSWERS)
             with steady_client():
                 bare = await fire(bare_driver, prepared, concurrency)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from types import SimpleNamespace
+from typing import BinaryIO
 
 import aiohttp
 from aiohttp import web
@@ -48,9 +49,17 @@ async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitSt
             entry = json.loads(line)
             seen.add(entry["event"])
             url = url or entry.get("url")
-    drain = asyncio.create_task(proc.stderr.read())  # keep draining the log so the pipe never fills
+    log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
+    drain = asyncio.create_task(keep_log(proc.stderr, log_file))
     stack.callback(drain.cancel)
     return proc.pid, url + "/slack/events"
+
+
+async def keep_log(stream: asyncio.StreamReader, out: BinaryIO) -> None:
+    """Drains a server's log so its pipe never fills, into `out` (the file named by env BENCH_LOG, else
+    nowhere): the log of a run that went wrong."""
+    while chunk := await stream.read(65536):
+        out.write(chunk)
 
 
 async def start_instance(env: dict[str, str], stack: AsyncExitStack, wait_for: str = "listening") -> tuple[int, str]:

@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_token_skipped
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -38,7 +40,8 @@ def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("oneteam.bolt"),
+        logger=BOLT_LOG,
+        authorize=_authorize(services),
     )
     app.use(HandledOnce(services))
     app.use(WithServices(services))
@@ -54,6 +57,32 @@ def build_app(services: Services, *, register: Callable[[AsyncApp], None] | None
 
 GUARD_ARGS = frozenset({"ack", "body", "context"})  # what the guard itself needs besides the listener's own
 SELF_CLAIMING = "replay"  # the argument by which a view listener says it claims its submission itself
+
+
+class _SameToken(logging.Filter):
+    """Bolt warns that the client's token goes unused once `authorize` is given; `_authorize` hands out that
+    very token, so the warning would only puzzle an operator at every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_token_skipped()
+
+
+BOLT_LOG = logging.getLogger("oneteam.bolt")
+BOLT_LOG.addFilter(_SameToken())
+
+
+def _authorize(services: Services) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """What Bolt's single-workspace authorization does (the bot token, described by auth.test), with the
+    auth.test answer read once per process (`BotIdentity`) instead of once per request until one answered."""
+
+    async def authorize(user_id: str | None) -> AuthorizeResult:
+        me = await services.identity.read()
+        return AuthorizeResult(enterprise_id=me.get("enterprise_id"), team_id=me.get("team_id"),
+                               bot_id=me.get("bot_id"), bot_user_id=me.get("user_id"),
+                               bot_token=services.slack.token, user_id=user_id,
+                               bot_scopes=me.headers.get("x-oauth-scopes"))
+
+    return authorize
 
 
 def guard_listeners(app: AsyncApp) -> None:

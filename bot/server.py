@@ -147,6 +147,7 @@ class BotServer:
         timeout = aiohttp.ClientTimeout(total=self.services.settings.slack_timeout)
         self.services.slack.session = aiohttp.ClientSession(timeout=timeout)
         self.app = build_app(self.services)
+        await self._know_itself()
         if self.socket_mode:
             self._socket = AsyncSocketModeHandler(self.app, secret_value(self.services.settings.slack_app_token))
             await self._socket.connect_async()
@@ -164,6 +165,15 @@ class BotServer:
         # keep full collections rare, since their pauses show up directly in the time to ack.
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+
+    async def _know_itself(self) -> None:
+        """Reads the bot's identity before the first request, so that no request waits for it."""
+        if self.services.settings.slack_bot_token is None:
+            return
+        try:
+            await self.services.identity.read()
+        except Exception:
+            log.warning("auth.test failed; the first request tries again", exc_info=True)
 
     async def _lead(self) -> None:
         """Runs the scheduler while this instance holds the leadership; keeps trying otherwise."""

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,7 +17,7 @@ from bot.events import EventBus
 from bot.i18n import Translator, translator
 from bot.metrics import MetricsProviders
 from bot.settings import Settings
-from bot.slack import SlackDirectory
+from bot.slack import BotIdentity, SlackDirectory
 from storage.db import Database
 
 log = logging.getLogger("oneteam.services")
@@ -85,6 +86,10 @@ class Services:
     @property
     def directory(self) -> SlackDirectory:
         return SlackDirectory(self.slack)
+
+    @cached_property
+    def identity(self) -> BotIdentity:
+        return BotIdentity(self.slack)
 
     def t(self, *locales: str | None) -> Translator:
         return translator(*locales)

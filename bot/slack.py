@@ -6,6 +6,7 @@ slack-sdk retries only connection errors by default; OneTeam adds its handlers f
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from storage.models import ProfileSnapshot
 
@@ -36,6 +38,30 @@ def make_client(token: str | None, base_url: str, *, timeout: int = 30) -> Async
             AsyncServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
         ],
     )
+
+
+class BotIdentity:
+    """The bot's own `auth.test` answer, read once per process. Bolt's built-in authorization calls auth.test
+    for each request until one has answered, so a burst right after a start made one call per request and,
+    past the method's limit, some waited out a Retry-After while the person's 3 s ran out."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._lock = asyncio.Lock()
+        self._answer: AsyncSlackResponse | None = None
+
+    async def read(self) -> AsyncSlackResponse:
+        """The answer, from Slack the first time (one call even when many ask at once); a failed call is
+        tried again by the next caller."""
+        if self._answer is None:
+            async with self._lock:
+                if self._answer is None:
+                    self._answer = await self._client.auth_test()
+        return self._answer
+
+    async def workspace(self) -> str | None:
+        """The id of the workspace the bot is installed in."""
+        return str((await self.read()).get("team_id") or "") or None
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,6 @@ USERS_INFO_PER_MINUTE = 80  # the read-ahead's pace: users.info is Tier 4 (100 a
 READ_AHEAD_MARGIN = timedelta(minutes=10)  # reads start this much earlier than their number needs, and stay
 # fresh this long past the due time (a big fan-out takes minutes at chat.postMessage's pace; late ticks)
 READ_AHEAD_KEY = "checkins.read_ahead_at"
-WORKSPACE_KEY = "checkins.workspace"
 PERMANENT = {"channel_not_found", "user_not_found", "user_disabled", "cannot_dm_bot", "not_in_channel",
              "invalid_arguments", "invalid_blocks", "account_inactive", "user_not_visible"}
 
@@ -399,15 +398,12 @@ async def _unlisted_due(services: Services, now: datetime) -> list[tuple[datetim
 
 
 async def _workspace(services: Services) -> str | None:
-    """The bot's own workspace (one `auth.test` a process): vendor staff in it are on the pages already."""
-    if WORKSPACE_KEY not in services.extras:
-        try:
-            services.extras[WORKSPACE_KEY] = str((await services.slack.auth_test()).get("team_id") or "") or None
-        except Exception:
-            log.warning("workspace not known; vendor staff are read ahead", exc_info=True)
-            return None
-    found = services.extras[WORKSPACE_KEY]
-    return found if isinstance(found, str) else None
+    """The bot's own workspace: vendor staff in it are on the pages already."""
+    try:
+        return await services.identity.workspace()
+    except Exception:
+        log.warning("workspace not known; vendor staff are read ahead", exc_info=True)
+        return None
 
 
 async def _ahead(pages: AsyncIterator[list[SlackProfile]]) -> AsyncIterator[list[SlackProfile]]:

@@ -97,7 +97,7 @@ async def org_digest(services: Services, content: bytes) -> str:
     Taken over the file's bytes, so that an unchanged file is not even parsed (about 4 s for 10,000 people)."""
     workspace = ""
     if services.settings.slack_bot_token is not None:
-        workspace = str((await services.slack.auth_test()).get("team_id") or "")
+        workspace = await services.identity.workspace() or ""
     digest = hashlib.sha256(f"{__version__}\n{workspace}\n".encode())
     digest.update(content)
     return digest.hexdigest()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from bot.clock import FakeClock
 from sandbox.harness import Harness
-from sandbox.slack import text_of
+from sandbox.slack import RateLimits, text_of
+from sandbox.slack.ratelimit import DEFAULT_TIERS
 
 
 async def test_help_is_an_ephemeral_answer_in_the_callers_language(harness: Harness) -> None:
@@ -78,3 +81,20 @@ async def test_healthz(harness: Harness) -> None:
 
     async with aiohttp.ClientSession() as http, http.get(harness.server.url + "/healthz") as resp:
         assert resp.status == 200 and await resp.json() == {"ok": True, "work_in_flight": 0}
+
+
+async def test_the_first_burst_after_a_start_is_answered_without_waiting_on_auth_test(
+        clock: FakeClock, database_url: str) -> None:
+    """Bolt's own authorization calls auth.test for each request until one has answered: 20 people acting at
+    once right after a start made 20 calls, and past the method's limit some waited out a Retry-After (the
+    person saw an error). The bot reads its identity once per process, before it listens."""
+    limits = RateLimits(per_minute={**DEFAULT_TIERS, "auth.test": 5})
+    async with Harness(clock=clock, database_url=database_url, rate_limits=limits) as h:
+        await h.restart()
+        h.sandbox.limiter.reset()
+        before = len(h.sandbox.calls_to("auth.test"))
+        people = [p.email for p in h.spec.people] * 2  # 22 requests
+        acks = await asyncio.gather(*(h.command(email, "/oneteam", "help") for email in people))
+    assert [a.status for a in acks] == [200] * len(people)
+    assert all("/escalate" in text_of(a.body) for a in acks)
+    assert len(h.sandbox.calls_to("auth.test")) == before  # read when the bot started
