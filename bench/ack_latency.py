@@ -72,20 +72,18 @@ def report(name: str, acks: list[Ack], seconds: float) -> tuple[float, float, in
     return p50, p99, len(ok)
 
 
-async def escalations_in(db_url: str) -> int:
-    db = Database(db_url)
-    async with db.sessions() as session:
-        count = await session.scalar(select(func.count()).select_from(Escalation))
-    await db.dispose()
-    return count or 0
-
-
 async def stored(db_url: str, want: int) -> int:
     """How many escalations exist once there are `want` (polled: the bot is another process)."""
-    while True:
-        if (count := await escalations_in(db_url)) >= want:
-            return count
-        await asyncio.sleep(0.5)
+    db = Database(db_url)
+    try:
+        while True:
+            async with db.sessions() as session:
+                count = await session.scalar(select(func.count()).select_from(Escalation)) or 0
+            if count >= want:
+                return count
+            await asyncio.sleep(0.5)
+    finally:
+        await db.dispose()
 
 
 async def run(total: int, concurrency: int) -> int:

@@ -36,6 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.instances import per_minute, window_floor
 from bot.orgfile import OrgFile
 
 FRIDAY_1600_UTC = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
@@ -55,12 +56,6 @@ def bulk_org(n: int, *, team_key: str = "bulk", vendor: int = 0) -> OrgFile:
                    "members": [p["email"] for p in people],
                    "checkins": {"time": "16:00"}}],
     })
-
-
-def floor_seconds(calls: int, per_minute: float) -> float:
-    """Zero-latency time for `calls` calls through a sliding window of `per_minute` calls a minute."""
-    cap = math.floor(per_minute)
-    return math.floor((calls - 1) / cap) * 60.0 if calls > 0 else 0.0
 
 
 async def run(n: int, cold: bool, connect: int = 0) -> dict[str, Any]:
@@ -133,14 +128,13 @@ def _prompts(h: Any) -> list[tuple[str, bool]]:
     return out
 
 
-def floors(r: dict[str, Any]) -> list[tuple[str, int, float, float]]:
+def floors(r: dict[str, Any]) -> list[tuple[str, int, int, float]]:
     """(method, calls made, limit per minute, floor seconds) for each method the fan-out called."""
     limits = r["limits"]
     out = []
     for method, made in sorted(r["calls"].items()):
-        per = (limits.post_message_per_minute if method == "chat.postMessage"
-               else limits.per_minute.get(method, limits.default_per_minute)) * limits.scale
-        out.append((method, made, per, floor_seconds(made, per)))
+        cap = per_minute(limits, method)
+        out.append((method, made, cap, window_floor(made, cap)))
     return out
 
 
@@ -156,8 +150,8 @@ def main() -> None:
     r = asyncio.run(run(n, args.cold, connect))
     limits = r["limits"]
     pages = math.ceil(n / USERS_LIST_PAGE)
-    post_floor = floor_seconds(n, limits.post_message_per_minute * limits.scale)
-    list_floor = floor_seconds(pages, limits.per_minute["users.list"] * limits.scale)
+    post_floor = window_floor(n, per_minute(limits, "chat.postMessage"))
+    list_floor = window_floor(pages, per_minute(limits, "users.list"))
     rows = floors(r)
     floor = max([post_floor, list_floor, *(f for m, *_, f in rows if m != "views.publish")])
     ratio = f"{r['elapsed'] / floor:.3f}" if floor else "n/a (floor 0 s: every call fits in one window)"

@@ -40,6 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
 
+from instances import per_minute, window_floor
 from ruamel.yaml import YAML
 
 from bot.org.service import apply_org
@@ -149,10 +150,8 @@ def floor_seconds(sandbox: SlackSandbox, limits: RateLimits, since: float, promp
     counts = Counter(c.method for c in sandbox.calls if c.time >= since and c.status == 200 and c.error is None)
     lines, floor = [], 0.0
     for method, n in sorted(counts.items()):
-        cap = limits.post_message_per_minute if method == "chat.postMessage" else \
-            limits.per_minute.get(method, limits.default_per_minute)
-        cap = math.floor(cap * limits.scale)
-        seconds = math.floor((n - 1) / cap) * 60.0 if n else 0.0
+        cap = per_minute(limits, method)
+        seconds = window_floor(n, cap)
         counted = method not in NOT_PROMPT_PATH
         if counted:
             floor = max(floor, seconds)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
 
-from instances import idle, pct, start_instance, steady_client
+from instances import idle, pct, per_minute, start_instance, steady_client
 
 from bot.orgfile import load
 from sandbox.driver import SlackDriver
@@ -46,7 +46,7 @@ TAG = re.compile(r"Burst #(\d+)\b")
 def floors(raised: list[float], channel: str, responders: list[str], limits: RateLimits) -> dict[str, list[float]]:
     """Earliest time Slack's limits let each message go, per recipient, in raise order (see the docstring)."""
     gap = 1 / (limits.post_message_per_channel_per_second * limits.scale)
-    cap = int(limits.post_message_per_minute * limits.scale)
+    cap = per_minute(limits, "chat.postMessage")
     last: dict[str, float] = {}
     window: deque[float] = deque()
     out: dict[str, list[float]] = defaultdict(list)

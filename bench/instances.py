@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import math
 import os
 import statistics
 import sys
@@ -24,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.server import build_web_app
 from bot.services import AckGate
+from sandbox.slack import RateLimits
 
 
 async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitStack,
@@ -98,6 +100,20 @@ def pct(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def per_minute(limits: RateLimits, method: str) -> int:
+    """The sandbox's workspace-wide limit on `method`, in calls a minute (chat.postMessage: its workspace
+    cap; its 1/s per channel is a separate bound)."""
+    cap = limits.post_message_per_minute if method == "chat.postMessage" else \
+        limits.per_minute.get(method, limits.default_per_minute)
+    return math.floor(cap * limits.scale)
+
+
+def window_floor(calls: int, cap: int) -> float:
+    """Zero-latency seconds for `calls` calls through a sliding window of `cap` calls a minute: the last may
+    go once floor((calls - 1) / cap) windows have passed."""
+    return math.floor((calls - 1) / cap) * 60.0 if calls > 0 else 0.0
 
 
 def rss_mb(pid: int) -> float:

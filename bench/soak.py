@@ -176,10 +176,13 @@ async def start_bot(env: dict[str, str], stack: AsyncExitStack) -> Bot:
                 applied = applied or entry["event"] == "org applied"
     bot = Bot(proc.pid, url + "/slack/events", levels)
 
+    log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
+
     async def drain() -> None:
         assert proc.stderr is not None
         while line := await proc.stderr.readline():
             bot.read(line)
+            log_file.write(line)  # kept where BENCH_LOG names a file
 
     task = asyncio.create_task(drain())
     stack.callback(task.cancel)

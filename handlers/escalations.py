@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.errors import UserFacingError
 from bot.escalations import blocks, service
 from bot.escalations.ids import Action, Block, View
-from bot.permissions import Actor, actor_of
+from handlers.actors import actor
 
 COMMANDS = ("/escalate",)
 
@@ -30,10 +30,6 @@ def register(app: AsyncApp) -> None:
     app.view(View.RESOLVE)(resolve_submitted)
 
 
-def _actor(body: dict, context: AsyncBoltContext) -> Actor:
-    return actor_of(body, context.user_id, context.team_id)
-
-
 async def escalate(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltContext, respond: AsyncRespond,
                    client: AsyncWebClient) -> None:
     t = context["t"]
@@ -48,18 +44,18 @@ async def escalate(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltC
         parts = text.split()
         if len(parts) != 3:
             raise UserFacingError("escalations.usage.severity")
-        ref = await service.change_severity(context["services"], _actor(body, context), parts[1], parts[2])
+        ref = await service.change_severity(context["services"], actor(body, context), parts[1], parts[2])
         await respond(text=t("escalations.done.severity", ref=ref, severity=parts[2].upper()),
                       response_type="ephemeral")
         return
     if word == "list":
         await ack()
-        listing = await service.list_open(context["services"], _actor(body, context), t)
+        listing = await service.list_open(context["services"], actor(body, context), t)
         await respond(text=listing.text, blocks=listing.blocks, response_type="ephemeral")
         return
     if not text:
         await ack()
-        view = await service.raise_modal(context["services"], _actor(body, context), t,
+        view = await service.raise_modal(context["services"], actor(body, context), t,
                                          channel_id=command.get("channel_id"))
         await client.views_open(trigger_id=command["trigger_id"], view=view)
         return
@@ -70,7 +66,7 @@ async def escalate(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltC
         await ack(text=usage.text, blocks=usage.blocks, response_type="ephemeral")
         return
     await ack()
-    raised = await service.raise_quick(context["services"], _actor(body, context), severity, words,
+    raised = await service.raise_quick(context["services"], actor(body, context), severity, words,
                                        command.get("channel_id"))
     done = blocks.raised_confirmation(t, raised.ref, severity, raised.channel_id)
     await respond(text=done.text, blocks=done.blocks, response_type="ephemeral")
@@ -89,19 +85,19 @@ async def _done(respond: AsyncRespond, context: AsyncBoltContext, key: str, ref:
 
 async def acknowledge(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     await ack()
-    ref = await service.acknowledge(context["services"], _actor(body, context), _esc_id(body))
+    ref = await service.acknowledge(context["services"], actor(body, context), _esc_id(body))
     await _done(respond, context, "escalations.done.acknowledged", ref)
 
 
 async def escalate_now(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     await ack()
-    ref = await service.escalate_now(context["services"], _actor(body, context), _esc_id(body))
+    ref = await service.escalate_now(context["services"], actor(body, context), _esc_id(body))
     await _done(respond, context, "escalations.done.escalated", ref)
 
 
 async def reopen(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     await ack()
-    ref = await service.reopen(context["services"], _actor(body, context), _esc_id(body))
+    ref = await service.reopen(context["services"], actor(body, context), _esc_id(body))
     await _done(respond, context, "escalations.done.reopened", ref)
 
 
@@ -110,14 +106,14 @@ async def waiting(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond:
     await ack()
     side = str((body.get("actions") or [{}])[0].get("action_id") or "").rpartition("_")[2]
     side = "" if side == "clear" else side
-    ref = await service.set_waiting(context["services"], _actor(body, context), _esc_id(body), side or None)
+    ref = await service.set_waiting(context["services"], actor(body, context), _esc_id(body), side or None)
     await _done(respond, context, "escalations.done.waiting" if side else "escalations.done.resumed", ref)
 
 
 async def resolve_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
     await ack()
     esc_id = _esc_id(body)
-    ref = await service.check_may_resolve(context["services"], _actor(body, context), esc_id)
+    ref = await service.check_may_resolve(context["services"], actor(body, context), esc_id)
     await client.views_open(trigger_id=body["trigger_id"], view=blocks.resolve_modal(context["t"], esc_id, ref))
 
 
@@ -130,7 +126,7 @@ async def resolve_submitted(ack: AsyncAck, body: dict, view: dict, context: Asyn
         await ack(response_action="errors", errors={Block.NOTE.value: context["t"]("escalations.errors.note_needed")})
         return
     await ack()
-    await service.resolve(context["services"], _actor(body, context), int(esc_id), note)
+    await service.resolve(context["services"], actor(body, context), int(esc_id), note)
 
 
 async def rate(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
@@ -139,14 +135,14 @@ async def rate(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: As
     esc_id, _, score = value.partition(":")
     if not (esc_id.isdigit() and score.isdigit()):
         raise UserFacingError("escalations.errors.bad_rating")
-    ref = await service.rate(context["services"], _actor(body, context), int(esc_id), int(score))
+    ref = await service.rate(context["services"], actor(body, context), int(esc_id), int(score))
     thanks = blocks.rated(context["t"], ref, int(score))
     await respond(text=thanks.text, blocks=thanks.blocks, replace_original=True)
 
 
 async def blocker_escalate(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
     await ack()
-    view = await service.raise_modal(context["services"], _actor(body, context), context["t"],
+    view = await service.raise_modal(context["services"], actor(body, context), context["t"],
                                      blocker_id=_blocker_id((body.get("actions") or [{}])[0].get("value")))
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -186,11 +182,11 @@ async def raise_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncB
             details=_value(view, Block.DETAILS) or "", category=_value(view, Block.CATEGORY) or "",
             team_key=_value(view, Block.TEAM) or "", blocker_id=_meta_blocker(view)))
         if request.blocker_id is not None:  # rare: the modal came from a blocker's button; refused in the modal
-            await service.check_blocker(context["services"], _actor(body, context), request.blocker_id)
+            await service.check_blocker(context["services"], actor(body, context), request.blocker_id)
     except UserFacingError as err:
         await ack(response_action="errors", errors={err.block_id or Block.SUMMARY.value: t(err.key, **err.params)})
         return
     await ack()
-    raised = await service.raise_escalation(context["services"], _actor(body, context), request)
+    raised = await service.raise_escalation(context["services"], actor(body, context), request)
     done = blocks.raised_confirmation(t, raised.ref, request.severity, raised.channel_id)
     await client.chat_postMessage(channel=context.user_id or "", text=done.text, blocks=done.blocks)

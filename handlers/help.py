@@ -6,9 +6,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 
 from bot.caller import caller
 from bot.help import help_view
-from bot.permissions import actor_of
 from bot.sync.service import list_actions
 from handlers import jira
+from handlers.actors import actor
 
 COMMANDS = ("/oneteam",)
 
@@ -25,7 +25,7 @@ async def oneteam(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltCo
         return
     if word.lower() == "actions":  # the weekly sync's open action items
         await ack()
-        listing = await list_actions(context["services"], actor_of(body, context.user_id, context.team_id),
+        listing = await list_actions(context["services"], actor(body, context),
                                      context["t"], rest.strip() or None)
         await respond(text=listing.text, blocks=listing.blocks, response_type="ephemeral")
         return

@@ -9,8 +9,8 @@ from bot.blocks import link
 from bot.errors import UserFacingError
 from bot.jira import service, shortcuts, subscriptions
 from bot.jira.ids import Action, Shortcut, View
-from bot.permissions import actor_of
 from bot.reply import tell_privately
+from handlers.actors import actor
 
 COMMANDS: tuple[str, ...] = ()
 EVENTS = ("link_shared",)  # the manifest subscribes to these (tests/test_manifest.py)
@@ -28,7 +28,7 @@ def register(app: AsyncApp) -> None:
 async def create_shortcut(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
     """"Create Jira issue" on a message: the pre-filled modal."""
     await ack()
-    view = await shortcuts.create_form(context["services"], actor_of(body, context.user_id, context.team_id),
+    view = await shortcuts.create_form(context["services"], actor(body, context),
                                        str((body.get("channel") or {}).get("id") or ""), body.get("message") or {})
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -36,7 +36,7 @@ async def create_shortcut(ack: AsyncAck, body: dict, context: AsyncBoltContext, 
 async def send_shortcut(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """"Send to Jira" on a message in a linked thread: a comment on the ticket."""
     await ack()
-    text = await shortcuts.send_comment(context["services"], actor_of(body, context.user_id, context.team_id),
+    text = await shortcuts.send_comment(context["services"], actor(body, context),
                                         str((body.get("channel") or {}).get("id") or ""), body.get("message") or {},
                                         context["t"])
     await tell_privately(context, body, text)
@@ -49,7 +49,7 @@ async def create_submitted(ack: AsyncAck, body: dict, view: dict, context: Async
         element: dict = next(iter(state.values()), {}) if isinstance(state, dict) else {}
         values[str(block)] = str(element.get("value") or "")
     try:
-        text = await shortcuts.submit(context["services"], actor_of(body, context.user_id, context.team_id),
+        text = await shortcuts.submit(context["services"], actor(body, context),
                                       str(view.get("private_metadata") or ""), values, context["t"])
     except UserFacingError as e:
         if e.block_id:
@@ -67,7 +67,7 @@ async def oneteam_jira(ack: AsyncAck, command: dict, context: AsyncBoltContext, 
     """`/oneteam jira subscribe|subscriptions|unsubscribe` (routed here by `/oneteam`)."""
     await ack()
     words = (command.get("text") or "").split()[1:]
-    answer = await subscriptions.command(context["services"], actor_of(command, context.user_id, context.team_id),
+    answer = await subscriptions.command(context["services"], actor(command, context),
                                          command.get("channel_id") or "", words, context["t"])
     await respond(text=answer, response_type="ephemeral", replace_original=False)
 
@@ -75,7 +75,7 @@ async def oneteam_jira(ack: AsyncAck, command: dict, context: AsyncBoltContext, 
 async def link_shared(event: dict, body: dict, context: AsyncBoltContext) -> None:
     """Jira issue links posted where the app is: unfurled with key, summary, status, assignee, priority."""
     links = [str(x.get("url") or "") for x in event.get("links") or [] if isinstance(x, dict)]
-    shown = await service.unfurls(context["services"], actor_of(body, context.user_id, context.team_id), links)
+    shown = await service.unfurls(context["services"], actor(body, context), links)
     if not shown:
         return
     if event.get("unfurl_id") and event.get("source"):
@@ -100,7 +100,7 @@ async def _ticket(body: dict, action: dict, context: AsyncBoltContext, origin: s
     value = action.get("value") or ""
     if not value.isdigit():
         raise UserFacingError("jira.errors.unknown")
-    result = await service.request_ticket(context["services"], actor_of(body, context.user_id, context.team_id),
+    result = await service.request_ticket(context["services"], actor(body, context),
                                           origin, int(value))
     if result.key:
         text = t("jira.button.exists", issue=link(result.url or "", result.key))

@@ -13,7 +13,7 @@ from bot.errors import UserFacingError
 from bot.escalations.ids import Action as EscalationAction
 from bot.kudos import blocks, service
 from bot.kudos.ids import WHERE_PRIVATE, Block, Shortcut, View
-from bot.permissions import Actor, actor_of
+from handlers.actors import actor
 
 COMMANDS = ("/kudos",)
 
@@ -23,10 +23,6 @@ def register(app: AsyncApp) -> None:
     app.shortcut(Shortcut.THANK_MESSAGE)(thank_message)
     app.action(EscalationAction.THANK)(thank_resolvers)
     app.view(View.GIVE)(give_submitted)
-
-
-def _actor(body: dict, context: AsyncBoltContext) -> Actor:
-    return actor_of(body, context.user_id, context.team_id)
 
 
 async def kudos(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltContext, respond: AsyncRespond,
@@ -47,14 +43,14 @@ async def kudos(ack: AsyncAck, body: dict, command: dict, context: AsyncBoltCont
         await ack(text=t(err.key, **err.params), response_type="ephemeral")
         return
     await ack()
-    given = await service.give(context["services"], _actor(body, context), request)
+    given = await service.give(context["services"], actor(body, context), request)
     await respond(text=blocks.confirmation(t, len(given.recipients), given.channel_id), response_type="ephemeral")
 
 
 async def thank_message(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
     await ack()
     message, channel = body.get("message") or {}, body.get("channel") or {}
-    view = await service.message_modal(context["services"], _actor(body, context), context["t"],
+    view = await service.message_modal(context["services"], actor(body, context), context["t"],
                                        str(channel.get("id") or ""), str(message.get("ts") or ""),
                                        message.get("user"))
     await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -65,7 +61,7 @@ async def thank_resolvers(ack: AsyncAck, body: dict, context: AsyncBoltContext, 
     value = str((body.get("actions") or [{}])[0].get("value") or "")
     if not value.isdigit():
         raise UserFacingError("escalations.errors.not_found")
-    view = await service.resolvers_modal(context["services"], _actor(body, context), context["t"], int(value))
+    view = await service.resolvers_modal(context["services"], actor(body, context), context["t"], int(value))
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -92,7 +88,7 @@ async def give_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
         recipients=tuple(u for u in _state(view, Block.RECIPIENTS).get("selected_users") or [] if isinstance(u, str)),
         reason=str(_state(view, Block.REASON).get("value") or ""), public=where != WHERE_PRIVATE)
     try:
-        await service.check(services, _actor(body, context), request)
+        await service.check(services, actor(body, context), request)
     except UserFacingError as err:
         await ack(response_action="errors", errors={err.block_id or Block.REASON.value: t(err.key, **err.params)})
         return
@@ -104,6 +100,6 @@ async def give_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBo
         request = replace(request, channel_id=meta["typed_in"])
     elif meta.get("escalation", "").isdigit():
         request = replace(request, team_id=await service.escalation_team(services, int(meta["escalation"])))
-    given = await service.give(services, _actor(body, context), request)
+    given = await service.give(services, actor(body, context), request)
     await client.chat_postMessage(channel=context.user_id or "",
                                   text=blocks.confirmation(t, len(given.recipients), given.channel_id))

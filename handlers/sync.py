@@ -9,9 +9,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import UserFacingError
-from bot.permissions import Actor, actor_of
 from bot.sync import blocks, service
 from bot.sync.ids import ACTION_ROWS, Action, Block, View, due_block, owner_block, what_block
+from handlers.actors import actor
 
 COMMANDS: tuple[str, ...] = ()  # `/oneteam actions [team]` is a sub-command of /oneteam (handlers/help.py)
 
@@ -23,10 +23,6 @@ def register(app: AsyncApp) -> None:
     app.action(Action.DONE)(done_clicked)
     app.view(View.ADD_ITEM)(add_submitted)
     app.view(View.MINUTES)(minutes_submitted)
-
-
-def _actor(body: dict, context: AsyncBoltContext) -> Actor:
-    return actor_of(body, context.user_id, context.team_id)
 
 
 def _id(value: object, key: str = "sync.errors.not_found") -> int:
@@ -56,7 +52,7 @@ def _value(view: dict, block_id: str) -> Any:
 async def add_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
     await ack()
     meeting_id = _id(_clicked(body).get("value"))
-    await service.check_may_add(context["services"], _actor(body, context), meeting_id)
+    await service.check_may_add(context["services"], actor(body, context), meeting_id)
     await client.views_open(trigger_id=body["trigger_id"], view=blocks.add_item_modal(context["t"], meeting_id))
 
 
@@ -67,12 +63,12 @@ async def add_submitted(ack: AsyncAck, body: dict, view: dict, context: AsyncBol
         item = service.validate_item(service.NewItem(str(_value(view, Block.TOPIC) or ""),
                                                      str(_value(view, Block.DETAILS) or ""),
                                                      str(_value(view, Block.SIDE) or "")))
-        await service.check_may_add(context["services"], _actor(body, context), meeting_id)
+        await service.check_may_add(context["services"], actor(body, context), meeting_id)
     except UserFacingError as err:
         await ack(response_action="errors", errors={err.block_id or Block.TOPIC.value: t(err.key, **err.params)})
         return
     await ack()
-    await service.add_item(context["services"], _actor(body, context), meeting_id, item)
+    await service.add_item(context["services"], actor(body, context), meeting_id, item)
 
 
 async def item_menu(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
@@ -80,12 +76,12 @@ async def item_menu(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> Non
     move, _, item_id = str((_clicked(body).get("selected_option") or {}).get("value") or "").partition(":")
     if move not in ("up", "down", "drop"):
         raise UserFacingError("sync.errors.not_found")
-    await service.edit_item(context["services"], _actor(body, context), _id(item_id), move)
+    await service.edit_item(context["services"], actor(body, context), _id(item_id), move)
 
 
 async def minutes_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:
     await ack()
-    view = await service.minutes_modal(context["services"], _actor(body, context), context["t"],
+    view = await service.minutes_modal(context["services"], actor(body, context), context["t"],
                                        _id(_clicked(body).get("value")))
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -112,16 +108,16 @@ async def minutes_submitted(ack: AsyncAck, body: dict, view: dict, context: Asyn
     try:
         meeting_id = _id(view.get("private_metadata"))
         minutes = _minutes(view)
-        await service.check_minutes(services, _actor(body, context), meeting_id, minutes)
+        await service.check_minutes(services, actor(body, context), meeting_id, minutes)
     except UserFacingError as err:
         await ack(response_action="errors", errors={err.block_id or Block.DECISIONS.value: t(err.key, **err.params)})
         return
     await ack()
-    count = await service.record_minutes(services, _actor(body, context), meeting_id, minutes)
+    count = await service.record_minutes(services, actor(body, context), meeting_id, minutes)
     await client.chat_postMessage(channel=context.user_id or "", text=t("sync.minutes.recorded", count=count))
 
 
 async def done_clicked(ack: AsyncAck, body: dict, context: AsyncBoltContext, respond: AsyncRespond) -> None:
     await ack()
-    what = await service.close_action(context["services"], _actor(body, context), _id(_clicked(body).get("value")))
+    what = await service.close_action(context["services"], actor(body, context), _id(_clicked(body).get("value")))
     await respond(text=context["t"]("sync.closed", what=what), response_type="ephemeral", replace_original=False)

@@ -283,7 +283,7 @@ class _Profiles:
         self.workspace: str | None = None  # the team id of the listed people (once a page came)
 
     def add(self, page: Sequence[SlackProfile]) -> None:
-        self.seen.update((p.user_id, p) for p in page)
+        self.seen = {p.user_id: p for p in page}  # the pages before it are sent: a fan-out keeps one page
         self.workspace = self.workspace or next((p.team_id for p in page if p.team_id), None)
 
     async def kept(self, user_ids: Iterable[str]) -> None:
@@ -294,6 +294,11 @@ class _Profiles:
         async with self.services.sessions() as session:
             rows = await kept_profiles(session, wanted, self.services.clock.now() - PROFILE_FRESH)
         self.seen.update((r.slack_user_id, from_snapshot(r)) for r in rows)
+
+    def done(self, user_ids: Iterable[str | None]) -> None:
+        """A batch is sent: its people's profiles are not needed again (a fan-out to 5,000 kept them all)."""
+        for user_id in user_ids:
+            self.seen.pop(user_id or "", None)
 
     async def of(self, user_id: str) -> SlackProfile | None:
         if user_id not in self.seen:
@@ -327,6 +332,7 @@ async def send_due_prompts(services: Services, *, concurrency: int = CONCURRENCY
             await lease.keep()
             await _bounded(sorted(ids), lambda pid: _prompt_one(services, ctx, ctx.prompts[pid], profiles, issues),
                            concurrency, lease)
+            profiles.done(m.slack_user_id for m in ctx.members.values())
             changed = [ctx.members[p.member_id].slack_user_id for p in ctx.prompts.values()]
             await services.events.publish(HomeChanged([u for u in changed if u]))
         return len(ids)

@@ -1,7 +1,9 @@
 """The digest's chart: KPIs as % of target and the team's mood, week by week, as a PNG.
 
-Uses matplotlib's object API on the Agg canvas (no pyplot state, no display), so it is safe in a
-server and in a worker thread.
+Uses matplotlib's object API on the Agg canvas (no pyplot state, no display). The bot draws in a child process
+(`draw`): once imported, matplotlib would stay in a long-running bot for good after the first weekly digest
+(bench/soak.py: RSS +24 MB the minute a digest went out), and drawing would hold the GIL while people wait for
+their acks.
 
 Korean labels need a Hangul font, which a fresh machine does not have: the package depends on
 `koreanize-matplotlib` only for the NanumGothic file it ships (SIL Open Font License). Its module is never
@@ -10,8 +12,12 @@ imported: importing it changes matplotlib's global settings (and it needs `distu
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import io
+import pickle
+import sys
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -87,3 +93,21 @@ def render_png(digest: Digest) -> bytes | None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+async def draw(digests: Sequence[Digest]) -> list[bytes | None]:
+    """The charts of `digests` (None where there is nothing to draw), drawn by one child process: this module
+    run as a script, given the digests pickled on its stdin (the bot's own data, to its own code)."""
+    if not any(d.has_chart for d in digests):
+        return [None] * len(digests)
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", __name__, stdin=asyncio.subprocess.PIPE,
+                                                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await child.communicate(pickle.dumps(list(digests)))
+    if child.returncode:
+        raise RuntimeError(f"drawing the charts failed: {err.decode(errors='replace')[-2000:]}")
+    charts: list[bytes | None] = pickle.loads(out)
+    return charts
+
+
+if __name__ == "__main__":
+    sys.stdout.buffer.write(pickle.dumps([render_png(d) for d in pickle.load(sys.stdin.buffer)]))

@@ -4,7 +4,6 @@ several teams gets one message with a part per team."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -90,7 +89,7 @@ async def digest_for(services: Services, team_key: str, week: str | None = None,
             raise LookupError(team_key)
         week = week or due_moment(digest_config(team.config), now, team.timezone)[1]
         digest = await build_digest(session, team, week, now, translator(locale, team.locale), services.metrics)
-    return digest, await asyncio.to_thread(chart.render_png, digest)
+    return digest, (await chart.draw([digest]))[0]
 
 
 # --- sending --------------------------------------------------------------------------------------------
@@ -154,24 +153,35 @@ async def send_due_digests(services: Services) -> int:
     now = services.clock.now()
     async with services.sessions() as session:
         due = await due_digests(session, now)
-    sent = 0
-    built: dict[tuple[int, str, str], tuple[Digest, bytes | None]] = {}
+    built: dict[tuple[int, str, str], Digest] = {}  # a team's digest, once per week and language
     for item in due:
         t = translator(*item.locales)
-        parts = []
         for team_id in item.team_ids:
             cache_key = (team_id, item.week, t.locale)
             if cache_key not in built:
                 async with services.sessions.begin() as session:
                     team = await session.get(Team, team_id)
-                    if team is None:
-                        continue
-                    digest = await build_digest(session, team, item.week, now, t, services.metrics)
-                built[cache_key] = (digest, await asyncio.to_thread(chart.render_png, digest))
-            parts.append(built[cache_key])
+                    if team is not None:
+                        built[cache_key] = await build_digest(session, team, item.week, now, t, services.metrics)
+    charts = await _charts(list(built.values()))
+    parts_of = {key: (digest, png) for (key, digest), png in zip(built.items(), charts, strict=True)}
+    sent = 0
+    for item in due:
+        t = translator(*item.locales)
+        parts = [parts_of[key] for key in ((team_id, item.week, t.locale) for team_id in item.team_ids)
+                 if key in parts_of]
         if parts and await send_digest(services, item.key, item.channel, parts, t):
             sent += 1
     return sent
+
+
+async def _charts(digests: list[Digest]) -> list[bytes | None]:
+    """The digests' charts; none when drawing fails (the digest matters more than its chart)."""
+    try:
+        return await chart.draw(digests)
+    except Exception:
+        log.exception("digest charts not drawn; the digests go without them")
+        return [None] * len(digests)
 
 
 async def send_digest(services: Services, key: str, channel: str, parts: list[tuple[Digest, bytes | None]],

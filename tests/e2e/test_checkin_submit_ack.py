@@ -9,33 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlencode
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from sandbox.driver import FORM
 from sandbox.harness import Harness
 from storage.models import CheckinPrompt, HandledDelivery
+from tests.e2e.sql_steps import fired
 from tests.e2e.test_checkins import MINJI, SEOUL_1600, THURSDAY, at, open_form
-
-
-@contextmanager
-def transactions(h: Harness) -> Iterator[dict[str, int]]:
-    """Database transactions begun and committed while the block runs."""
-    counts = {"begun": 0, "committed": 0}
-    engine = h.services.db.engine.sync_engine
-
-    def begun(_conn: object) -> None:
-        counts["begun"] += 1
-
-    def committed(_conn: object) -> None:
-        counts["committed"] += 1
-
-    event.listen(engine, "begin", begun)
-    event.listen(engine, "commit", committed)
-    try:
-        yield counts
-    finally:
-        event.remove(engine, "begin", begun)
-        event.remove(engine, "commit", committed)
 
 
 @contextmanager
@@ -67,13 +47,14 @@ def _inputs(**answers: object) -> dict[str, object]:
 async def test_an_answer_is_acked_after_one_write_transaction(harness: Harness) -> None:
     h = harness
     view = await _form_after_restart(h)
-    with work_after_acks_held(h), transactions(h) as counts:
+    engine = h.services.db.engine.sync_engine
+    with work_after_acks_held(h), fired((engine, "begin"), (engine, "commit")) as counts:
         ack = await h.driver.submit_view(h.user(MINJI), view, inputs=_inputs(
             done="Shipped the FAQ", next="Train two new agents", mood=4))
         before_ack = dict(counts)
     await h.settle()
     assert ack.ok and not (ack.body or {}).get("response_action")
-    assert before_ack == {"begun": 1, "committed": 1}  # the claim and the save; no read for her language
+    assert before_ack == {"begin": 1, "commit": 1}  # the claim and the save; no read for her language
     async with h.services.sessions() as session:
         prompt = (await session.scalars(select(CheckinPrompt).where(CheckinPrompt.answers.is_not(None)))).one()
         keys = (await session.scalars(select(HandledDelivery.key))).all()

@@ -3,14 +3,17 @@ prompts claimed in small leased batches so that a crash holds up only what was i
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bench.checkin_fanout import FRIDAY_1600_UTC, bulk_org
 from bot.checkins.fanout import open_rounds, send_due_prompts
+from bot.slack import SlackProfile
 from sandbox.harness import Harness
 from sandbox.slack import text_of
 from storage.models import CheckinPrompt
@@ -176,3 +179,28 @@ async def test_a_rounds_jira_requests_share_kept_alive_connections(with_jira):
     await send_due_prompts(h.services)
     used = {r.connection for r in h.jira.requests[before:]}
     assert len(h.jira.requests) - before > 100 and len(used) <= 8  # at most one connection per lookup in flight
+
+
+async def test_a_fan_out_lets_go_of_the_profiles_of_prompts_already_sent(clock, database_url):
+    """A fan-out to 5,000 kept every profile it read until it ended (10 minutes at Slack's limits): the
+    soak's RSS grew with the prompts sent. Only the page being sent (and the next, read meanwhile) is held."""
+    clock.set(FRIDAY_1600_UTC - timedelta(hours=4))
+    async with Harness(org=bulk_org(800), clock=clock, database_url=database_url) as h:  # 4 pages of 200
+        await open_rounds(h.services)
+        h.clock.set(FRIDAY_1600_UTC)
+        client = h.services.slack
+        real_post = client.chat_postMessage
+        alive: list[int] = []
+
+        def profiles() -> int:
+            return sum(isinstance(o, SlackProfile) for o in gc.get_objects())
+
+        before = profiles()  # what the org set-up left (the harness keeps its report)
+
+        async def post_and_count(**kwargs: Any) -> Any:
+            alive.append(profiles() - before)
+            return await real_post(**kwargs)
+
+        client.chat_postMessage = post_and_count  # type: ignore[method-assign]
+        await send_due_prompts(h.services)
+    assert len(alive) >= 800 and max(alive[-50:]) <= 2 * 200  # the page being sent, the next being read
