@@ -6,6 +6,7 @@ transaction, so claims are never made by catching `IntegrityError`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,9 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.rows import rowcount
 
 
+def _dialect(session: AsyncSession) -> Any:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
 def _insert(session: AsyncSession, model: type, values: dict[str, Any]) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).values(**values)
+    return _dialect(session).insert(model).values(**values)
+
+
+@cache
+def _excluded(dialect: Any, model: type) -> Any:
+    """The row that was not inserted (`excluded.<column>`), built once per table: each statement's own
+    `Insert.excluded` is a fresh copy of every column of the table, garbage that piled up between full
+    collections in a long-running bot."""
+    return dialect.insert(model).excluded
 
 
 async def upsert(session: AsyncSession, model: type, values: dict[str, Any], keys: Sequence[str],
@@ -25,7 +37,7 @@ async def upsert(session: AsyncSession, model: type, values: dict[str, Any], key
     stmt = _insert(session, model, values)
     if update:
         stmt = stmt.on_conflict_do_update(index_elements=list(keys),
-                                          set_={name: stmt.excluded[name] for name in update})
+                                          set_={name: _excluded(_dialect(session), model)[name] for name in update})
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(stmt)

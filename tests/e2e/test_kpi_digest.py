@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+
+import pytest
 
 from bot.calendar import CalendarConfig
 from bot.clock import FakeClock
+from bot.digest import chart
+from bot.digest.model import Digest
 from bot.escalations.ids import Action, Block
 from bot.orgfile import load
 from sandbox.harness import EXAMPLE_ORG, Harness
@@ -107,3 +112,18 @@ async def test_time_to_acknowledge_reaches_kpi_and_digest(harness: Harness) -> N
     assert "Time to acknowledge*: median 0.33 h, p90 0.33 h" in hana[0]
     assert "Time to resolve*: median 1 h, p90 1 h" in hana[0]
     assert "Time to acknowledge (median)*: 0.33 h (target ≤ 2 h) ✅ on track" in hana[0]
+
+
+async def test_a_digest_whose_chart_cannot_be_drawn_goes_without_it(harness: Harness,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    async def child_failed(_digests: Sequence[Digest]) -> list[bytes | None]:
+        raise RuntimeError("drawing the charts failed: no display")  # what `draw` raises when its child fails
+
+    monkeypatch.setattr(chart, "draw", child_failed)
+    await harness.command(SAM, "/kpi", "set csat 4.8 care-hana 2026-W47")
+    await harness.settle()
+    harness.clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # Monday 09:00 in New York
+    await digest.tick(harness.services)
+    top = [m for m in harness.sandbox.dms(harness.user(DANA)) if not m.is_reply]
+    assert len(top) == 1 and "4.8/5" in text_of(top[0])
+    assert harness.sandbox.files() == []
