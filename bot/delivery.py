@@ -83,19 +83,26 @@ async def deliver_once(services: Services, key: str, channel: str, *, text: str,
 @contextlib.asynccontextmanager
 async def _held(services: Services, claim: _Claim) -> AsyncIterator[None]:
     """Renews the claim while the block runs, so that no one takes over a send that is only slow."""
-    renewing = asyncio.create_task(_renew(services, claim, asyncio.current_task()))
+    done = asyncio.Event()
+    renewing = asyncio.create_task(_renew(services, claim, asyncio.current_task(), done))
     try:
         yield
     finally:
+        # Told, then cancelled: a cancellation can be lost (Python 3.11's `asyncio.wait_for` returns the result
+        # when what it waited for completes just as it is cancelled), and a renewal that went on would hold
+        # this exit, and the message's "sent", for as long as it kept renewing (seen in bench/soak.py).
+        done.set()
         renewing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await renewing
 
 
-async def _renew(services: Services, claim: _Claim, sender: asyncio.Task | None) -> None:
+async def _renew(services: Services, claim: _Claim, sender: asyncio.Task | None, done: asyncio.Event) -> None:
     renewals = 0
-    while True:
+    while not done.is_set():
         await services.clock.sleep(RENEW_EVERY.total_seconds())
+        if done.is_set():
+            return
         renewals += 1
         if renewals == SLOW_RENEWALS and sender is not None:
             # A send that long in flight waits on something: say where (code locations only, no message data).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -59,10 +60,9 @@ class AckGate:
     async def quiet(self, limit: float | None = None) -> None:
         """Returns once no request waits for its ack, or after `limit` (default `max_wait`) seconds."""
         if not self._quiet.is_set():
-            try:
-                await asyncio.wait_for(self._quiet.wait(), self.max_wait if limit is None else max(0.0, limit))
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):  # (not `wait_for`: it can swallow a cancellation in 3.11)
+                async with asyncio.timeout(self.max_wait if limit is None else max(0.0, limit)):
+                    await self._quiet.wait()
 
 
 @dataclass

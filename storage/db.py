@@ -55,11 +55,16 @@ class _WriteTurns:
             return
         lock = self._turns()
         try:
-            conn.connection.dbapi_connection.run_async(  # type: ignore[union-attr]
-                lambda _driver: asyncio.wait_for(lock.acquire(), self.PATIENCE))
+            conn.connection.dbapi_connection.run_async(lambda _driver: self._queue(lock))  # type: ignore[union-attr]
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked (by a write transaction of this process)") from None
         conn.info["write_turn"] = lock
+
+    async def _queue(self, lock: asyncio.Lock) -> None:
+        """Waits for the turn; `asyncio.timeout`, not `wait_for`: in Python 3.11 `wait_for` can swallow a
+        cancellation that comes as the turn is given, and the cancelled task would write on."""
+        async with asyncio.timeout(self.PATIENCE):
+            await lock.acquire()
 
     @staticmethod
     def _release(info: dict[Any, Any]) -> None:
