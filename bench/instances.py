@@ -31,13 +31,20 @@ from sandbox.slack import RateLimits
 async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitStack,
                         wait_for: str = "listening") -> tuple[int, str]:
     """Starts `python <args>`, waits for the log event `wait_for`, returns (pid, events URL)."""
+    # The log file is closed after the process has stopped and its log is read to the end (the exit stack
+    # unwinds in reverse): a server still logging while it stops must never find its pipe unread.
+    log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
     proc = await asyncio.create_subprocess_exec(sys.executable, *args, env=env,
                                                 stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL)
+    assert proc.stderr is not None
+    drain: asyncio.Task | None = None
 
     async def stop() -> None:
         if proc.returncode is None:
             proc.terminate()
             await proc.wait()
+        if drain is not None:
+            await drain  # ends at the end of the log
 
     stack.push_async_callback(stop)
     url, seen = None, set()
@@ -46,14 +53,13 @@ async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitSt
             line = await proc.stderr.readline()
             if not line:
                 raise RuntimeError(f"{args} exited during start-up")
+            log_file.write(line)
             if not line.startswith(b"{"):
                 continue  # a library's plain warning, not one of our log lines
             entry = json.loads(line)
             seen.add(entry["event"])
             url = url or entry.get("url")
-    log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
     drain = asyncio.create_task(keep_log(proc.stderr, log_file))
-    stack.callback(drain.cancel)
     return proc.pid, url + "/slack/events"
 
 

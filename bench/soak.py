@@ -151,14 +151,19 @@ class Bot:
 
 async def start_bot(env: dict[str, str], stack: AsyncExitStack) -> Bot:
     """`oneteam run` as its own process; returns once it has applied the org, then keeps reading its log."""
+    # closed after the process has stopped and its log is read to the end (see bench/instances.start_process)
+    log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--host", "127.0.0.1",
                                                 "--port", "0", env=env, stderr=asyncio.subprocess.PIPE,
                                                 stdout=asyncio.subprocess.DEVNULL)
+    task: asyncio.Task | None = None
 
     async def stop() -> None:
         if proc.returncode is None:
             proc.terminate()
             await proc.wait()
+        if task is not None:
+            await task  # ends at the end of the log
 
     stack.push_async_callback(stop)
     assert proc.stderr is not None
@@ -176,8 +181,6 @@ async def start_bot(env: dict[str, str], stack: AsyncExitStack) -> Bot:
                 applied = applied or entry["event"] == "org applied"
     bot = Bot(proc.pid, url + "/slack/events", levels)
 
-    log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
-
     async def drain() -> None:
         assert proc.stderr is not None
         while line := await proc.stderr.readline():
@@ -185,7 +188,6 @@ async def start_bot(env: dict[str, str], stack: AsyncExitStack) -> Bot:
             log_file.write(line)  # kept where BENCH_LOG names a file
 
     task = asyncio.create_task(drain())
-    stack.callback(task.cancel)
     return bot
 
 

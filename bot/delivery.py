@@ -39,7 +39,6 @@ the send takes (Slack's 429 retries can take minutes), so an older claim is a de
 resumes after a crash as soon as a follower takes over the clock (`LEADER_RETRY_SECONDS`, 15 s)."""
 RENEW_EVERY = LEASE / 3  # two renewals may be late (a busy loop, a slow database) before the claim is lost
 HISTORY_PAGES = 3
-SLOW_RENEWALS = 12  # a minute of renewals: a send at Slack's pace waits seconds, a 429 at most a minute
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ async def deliver_once(services: Services, key: str, channel: str, *, text: str,
 async def _held(services: Services, claim: _Claim) -> AsyncIterator[None]:
     """Renews the claim while the block runs, so that no one takes over a send that is only slow."""
     done = asyncio.Event()
-    renewing = asyncio.create_task(_renew(services, claim, asyncio.current_task(), done))
+    renewing = asyncio.create_task(_renew(services, claim, done))
     try:
         yield
     finally:
@@ -97,17 +96,11 @@ async def _held(services: Services, claim: _Claim) -> AsyncIterator[None]:
             await renewing
 
 
-async def _renew(services: Services, claim: _Claim, sender: asyncio.Task | None, done: asyncio.Event) -> None:
-    renewals = 0
+async def _renew(services: Services, claim: _Claim, done: asyncio.Event) -> None:
     while not done.is_set():
         await services.clock.sleep(RENEW_EVERY.total_seconds())
         if done.is_set():
             return
-        renewals += 1
-        if renewals == SLOW_RENEWALS and sender is not None:
-            # A send that long in flight waits on something: say where (code locations only, no message data).
-            log.warning("a delivery has been in flight for a minute",
-                        extra={"key": claim.key, "waiting_in": waiting_in(sender)})
         now = services.clock.now()
         try:
             async with services.sessions.begin() as session:
@@ -120,19 +113,6 @@ async def _renew(services: Services, claim: _Claim, sender: asyncio.Task | None,
         if rowcount(renewed) != 1:
             return  # sent, or (after renewals failed for a whole lease) taken over
         claim.at = now
-
-
-def waiting_in(task: asyncio.Task) -> list[str]:
-    """Where a suspended task waits, outermost first: the code location of each coroutine it awaits in turn
-    (`Task.get_stack` gives only the outermost of a suspended task), then what the innermost awaits."""
-    where: list[str] = []
-    awaited: Any = task.get_coro()
-    while (frame := getattr(awaited, "cr_frame", None) or getattr(awaited, "ag_frame", None)) is not None:
-        where.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
-        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "ag_await", None)
-    if awaited is not None:
-        where.append(type(awaited).__qualname__)
-    return where
 
 
 async def _send(services: Services, claim: _Claim, channel: str, **message: Any) -> Sent:
