@@ -6,6 +6,7 @@ fake clock instead of waiting for the scheduler.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -59,5 +60,10 @@ async def run_job(job: Job, services: Services) -> None:
     """One run of a job, as the scheduler does it: a failure is logged and the next run tries again."""
     try:
         await job.tick(services)
+    except asyncio.CancelledError:
+        # The scheduler was shut down mid-run (the process is stopping): what the run did not finish is in the
+        # database and the next run resumes it, so this run ends quietly rather than as an error. (This is the
+        # outermost coroutine of the scheduler's task: nothing above it waits for the cancellation.)
+        log.info("job stopped mid-run", extra={"job": job.name})
     except Exception:
         log.exception("job failed", extra={"job": job.name})
