@@ -11,7 +11,7 @@ import math
 import os
 import statistics
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,9 +28,10 @@ from bot.services import AckGate
 from sandbox.slack import RateLimits
 
 
-async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitStack,
-                        wait_for: str = "listening") -> tuple[int, str]:
-    """Starts `python <args>`, waits for the log event `wait_for`, returns (pid, events URL)."""
+async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitStack, wait_for: str = "listening",
+                        on_line: Callable[[bytes], object] | None = None) -> tuple[int, str]:
+    """Starts `python <args>`, waits for the log event `wait_for`, returns (pid, events URL); `on_line` reads
+    each line of the log until the process has stopped."""
     # The log file is closed after the process has stopped and its log is read to the end (the exit stack
     # unwinds in reverse): a server still logging while it stops must never find its pipe unread.
     log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
@@ -54,24 +55,34 @@ async def start_process(args: list[str], env: dict[str, str], stack: AsyncExitSt
             if not line:
                 raise RuntimeError(f"{args} exited during start-up")
             log_file.write(line)
+            if on_line is not None:
+                on_line(line)
             if not line.startswith(b"{"):
                 continue  # a library's plain warning, not one of our log lines
             entry = json.loads(line)
             seen.add(entry["event"])
             url = url or entry.get("url")
-    drain = asyncio.create_task(keep_log(proc.stderr, log_file))
+    drain = asyncio.create_task(keep_log(proc.stderr, log_file, on_line))
     return proc.pid, url + "/slack/events"
 
 
-async def keep_log(stream: asyncio.StreamReader, out: BinaryIO) -> None:
+async def keep_log(stream: asyncio.StreamReader, out: BinaryIO, on_line: Callable[[bytes], object] | None) -> None:
     """Drains a server's log so its pipe never fills, into `out` (the file named by env BENCH_LOG, else
     nowhere): the log of a run that went wrong."""
-    while chunk := await stream.read(65536):
-        out.write(chunk)
+    if on_line is None:
+        while chunk := await stream.read(65536):
+            out.write(chunk)
+        return
+    while line := await stream.readline():
+        on_line(line)
+        out.write(line)
 
 
-async def start_instance(env: dict[str, str], stack: AsyncExitStack, wait_for: str = "listening") -> tuple[int, str]:
-    return await start_process(["-m", "bot", "run", "--host", "127.0.0.1", "--port", "0"], env, stack, wait_for)
+async def start_instance(env: dict[str, str], stack: AsyncExitStack, wait_for: str = "listening",
+                         on_line: Callable[[bytes], object] | None = None) -> tuple[int, str]:
+    """`oneteam run` as its own process (see `start_process`)."""
+    return await start_process(["-m", "bot", "run", "--host", "127.0.0.1", "--port", "0"], env, stack, wait_for,
+                               on_line)
 
 
 async def idle(events_url: str) -> None:

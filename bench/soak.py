@@ -51,7 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
 
-from instances import idle, pct, rss_mb
+from instances import idle, pct, rss_mb, start_instance
 from ruamel.yaml import YAML
 from sqlalchemy import func, select
 
@@ -132,11 +132,9 @@ def schedule(rate: int, seconds: float) -> list[str]:
 
 
 @dataclass
-class Bot:
-    """The bot's process: its pid, events URL and what its log said."""
+class BotLog:
+    """What the bot's log said."""
 
-    pid: int
-    url: str
     levels: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # event names (never bodies) of error lines
 
@@ -147,48 +145,6 @@ class Bot:
         self.levels[entry.get("level", "?")] += 1
         if entry.get("level") in ("error", "critical"):
             self.errors.append(f"{entry.get('logger')}: {entry.get('event')}")
-
-
-async def start_bot(env: dict[str, str], stack: AsyncExitStack) -> Bot:
-    """`oneteam run` as its own process; returns once it has applied the org, then keeps reading its log."""
-    # closed after the process has stopped and its log is read to the end (see bench/instances.start_process)
-    log_file = stack.enter_context(open(os.environ.get("BENCH_LOG") or os.devnull, "ab"))  # noqa: ASYNC230
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--host", "127.0.0.1",
-                                                "--port", "0", env=env, stderr=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.DEVNULL)
-    task: asyncio.Task | None = None
-
-    async def stop() -> None:
-        if proc.returncode is None:
-            proc.terminate()
-            await proc.wait()
-        if task is not None:
-            await task  # ends at the end of the log
-
-    stack.push_async_callback(stop)
-    assert proc.stderr is not None
-    url, applied = "", False
-    levels: Counter[str] = Counter()
-    async with asyncio.timeout(600):
-        while not (url and applied):
-            line = await proc.stderr.readline()
-            if not line:
-                raise RuntimeError("oneteam run exited during start-up")
-            if line.startswith(b"{"):
-                entry = json.loads(line)
-                levels[entry.get("level", "?")] += 1
-                url = url or entry.get("url", "")
-                applied = applied or entry["event"] == "org applied"
-    bot = Bot(proc.pid, url + "/slack/events", levels)
-
-    async def drain() -> None:
-        assert proc.stderr is not None
-        while line := await proc.stderr.readline():
-            bot.read(line)
-            log_file.write(line)  # kept where BENCH_LOG names a file
-
-    task = asyncio.create_task(drain())
-    return bot
 
 
 class Soak:
@@ -377,11 +333,12 @@ async def run(members: int, teams: int, rate: int, minutes: float, drain: float 
         await installed_since(db_url, checkin_at - timedelta(days=1))
         await profiles_read_ahead(db_url, spec, ids, checkin_at - timedelta(minutes=30))
         started = time.monotonic()
-        bot = await start_bot(env, stack)
+        bot = BotLog()
+        pid, url = await start_instance(env, stack, wait_for="org applied", on_line=bot.read)
         print(f"  bot started and org applied in {time.monotonic() - started:.1f} s (Slack limits off until now)")
         limits.enabled = True
         sandbox.limiter.reset()
-        driver = await stack.enter_async_context(SlackDriver(sandbox, bot_url=bot.url, timeout=30))
+        driver = await stack.enter_async_context(SlackDriver(sandbox, bot_url=url, timeout=30))
         for _ in range(360):  # the load starts with the fan-out (the scheduler ticks once a minute)
             if prompts_sent(sandbox):
                 break
@@ -394,7 +351,7 @@ async def run(members: int, teams: int, rate: int, minutes: float, drain: float 
         gc.collect()
         gc.freeze()  # the sandbox's set-up heap is never scanned again: collections stay short
         t0 = time.monotonic()
-        rss.append((0.0, rss_mb(bot.pid)))
+        rss.append((0.0, rss_mb(pid)))
         print(f"{0:>5} {0:>8} {'':>7} {'':>7} {rss[-1][1]:>7.0f}  0")
 
         async def sample() -> None:
@@ -402,7 +359,7 @@ async def run(members: int, teams: int, rate: int, minutes: float, drain: float 
             while True:
                 await asyncio.sleep(10)
                 now = time.monotonic() - t0
-                rss.append((now, rss_mb(bot.pid)))
+                rss.append((now, rss_mb(pid)))
                 n += 1
                 if n % 6 == 0:
                     minutes_rss.append(rss[-1][1])
@@ -423,13 +380,13 @@ async def run(members: int, teams: int, rate: int, minutes: float, drain: float 
         load_end = time.monotonic() - t0
         try:
             async with asyncio.timeout(drain):
-                await idle(bot.url)
+                await idle(url)
         except TimeoutError:  # reported as such: the figures of the load still stand
             print(f"  the bot still had work in flight {drain:.0f} s after the load")
         drained = time.monotonic() - t0 - load_end
         sampler.cancel()
         await asyncio.sleep(1)
-        end_rss = rss_mb(bot.pid)
+        end_rss = rss_mb(pid)
         rss.append((time.monotonic() - t0, end_rss))
         stored = await count_stored(db_url)
     return report(soak, bot, sandbox, rss, minutes_rss, end_rss, load_end, drained, stored)
@@ -490,7 +447,7 @@ def seen_errors(sandbox: SlackSandbox) -> int:
     return sum(1 for text in shown if any(g in text for g in generic))
 
 
-def report(soak: Soak, bot: Bot, sandbox: SlackSandbox, rss: list[tuple[float, float]], minutes_rss: list[float],
+def report(soak: Soak, bot: BotLog, sandbox: SlackSandbox, rss: list[tuple[float, float]], minutes_rss: list[float],
            end_rss: float,
            load_end: float, drained: float, stored: dict[str, int]) -> bool:
     times = [e for _, s, e in soak.acks if s == 200]

@@ -7,9 +7,12 @@ Retry-After) never lands on the calls people are waiting for (an `app_home_opene
   shared by every feature posting to channels (escalation cards and DMs, the check-in summary);
 - `workspace_posts`: one `Pacer` for every message the bot posts (`chat.postMessage`'s workspace-wide cap): a
   feature posting unpaced (a pulse survey's invitations, a fan-out of DMs) would otherwise fill the cap and
-  hand its 429s (Retry-After up to a minute) to whichever message came next, e.g. a channel's summary replies.
+  hand its 429s (Retry-After up to a minute) to whichever message came next, e.g. a channel's summary replies;
+- `update_message`: every `chat.update` the bot makes, from one budget below the method's limit (Tier 3), with
+  a few calls kept for the edits people are looking at (an escalation's card, a sync's agenda): background
+  edits (the check-in summary's counts, a closed round's prompts) use the rest.
 
-Both follow the one setting `SLACK_RATE_SCALE`: Slack's limits as a multiple of the documented ones (a
+All follow the one setting `SLACK_RATE_SCALE`: Slack's limits as a multiple of the documented ones (a
 sandbox may run faster or slower), 0 for no pacing at all.
 """
 
@@ -19,6 +22,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from bot.blocks import Rendered
 from bot.services import Services
 
 CHANNEL_POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel (Slack: "about 1 a second", bursts allowed briefly)
@@ -29,6 +33,12 @@ CHANNELS_KEY = "pacing.channels"
 WORKSPACE_POSTS_PER_MINUTE = 580
 WORKSPACE_POSTS_BURST = 10
 WORKSPACE_KEY = "pacing.workspace_posts"
+# chat.update is Tier 3 (the sandbox: 50 in any 60 s): burst + 60 s of the rate = 50. Background edits leave
+# UPDATES_RESERVE calls in the bucket, so that a card's edit does not queue behind a summary's.
+UPDATES_PER_MINUTE = 40
+UPDATES_BURST = 10
+UPDATES_RESERVE = 4
+UPDATES_KEY = "pacing.updates"
 
 
 class Pacer:
@@ -40,21 +50,25 @@ class Pacer:
         self.burst = burst
         self.tokens = float(burst)
         self.stamp: float | None = None
-        self._lock = asyncio.Lock()
+        self._locks: dict[int, asyncio.Lock] = {}  # one line per reserve
 
-    async def wait(self) -> None:
+    async def wait(self, *, reserve: int = 0) -> None:
+        """Returns when a call may go. With `reserve`, only while that many tokens stay in the bucket: the
+        caller yields to those passing a smaller one, who find tokens there (people before background work)."""
         if not self.interval:
             return
-        async with self._lock:
+        assert 0 <= reserve < self.burst
+        async with self._locks.setdefault(reserve, asyncio.Lock()):
             loop = asyncio.get_running_loop()
-            now = loop.time()
-            if self.stamp is not None:
-                self.tokens = min(self.burst, self.tokens + (now - self.stamp) / self.interval)
-            self.stamp = now
-            if self.tokens < 1:
-                await asyncio.sleep((1 - self.tokens) * self.interval)
-                self.tokens, self.stamp = 1.0, loop.time()
-            self.tokens -= 1
+            while True:
+                now = loop.time()
+                if self.stamp is not None:
+                    self.tokens = min(self.burst, self.tokens + (now - self.stamp) / self.interval)
+                self.stamp = now
+                if self.tokens >= 1 + reserve - 1e-9:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 + reserve - self.tokens) * self.interval)
 
 
 class ChannelPacer:
@@ -113,3 +127,19 @@ def workspace_posts(services: Services) -> Pacer:
         per_minute = WORKSPACE_POSTS_PER_MINUTE * services.settings.slack_rate_scale
         found = services.extras[WORKSPACE_KEY] = Pacer(per_minute, WORKSPACE_POSTS_BURST)
     return found
+
+
+def message_updates(services: Services) -> Pacer:
+    """The process's one budget of `chat.update` calls (see `update_message`)."""
+    found = services.extras.get(UPDATES_KEY)
+    if not isinstance(found, Pacer):
+        per_minute = UPDATES_PER_MINUTE * services.settings.slack_rate_scale
+        found = services.extras[UPDATES_KEY] = Pacer(per_minute, UPDATES_BURST)
+    return found
+
+
+async def update_message(services: Services, channel: str, ts: str, message: Rendered, *,
+                         background: bool = False) -> None:
+    """`chat.update` in its turn: a background edit waits while the budget is down to the reserve."""
+    await message_updates(services).wait(reserve=UPDATES_RESERVE if background else 0)
+    await services.slack.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)

@@ -28,6 +28,7 @@ from bot.checkins.service import local_text, member_t, open_blockers, team_confi
 from bot.delivery import LEASE, RENEW_EVERY, deliver_once
 from bot.events import HomeChanged, MemberTimezoneChanged, ProfileRead
 from bot.metrics import OpenIssue
+from bot.pacing import update_message
 from bot.services import Services
 from bot.slack import SlackProfile, from_snapshot, snapshot_values
 from storage.milestones import first_start
@@ -610,8 +611,7 @@ async def _after_close(services: Services, round_id: int) -> None:
         if prompt.state == "sent" and prompt.message_channel and prompt.message_ts:
             msg = blocks.closed(member_t(services, member, team), team=team.name, week=rnd.week)
             try:
-                await services.slack.chat_update(channel=prompt.message_channel, ts=prompt.message_ts,
-                                                 text=msg.text, blocks=msg.blocks)
+                await update_message(services, prompt.message_channel, prompt.message_ts, msg, background=True)
             except Exception:
                 log.warning("could not mark a prompt closed", extra={"round_id": round_id}, exc_info=True)
     await refresh_summary(services, round_id)

@@ -20,6 +20,7 @@ from bot.checkins.service import member_t, team_config
 from bot.delivery import deliver_once
 from bot.i18n import Translator
 from bot.metrics import Note
+from bot.pacing import update_message
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Membership, Team
 from storage.org import active_teams, team_members
@@ -88,7 +89,7 @@ async def deliver_note(services: Services, prompt_id: int) -> None:
         try:
             sent = await deliver_once(services, key, to, text=msg.text, blocks=msg.blocks)
             if sent is not None and not sent.fresh:
-                await services.slack.chat_update(channel=sent.channel, ts=sent.ts, text=msg.text, blocks=msg.blocks)
+                await update_message(services, sent.channel, sent.ts, msg)
         except Exception:
             log.warning("note for the other side not delivered", extra={"prompt_id": prompt.id}, exc_info=True)
 

@@ -12,8 +12,8 @@ minute, shared with every other edit the bot makes). So an answer only marks wha
   turn comes: at most one pending update per round, showing the latest state;
 - replies are posted per round, in order, taking their turns in the channel (`ChannelPacer`: about 1 a
   second) and below the workspace's cap (`Pacer`);
-- edits (the parent first, then edited replies, then the prompt DMs' "thanks") go one at a time below
-  `chat.update`'s limit (`Pacer`).
+- edits (the parent first, then edited replies, then the prompt DMs' "thanks") go one at a time, as
+  background edits of the bot's one `chat.update` budget (`update_message`).
 """
 
 from __future__ import annotations
@@ -27,15 +27,13 @@ from sqlalchemy import func, select, update
 from bot.checkins import blocks
 from bot.checkins.service import local_text, member_t, round_questions
 from bot.delivery import deliver_once
-from bot.pacing import Pacer
+from bot.pacing import Pacer, update_message
 from bot.services import Services
 from storage.models import CheckinPrompt, CheckinRound, Member, Team
 from storage.rows import existing
 
 log = logging.getLogger("oneteam.checkins")
 NOT_COUNTED = ("skipped", "away", "failed")
-UPDATES_PER_MINUTE = 40  # of chat.update's 50 (Tier 3): the rest is left to escalation cards and the like
-UPDATES_BURST = 10
 # chat.postMessage: about 1 a second per channel (each round's poster is serial) and a workspace cap of
 # several hundred a minute (the sandbox: 600), shared with prompts and DMs.
 REPLIES_PER_MINUTE = 480
@@ -84,7 +82,6 @@ class SummaryUpdates:
     def __init__(self, services: Services) -> None:
         self.services = services
         scale = services.settings.slack_rate_scale
-        self.pacer = Pacer(UPDATES_PER_MINUTE * scale, UPDATES_BURST)
         self.reply_pacer = Pacer(REPLIES_PER_MINUTE * scale, REPLIES_BURST)
         self.parents: dict[int, None] = {}  # rounds whose parent is out of date (insertion-ordered set)
         self.replies: dict[int, dict[int, None]] = {}  # round -> prompts whose reply is to be posted or edited
@@ -195,9 +192,7 @@ class SummaryUpdates:
             self._post(round_id)
             return
         parent = await self._parent(rnd, team)
-        await self.pacer.wait()
-        await self.services.slack.chat_update(channel=rnd.summary_channel or "", ts=rnd.summary_ts, text=parent.text,
-                                              blocks=parent.blocks)
+        await update_message(self.services, rnd.summary_channel or "", rnd.summary_ts, parent, background=True)
 
     async def _reply_message(self, prompt_id: int) -> tuple[CheckinPrompt, CheckinRound, blocks.bk.Rendered] | None:
         async with self.services.sessions() as session:
@@ -238,9 +233,7 @@ class SummaryUpdates:
             return
         prompt, rnd, msg = found
         if prompt.summary_ts and rnd.summary_channel:
-            await self.pacer.wait()
-            await self.services.slack.chat_update(channel=rnd.summary_channel, ts=prompt.summary_ts, text=msg.text,
-                                                  blocks=msg.blocks)
+            await update_message(self.services, rnd.summary_channel, prompt.summary_ts, msg, background=True)
 
     async def _thank(self, prompt_id: int) -> None:
         """The prompt DM now says the answer is in, with a button to edit it."""
@@ -254,6 +247,4 @@ class SummaryUpdates:
         t = member_t(self.services, member, team)
         msg = blocks.answered(t, team=team.name, week=rnd.week, closes=local_text(t, rnd.closes_at, prompt.timezone),
                               round_id=rnd.id)
-        await self.pacer.wait()
-        await self.services.slack.chat_update(channel=prompt.message_channel, ts=prompt.message_ts, text=msg.text,
-                                              blocks=msg.blocks)
+        await update_message(self.services, prompt.message_channel, prompt.message_ts, msg, background=True)

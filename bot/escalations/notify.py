@@ -26,6 +26,7 @@ from bot.calendar import team_calendar
 from bot.delivery import Sent, deliver_once, held_elsewhere
 from bot.escalations import blocks, sla
 from bot.escalations.policy import Now, level_people, team_policy
+from bot.pacing import update_message
 from bot.services import Services
 from storage.models import Escalation, Member, Team
 from storage.rows import existing
@@ -136,7 +137,7 @@ async def sync(services: Services, esc_id: int) -> bool:
             complete &= await _send(services, f"{key}:rating", esc.raiser_slack_id, rating) is not None
     if ts and esc.channel_id and not fresh_card:
         try:
-            await services.slack.chat_update(channel=esc.channel_id, ts=ts, text=card.text, blocks=card.blocks)
+            await update_message(services, esc.channel_id, ts, card)
         except SlackApiError as exc:
             log.warning("card update failed", extra={"escalation_id": esc.id, "error": exc.response.get("error")})
             complete = False

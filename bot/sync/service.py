@@ -32,6 +32,7 @@ from bot.metrics import (
     SyncHome,
     SyncMetrics,
 )
+from bot.pacing import update_message
 from bot.permissions import Action, Actor, Subject, authorize, identify
 from bot.services import Services
 from bot.sync import blocks
@@ -187,8 +188,7 @@ async def refresh(services: Services, meeting_id: int) -> None:
     if not meeting.message_ts:
         return
     message = await _render(services, meeting_id)
-    await services.slack.chat_update(channel=meeting.channel_id, ts=meeting.message_ts, text=message.text,
-                                     blocks=message.blocks)
+    await update_message(services, meeting.channel_id, meeting.message_ts, message)
 
 
 async def _existing(session: AsyncSession, meeting_id: int) -> SyncMeeting:
