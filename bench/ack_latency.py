@@ -7,6 +7,12 @@ ratio. Targets: every request acked (HTTP 200), p99 ratio at most 1.5. The real 
 each ack (the escalation, its card and DMs); the run waits for that work and checks every escalation
 exists, so the figure is not bought by dropping work.
 
+The two servers take turns (ROUNDS each), so that both are measured on the machine as it is during the
+run: measured one after the other, the bare app's p99 moved 20-38 ms between runs while the bot's held at
+29-31 ms, and the ratio measured the machine. While the bare app takes its turn the bot's process is
+paused (SIGSTOP), so that the work the bot still does behind its acks (cards at one a second) is not
+charged to the bare app; the bot gets no such pause: its own work runs during its turns.
+
     python bench/ack_latency.py              # 2,000 requests at concurrency 50
     python bench/ack_latency.py --short      # CI smoke: 200 requests
 """
@@ -15,10 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 import tempfile
 import time
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout: sandbox/ is not installed
@@ -37,6 +46,7 @@ from storage.models import Escalation
 RAISERS = ("priya@acme.example", "dana@acme.example", "sam@acme.example", "minji@hanabpo.example")
 TARGET_RATIO = 1.5
 WARM_UP = 12  # requests before measuring (their cards, at one per second per channel, go out before it)
+ROUNDS = 5
 
 
 async def fire(driver: SlackDriver, users: list[str], total: int, concurrency: int) -> list[Ack]:
@@ -86,6 +96,16 @@ async def stored(db_url: str, want: int) -> int:
         await db.dispose()
 
 
+@contextmanager
+def paused(pid: int) -> Iterator[None]:
+    """The process stopped (SIGSTOP) for the block, then continued."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
 async def run(total: int, concurrency: int) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="oneteam-ack-"))
     db_url = f"sqlite+aiosqlite:///{tmp / 'ack.db'}"
@@ -96,27 +116,35 @@ async def run(total: int, concurrency: int) -> int:
         ids = populate_workspace(sandbox, spec)
         users = [ids[e] for e in RAISERS]
         env = process_env(sandbox, db_url, ONETEAM_SECRET="bench", ONETEAM_ORG=str(EXAMPLE_ORG))
-        print(f"{total:,} signed `/escalate P3 ...` requests at concurrency {concurrency}, loopback HTTP; "
-              "each server in its own process, the load generator and sandbox in this one")
+        print(f"{total:,} signed `/escalate P3 ...` requests to each server at concurrency {concurrency}, in "
+              f"{ROUNDS} turns each, loopback HTTP; each server in its own process, the load generator and sandbox "
+              "in this one")
         print(f"{'server':<10} {'requests':>8} {'acked':>6} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
 
         _, bare_url = await start_process([__file__, "--serve-bare"], env, stack)
-        async with SlackDriver(sandbox, bot_url=bare_url) as bare_driver:
+        bot_pid, bot_url = await start_instance(env, stack, wait_for="org applied")
+        async with SlackDriver(sandbox, bot_url=bare_url) as bare_driver, \
+                SlackDriver(sandbox, bot_url=bot_url) as driver:
             await fire(bare_driver, users, WARM_UP, concurrency)  # warm-up
-            with steady_client():
-                started = time.perf_counter()
-                bare = await fire(bare_driver, users, total, concurrency)
-                _, bare_p99, _ = report("bare bolt", bare, time.perf_counter() - started)
-
-        _, bot_url = await start_instance(env, stack, wait_for="org applied")
-        async with SlackDriver(sandbox, bot_url=bot_url) as driver:
             warm = await fire(driver, users, WARM_UP, concurrency)  # warm-up (its cards go out at 1/s)
             async with asyncio.timeout(120):
                 await idle(bot_url)  # the warm-up's escalations, cards and DMs, and the start-up run of the jobs
+            bare: list[Ack] = []
+            real: list[Ack] = []
+            times = {"bare": 0.0, "oneteam": 0.0}
             with steady_client():
                 started = time.perf_counter()
-                real = await fire(driver, users, total, concurrency)
-                _, real_p99, acked = report("oneteam", real, time.perf_counter() - started)
+                for turn in range(ROUNDS):
+                    share = total // ROUNDS + (turn < total % ROUNDS)
+                    with paused(bot_pid):
+                        began = time.perf_counter()
+                        bare += await fire(bare_driver, users, share, concurrency)
+                        times["bare"] += time.perf_counter() - began
+                    began = time.perf_counter()
+                    real += await fire(driver, users, share, concurrency)
+                    times["oneteam"] += time.perf_counter() - began
+            _, bare_p99, _ = report("bare bolt", bare, times["bare"])
+            _, real_p99, acked = report("oneteam", real, times["oneteam"])
             async with asyncio.timeout(600):  # the work behind the acks that people wait for: the escalations
                 created = await stored(db_url, len(warm) + total) - len(warm)
             finished = time.perf_counter() - started

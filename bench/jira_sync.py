@@ -69,6 +69,7 @@ async def run(issues: int, flavor: str) -> bool:
                 jira.set_status(key, "In Progress")
             clock.advance(minutes=5)
             inc_requests, inc_time, inc = await timed()
+            await adapter.close()
             await services.db.dispose()
     target = math.ceil(changed / adapter.page_size) + 1
     print(f"Jira {flavor}, {issues:,} linked issues, page size {adapter.page_size}")
