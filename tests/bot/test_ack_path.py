@@ -58,6 +58,30 @@ async def test_work_is_never_held_longer_than_max_wait() -> None:
     assert gate.in_flight == 1
 
 
+async def test_an_open_gate_lets_the_waiting_work_through_one_at_a_time_oldest_first() -> None:
+    """Work woken all at once would run before the next request's first step: the work of a burst's 400
+    acks, let through together, held the next acks 60 ms (bench/ack_latency.py)."""
+    gate = AckGate(settle=0, max_wait=60)
+    gate.enter()
+    woke: list[int] = []
+
+    async def work(n: int) -> None:
+        await gate.quiet()
+        woke.append(n)
+
+    waiting = [asyncio.create_task(work(n)) for n in range(100)]
+    await _turns()
+    gate.leave()  # the gate opens at the settle timer's turn
+    await _turns(6)
+    gate.enter()  # a request comes in: the rest waits again (one already woken may still run)
+    let_through = len(woke)
+    await _turns()
+    assert 0 < let_through < 10 and len(woke) <= let_through + 1
+    gate.leave()
+    await asyncio.wait_for(asyncio.gather(*waiting), 1)
+    assert woke == list(range(100))
+
+
 def _app() -> AsyncApp:
     app = AsyncApp(signing_secret="s", token="xoxb-test", request_verification_enabled=False)
 
