@@ -201,7 +201,9 @@ class BotServer:
             await self._socket.close_async()
         if self._runner is not None:
             await self._runner.shutdown()
-        in_flight = listener_tasks() + list(self.services.background)
+        # Job runs the scheduler's shutdown cancelled are still unwinding (a rollback, a session to close):
+        # closing the database under them leaves a connection whose close never ends, and the exit hangs.
+        in_flight = listener_tasks() + list(self.services.background) + list(self.services.jobs)
         if in_flight:
             log.info("finishing work in flight", extra={"tasks": len(in_flight)})
             _done, unfinished = await asyncio.wait(in_flight, timeout=grace)

@@ -101,6 +101,8 @@ class Services:
     # Feature adapters that are optional (e.g. Jira when JIRA_URL is unset) hang here.
     extras: dict[str, Any] = field(default_factory=dict)
     background: set[asyncio.Task] = field(default_factory=set)
+    # Scheduled job runs in progress: a stop waits for them to unwind before it closes the database.
+    jobs: set[asyncio.Task] = field(default_factory=set)
     acks: AckGate = field(default_factory=AckGate)
     # What each feature publishes for KPIs and the digest (registered in bot/wiring.py).
     metrics: MetricsProviders = field(default_factory=MetricsProviders)

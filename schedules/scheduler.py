@@ -58,6 +58,9 @@ def build_scheduler(services: Services, jobs: tuple[Job, ...] = JOBS) -> AsyncIO
 
 async def run_job(job: Job, services: Services) -> None:
     """One run of a job, as the scheduler does it: a failure is logged and the next run tries again."""
+    run = asyncio.current_task()
+    if run is not None:
+        services.jobs.add(run)
     try:
         await job.tick(services)
     except asyncio.CancelledError:
@@ -67,3 +70,6 @@ async def run_job(job: Job, services: Services) -> None:
         log.info("job stopped mid-run", extra={"job": job.name})
     except Exception:
         log.exception("job failed", extra={"job": job.name})
+    finally:
+        if run is not None:
+            services.jobs.discard(run)

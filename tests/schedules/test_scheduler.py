@@ -9,8 +9,9 @@ import pkgutil
 import pytest
 
 import schedules
+from bot.server import BotServer
 from bot.services import Services
-from schedules.scheduler import JOBS, Job, build_scheduler
+from schedules.scheduler import JOBS, Job, build_scheduler, run_job
 
 NOT_JOBS = {"scheduler", "leader"}
 
@@ -50,3 +51,56 @@ async def test_a_job_running_when_the_bot_stops_ends_without_an_error(services: 
     for _ in range(5):
         await asyncio.sleep(0)  # the cancelled run finishes and the executor reports it
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_stop_closes_the_database_only_after_a_cancelled_job_has_unwound(
+        services: Services) -> None:
+    """A job run cancelled by the scheduler's shutdown still unwinds (a rollback, a session to close): closing
+    the database under it left an aiosqlite connection whose close never ended, and `oneteam run` hung at exit
+    (tests/e2e/test_org_on_start.py, 2 runs in 8)."""
+    server = BotServer(services, port=0, scheduler=False)
+    await server.start()
+    started, unwinding, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    unwound: list[bool] = []
+
+    async def long_tick(_services: Services) -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            unwinding.set()
+            await release.wait()
+            unwound.append(True)
+
+    run = asyncio.create_task(run_job(Job("long", long_tick), services))
+    await started.wait()
+    run.cancel()  # as the scheduler's shutdown does
+    await unwinding.wait()
+    waiting = asyncio.Event()
+    server_log = logging.getLogger("oneteam.server")
+    handler = _OnMessage("finishing work in flight", waiting)
+    server_log.addHandler(handler)
+    level = server_log.level
+    server_log.setLevel(logging.INFO)
+    try:
+        stopping = asyncio.create_task(server.stop())
+        await asyncio.wait([stopping, asyncio.create_task(waiting.wait())], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        server_log.removeHandler(handler)
+        server_log.setLevel(level)
+    assert not stopping.done(), "the stop closed the database while a job was still unwinding"
+    release.set()
+    await stopping
+    assert unwound == [True] and run.done()
+
+
+class _OnMessage(logging.Handler):
+    """Sets an event when a given message is logged."""
+
+    def __init__(self, message: str, event: asyncio.Event) -> None:
+        super().__init__(logging.INFO)
+        self.message, self.event = message, event
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == self.message:
+            self.event.set()
