@@ -120,22 +120,22 @@ def channel_pacer(services: Services) -> ChannelPacer:
     return found
 
 
+def _budget(services: Services, key: str, per_minute: float, burst: int) -> Pacer:
+    """The process's one `Pacer` under `key` (kept with the services), at Slack's limits times the scale."""
+    found = services.extras.get(key)
+    if not isinstance(found, Pacer):
+        found = services.extras[key] = Pacer(per_minute * services.settings.slack_rate_scale, burst)
+    return found
+
+
 def workspace_posts(services: Services) -> Pacer:
     """The process's one budget of `chat.postMessage` calls: every post takes a token, whichever feature makes it."""
-    found = services.extras.get(WORKSPACE_KEY)
-    if not isinstance(found, Pacer):
-        per_minute = WORKSPACE_POSTS_PER_MINUTE * services.settings.slack_rate_scale
-        found = services.extras[WORKSPACE_KEY] = Pacer(per_minute, WORKSPACE_POSTS_BURST)
-    return found
+    return _budget(services, WORKSPACE_KEY, WORKSPACE_POSTS_PER_MINUTE, WORKSPACE_POSTS_BURST)
 
 
 def message_updates(services: Services) -> Pacer:
     """The process's one budget of `chat.update` calls (see `update_message`)."""
-    found = services.extras.get(UPDATES_KEY)
-    if not isinstance(found, Pacer):
-        per_minute = UPDATES_PER_MINUTE * services.settings.slack_rate_scale
-        found = services.extras[UPDATES_KEY] = Pacer(per_minute, UPDATES_BURST)
-    return found
+    return _budget(services, UPDATES_KEY, UPDATES_PER_MINUTE, UPDATES_BURST)
 
 
 async def update_message(services: Services, channel: str, ts: str, message: Rendered, *,

@@ -1,14 +1,25 @@
-"""Steps the check-in fan-out's crash tests share (test_checkins_crash, test_checkins_scale)."""
+"""Steps the check-in fan-out's tests share: every member prompted, a crash in the middle of a fan-out."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from bot.checkins.fanout import send_due_prompts
+from bot.checkins.fanout import open_rounds, send_due_prompts
 from sandbox.harness import Harness
+from schedules.checkins import tick
+
+
+async def prompt_everyone(h: Harness, due: datetime) -> None:
+    """Opens the week's rounds and runs the check-in job at `due` (their prompts' time): every member has
+    their prompt, and what the bot does after sending them is done."""
+    await open_rounds(h.services)
+    h.clock.set(due)
+    await tick(h.services)
+    await h.settle()
 
 
 async def crash_mid_fanout(h: Harness, *, after: int, concurrency: int) -> None:

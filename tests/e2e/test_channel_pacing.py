@@ -7,12 +7,11 @@ import asyncio
 from datetime import UTC, datetime
 from itertools import pairwise
 
-from bot.checkins.fanout import open_rounds
 from bot.clock import FakeClock
 from bot.orgfile import OrgFile
 from sandbox.harness import Harness
 from sandbox.slack import RateLimits
-from schedules.checkins import tick
+from tests.e2e.fanout_steps import prompt_everyone
 
 FRIDAY_1600 = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 CHANNEL = "C0BOTH"
@@ -51,10 +50,7 @@ async def test_summary_replies_and_escalation_cards_in_one_channel_take_turns_wi
     h = Harness(org=team_org(), clock=FakeClock(FRIDAY_1600.replace(hour=12)), rate_limits=RateLimits(scale=SCALE))
     await h.start()
     try:
-        await open_rounds(h.services)
-        h.clock.set(FRIDAY_1600)
-        await tick(h.services)
-        await h.settle()
+        await prompt_everyone(h, FRIDAY_1600)
         assert all(ack.ok for ack in await asyncio.gather(*(h.command(email(i), "/checkin") for i in range(N))))
         await h.settle()
         raises = [h.command(email(1), "/escalate", f"P1 both Burst number {n}") for n in range(N)]

@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.checkins.fanout import open_rounds
 from bot.clock import FakeClock
 from bot.orgfile import OrgFile
 from sandbox.harness import Harness
 from sandbox.slack import text_of
-from schedules.checkins import tick
 from storage.models import CheckinPrompt
+from tests.e2e.fanout_steps import prompt_everyone
 from tests.e2e.sql_steps import fired
 
 FRIDAY_1600 = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
@@ -42,10 +41,7 @@ async def prompted(n: int) -> Harness:
     """A started harness whose `n` members have all been prompted."""
     h = Harness(org=team_org(n), clock=FakeClock(FRIDAY_1600.replace(hour=12)))
     await h.start()
-    await open_rounds(h.services)
-    h.clock.set(FRIDAY_1600)
-    await tick(h.services)
-    await h.settle()
+    await prompt_everyone(h, FRIDAY_1600)
     return h
 
 

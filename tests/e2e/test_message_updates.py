@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from bot.checkins.fanout import open_rounds
 from bot.clock import FakeClock
 from bot.escalations.ids import Action
 from bot.orgfile import OrgFile, load
@@ -16,6 +15,7 @@ from bot.pacing import UPDATES_BURST, UPDATES_PER_MINUTE
 from sandbox.harness import EXAMPLE_ORG, Harness
 from sandbox.slack import text_of
 from schedules.checkins import tick
+from tests.e2e.fanout_steps import prompt_everyone
 
 BULK, HANA = "C0BULK", "C0HANA"
 PRIYA, MINJI = "priya@acme.example", "minji@hanabpo.example"
@@ -42,10 +42,7 @@ async def test_a_card_edit_goes_before_a_closed_rounds_edits_and_all_stay_within
     h = Harness(org=org_with_a_big_team(), clock=FakeClock(FRIDAY_1600.replace(hour=12)), slack_rate_scale=SCALE)
     await h.start()
     try:
-        await open_rounds(h.services)
-        h.clock.set(FRIDAY_1600)
-        await tick(h.services)
-        await h.settle()
+        await prompt_everyone(h, FRIDAY_1600)
         ack = await h.command(PRIYA, "/escalate", "P1 care-hana Refund queue stuck since 9am")
         await h.settle()
         assert ack.ok
