@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.logger.messages import warning_token_skipped
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped, warning_token_skipped
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -60,11 +60,14 @@ SELF_CLAIMING = "replay"  # the argument by which a view listener says it claims
 
 
 class _SameToken(logging.Filter):
-    """Bolt warns that the client's token goes unused once `authorize` is given; `_authorize` hands out that
-    very token, so the warning would only puzzle an operator at every start."""
+    """Bolt reads SLACK_BOT_TOKEN from the environment beside the client it is given, and warns that the token
+    goes unused (once for the client, once for `authorize`); the client and `_authorize` hand out that very
+    token, so the warnings would only puzzle an operator at every start."""
+
+    UNUSED_TOKEN = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != warning_token_skipped()
+        return record.getMessage() not in self.UNUSED_TOKEN
 
 
 BOLT_LOG = logging.getLogger("oneteam.bolt")

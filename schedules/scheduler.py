@@ -22,6 +22,18 @@ from schedules import checkins, digest, escalations, jira, pulse, sync
 
 log = logging.getLogger("oneteam.schedules")
 
+
+class _StillRunning(logging.Filter):
+    """Each job runs one at a time (`max_instances` 1): a run that falls due while the last one still runs (a
+    fan-out to 5,000 takes minutes) is skipped, and the run in progress does its work. That is the design, not
+    a fault, so APScheduler's warning for it would only wake an operator's alerts every minute."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_StillRunning())
+
 Tick = Callable[[Services], Awaitable[object]]
 
 

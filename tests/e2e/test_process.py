@@ -51,5 +51,7 @@ async def test_run_serves_logs_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
                 proc.kill()
                 await proc.wait()
             await proc.stderr.read()  # drain to EOF so the pipe closes with the loop still running
+        # a start and a stop with nothing wrong warn of nothing (an operator's alerts watch for warnings)
+        assert [(e["logger"], e["event"]) for e in lines if e["level"] in ("warning", "error", "critical")] == []
         logged = json.dumps(lines)
         assert sandbox.bot_token not in logged and SIGNING_SECRET not in logged and "pepper" not in logged

@@ -5,6 +5,7 @@ import importlib
 import inspect
 import logging
 import pkgutil
+from datetime import UTC, datetime
 
 import pytest
 
@@ -51,6 +52,30 @@ async def test_a_job_running_when_the_bot_stops_ends_without_an_error(services: 
     for _ in range(5):
         await asyncio.sleep(0)  # the cancelled run finishes and the executor reports it
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+
+async def test_a_run_falling_due_while_the_last_one_still_runs_is_skipped_without_a_warning(
+        services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    """One run of a job at a time: a fan-out to 5,000 takes minutes, its next runs fall due meanwhile and are
+    skipped, and the run in progress does their work. APScheduler warned at each (bench/soak.py: 10 a run)."""
+    running = asyncio.Event()
+
+    async def long_tick(_services: Services) -> None:
+        running.set()
+        await asyncio.Event().wait()
+
+    scheduler = build_scheduler(services, jobs=(Job("long", long_tick, 60),))
+    scheduler.start()
+    try:
+        await asyncio.wait_for(running.wait(), 5)
+        scheduler.modify_job("long", next_run_time=datetime.now(UTC))  # its next run falls due now
+        for _ in range(5):
+            await asyncio.sleep(0)  # the scheduler wakes and finds the run in progress
+        assert scheduler.get_job("long").next_run_time > datetime.now(UTC)  # that run was skipped
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 async def test_a_stop_closes_the_database_only_after_a_cancelled_job_has_unwound(
