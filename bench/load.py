@@ -39,10 +39,11 @@ ACK_LIMIT = 3.0
 
 
 def write_org(path: Path, members: int) -> None:
-    """An internal team and one vendor team of `members` people."""
+    """An internal team (its lead) and one vendor team: `members` people in all (an org file holds at most
+    10,000)."""
     people = [{"email": "lead@acme.example", "name": "Lead", "slack_id": "U0LEAD", "timezone": "America/New_York"}]
     people += [{"email": f"agent{i}@vendor.example", "name": f"Agent {i}", "slack_id": f"U{i:07d}",
-                "timezone": "Asia/Seoul"} for i in range(members)]
+                "timezone": "Asia/Seoul"} for i in range(members - 1)]
     org = {
         "organisation": {"name": "Load"},
         "people": people,
