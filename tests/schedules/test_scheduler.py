@@ -8,6 +8,7 @@ import pkgutil
 from datetime import UTC, datetime
 
 import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 import schedules
 from bot.server import BotServer
@@ -34,11 +35,8 @@ def test_job_names_are_unique() -> None:
     assert len({job.name for job in JOBS}) == len(JOBS)
 
 
-async def test_a_job_running_when_the_bot_stops_ends_without_an_error(services: Services,
-                                                                       caplog: pytest.LogCaptureFixture) -> None:
-    """`BotServer.stop` shuts the scheduler down, which cancels the runs in progress (a fan-out takes minutes):
-    what they did not finish resumes from the database, so that is no error for monitoring (bench/soak.py
-    counted two in every stop)."""
+async def running_long_job(services: Services) -> AsyncIOScheduler:
+    """A started scheduler whose one job, "long", is in the middle of a run that never ends by itself."""
     running = asyncio.Event()
 
     async def long_tick(_services: Services) -> None:
@@ -48,27 +46,27 @@ async def test_a_job_running_when_the_bot_stops_ends_without_an_error(services: 
     scheduler = build_scheduler(services, jobs=(Job("long", long_tick, 60),))
     scheduler.start()
     await asyncio.wait_for(running.wait(), 5)
+    return scheduler
+
+
+async def test_a_job_running_when_the_bot_stops_ends_without_an_error(services: Services,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """`BotServer.stop` shuts the scheduler down, which cancels the runs in progress (a fan-out takes minutes):
+    what they did not finish resumes from the database, so that is no error for monitoring (bench/soak.py
+    counted two in every stop)."""
+    scheduler = await running_long_job(services)
     scheduler.shutdown(wait=False)
     for _ in range(5):
         await asyncio.sleep(0)  # the cancelled run finishes and the executor reports it
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
-
 async def test_a_run_falling_due_while_the_last_one_still_runs_is_skipped_without_a_warning(
         services: Services, caplog: pytest.LogCaptureFixture) -> None:
     """One run of a job at a time: a fan-out to 5,000 takes minutes, its next runs fall due meanwhile and are
     skipped, and the run in progress does their work. APScheduler warned at each (bench/soak.py: 10 a run)."""
-    running = asyncio.Event()
-
-    async def long_tick(_services: Services) -> None:
-        running.set()
-        await asyncio.Event().wait()
-
-    scheduler = build_scheduler(services, jobs=(Job("long", long_tick, 60),))
-    scheduler.start()
+    scheduler = await running_long_job(services)
     try:
-        await asyncio.wait_for(running.wait(), 5)
         scheduler.modify_job("long", next_run_time=datetime.now(UTC))  # its next run falls due now
         for _ in range(5):
             await asyncio.sleep(0)  # the scheduler wakes and finds the run in progress
